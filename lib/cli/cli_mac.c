@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* mac show | flush */
+#include <stdio.h>
+
+#include <rte_ether.h>
+
+#include "cli_priv.h"
+#include "cli_state.h"
+#include "port/port.h"
+#include "worker/worker.h"
+
+struct mac_res {
+	cmdline_fixed_string_t mac;
+	cmdline_fixed_string_t verb;
+	cmdline_fixed_string_t name;
+};
+
+static cmdline_parse_token_string_t t_mac = CLI_KW(struct mac_res, mac, "mac");
+static cmdline_parse_token_string_t t_show = CLI_KW(struct mac_res, verb, "show");
+static cmdline_parse_token_string_t t_flush = CLI_KW(struct mac_res, verb, "flush");
+static cmdline_parse_token_string_t t_name = CLI_STR(struct mac_res, name);
+
+struct mac_walk {
+	int port;		/* -1: all */
+	unsigned int n;
+};
+
+static int
+mac_show_entry(const struct l2_entry_info *e, void *arg)
+{
+	struct mac_walk *mw = arg;
+	char mac[RTE_ETHER_ADDR_FMT_SIZE];
+	const char *pname = dps_port_name(e->port);
+
+	if (mw->port >= 0 && e->port != mw->port)
+		return 0;
+	mw->n++;
+	rte_ether_format_addr(mac, sizeof(mac), (const struct rte_ether_addr *)e->mac);
+	if (cli_json()) {
+		jw_obj(NULL);
+		jw_str("mac", mac);
+		jw_u64("vlan", e->vid);
+		jw_str("port", pname ? pname : "?");
+		jw_u64("age", e->age_s);
+		jw_end_obj();
+	} else {
+		cli_printf("%-17s %4u  %-12s %u\n", mac, e->vid, pname ? pname : "?",
+			   e->age_s);
+	}
+	return 0;
+}
+
+static void
+mac_show_cb(void *parsed, struct cmdline *cl, void *data)
+{
+	struct mac_res *r = parsed;
+	struct mac_walk mw = { .port = -1 };
+	struct l2_table *t = cli_state_mac_table();
+
+	RTE_SET_USED(cl);
+	if (data != NULL && (mw.port = dps_port_id(r->name)) < 0) {
+		cli_fail(-ENOENT, "no port named '%s'", r->name);
+		return;
+	}
+	if (cli_json()) {
+		jw_obj(NULL);
+		jw_arr("macs");
+	} else {
+		cli_printf("%-17s %4s  %-12s %s\n", "MAC", "VLAN", "PORT", "AGE");
+	}
+	l2_table_walk(t, dps_now_s(), mac_show_entry, &mw);
+	if (cli_json()) {
+		jw_end_arr();
+		jw_u64("count", mw.n);
+		jw_u64("aging", l2_table_get_aging(t));
+		jw_u64("capacity", l2_table_capacity(t));
+		jw_u64("evictions", l2_table_evictions(t));
+		jw_end_obj();
+		jw_done();
+	} else {
+		cli_printf("%u entries (capacity %u, aging %u s, evictions %lu)\n",
+			   mw.n, l2_table_capacity(t), l2_table_get_aging(t),
+			   (unsigned long)l2_table_evictions(t));
+	}
+}
+
+static void
+mac_flush_cb(void *parsed, struct cmdline *cl, void *data)
+{
+	struct mac_res *r = parsed;
+	int port = DPS_L2_NO_PORT;
+	unsigned int n;
+
+	RTE_SET_USED(cl);
+	if (data != NULL && (port = dps_port_id(r->name)) < 0) {
+		cli_fail(-ENOENT, "no port named '%s'", r->name);
+		return;
+	}
+	n = l2_table_flush(cli_state_mac_table(), (uint16_t)port);
+	if (cli_json()) {
+		jw_obj(NULL);
+		jw_u64("flushed", n);
+		jw_end_obj();
+		jw_done();
+	} else {
+		cli_printf("flushed %u entries\n", n);
+	}
+}
+
+static cmdline_parse_inst_t cmd_mac_show_all = {
+	.f = mac_show_cb, .help_str = "mac show: learned MAC addresses",
+	.tokens = { (void *)&t_mac, (void *)&t_show, NULL },
+};
+static cmdline_parse_inst_t cmd_mac_show = {
+	.f = mac_show_cb, .data = (void *)1,
+	.help_str = "mac show PORT: MACs learned on a port",
+	.tokens = { (void *)&t_mac, (void *)&t_show, (void *)&t_name, NULL },
+};
+static cmdline_parse_inst_t cmd_mac_flush_all = {
+	.f = mac_flush_cb, .help_str = "mac flush: forget every learned MAC",
+	.tokens = { (void *)&t_mac, (void *)&t_flush, NULL },
+};
+static cmdline_parse_inst_t cmd_mac_flush = {
+	.f = mac_flush_cb, .data = (void *)1,
+	.help_str = "mac flush PORT: forget the MACs of a port",
+	.tokens = { (void *)&t_mac, (void *)&t_flush, (void *)&t_name, NULL },
+};
+
+const struct cli_cmd cli_mac_cmds[] = {
+	{ &cmd_mac_show_all, "mac show [PORT]" },
+	{ &cmd_mac_show, "mac show [PORT]" },
+	{ &cmd_mac_flush_all, "mac flush [PORT]" },
+	{ &cmd_mac_flush, "mac flush [PORT]" },
+	{ NULL, NULL },
+};

@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* port add | del | show | stats | clear */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli_priv.h"
+#include "port/port.h"
+
+struct port_res {
+	cmdline_fixed_string_t port;
+	cmdline_fixed_string_t verb;
+	cmdline_fixed_string_t name;
+	cmdline_fixed_string_t kind;
+	cmdline_multi_string_t args;
+};
+
+static cmdline_parse_token_string_t t_port = CLI_KW(struct port_res, port, "port");
+static cmdline_parse_token_string_t t_name = CLI_STR(struct port_res, name);
+static cmdline_parse_token_string_t t_kind = CLI_STR(struct port_res, kind);
+static cmdline_parse_token_string_t t_args =
+	TOKEN_STRING_INITIALIZER(struct port_res, args, TOKEN_STRING_MULTI);
+
+static void
+port_add_cb(void *parsed, struct cmdline *cl, void *data)
+{
+	struct port_res *r = parsed;
+	struct dps_err err = { "" };
+
+	RTE_SET_USED(cl);
+	cli_result(dps_port_add(r->name, r->kind, data ? r->args : "", &err), &err);
+}
+
+static void
+port_del_cb(void *parsed, struct cmdline *cl, void *data)
+{
+	struct port_res *r = parsed;
+	struct dps_err err = { "" };
+
+	RTE_SET_USED(cl);
+	RTE_SET_USED(data);
+	cli_result(dps_port_del(r->name, &err), &err);
+}
+
+static const char *
+role_name(const struct dps_port_info *pi)
+{
+	static char buf[64];
+
+	if (pi->fwd.role == FWD_ROLE_XCONNECT) {
+		const char *peer = dps_port_name(pi->fwd.xc_peer);
+
+		snprintf(buf, sizeof(buf), "xconnect:%s", peer ? peer : "?");
+		return buf;
+	}
+	return "bridge";
+}
+
+static void
+vlan_desc(const struct fwd_port_cfg *pc, char *buf, size_t size)
+{
+	char list[256];
+
+	if (pc->vlan_mode == FWD_VLAN_ACCESS) {
+		snprintf(buf, size, "access %u", pc->access_vid);
+		return;
+	}
+	fwd_vid_list_format(pc->trunk_vids, list, sizeof(list));
+	if (pc->native_vid)
+		snprintf(buf, size, "trunk %s native %u", list, pc->native_vid);
+	else
+		snprintf(buf, size, "trunk %s", list);
+}
+
+static int
+port_show_one(uint16_t id, void *arg)
+{
+	struct dps_port_info pi;
+	char mac[RTE_ETHER_ADDR_FMT_SIZE], vlan[300];
+
+	RTE_SET_USED(arg);
+	if (dps_port_info(id, &pi) != 0)
+		return 0;
+	rte_ether_format_addr(mac, sizeof(mac), &pi.mac);
+	vlan_desc(&pi.fwd, vlan, sizeof(vlan));
+	if (cli_json()) {
+		jw_obj(NULL);
+		jw_str("name", pi.name);
+		jw_str("kind", pi.kind);
+		jw_str("args", pi.args);
+		jw_str("device", pi.devname);
+		jw_u64("port_id", pi.port_id);
+		jw_bool("link_up", pi.link_up);
+		jw_u64("speed_mbps", pi.link_speed);
+		jw_str("mac", mac);
+		jw_u64("rx_queues", pi.nb_rxq);
+		jw_u64("tx_queues", pi.nb_txq);
+		jw_str("role", role_name(&pi));
+		jw_str("vlan", vlan);
+		jw_end_obj();
+		return 0;
+	}
+	cli_printf("%-12s %-9s %-4s %-17s %2u/%-2u %-16s %-20s %s\n", pi.name,
+		   pi.kind, pi.link_up ? "up" : "down", mac, pi.nb_rxq, pi.nb_txq,
+		   role_name(&pi), vlan, pi.args);
+	return 0;
+}
+
+static void
+port_show_header(void)
+{
+	cli_printf("%-12s %-9s %-4s %-17s %-5s %-16s %-20s %s\n", "NAME", "KIND",
+		   "LINK", "MAC", "RX/TX", "ROLE", "VLAN", "ARGS");
+}
+
+/* Run @fn on one named port or, with no name, on all; JSON wraps a list. */
+static void
+port_each(const char *name, const char *list_key, void (*header)(void),
+	  int (*fn)(uint16_t, void *))
+{
+	int id = -1;
+
+	if (name != NULL && (id = dps_port_id(name)) < 0) {
+		cli_fail(-ENOENT, "no port named '%s'", name);
+		return;
+	}
+	if (cli_json()) {
+		jw_obj(NULL);
+		jw_arr(list_key);
+	} else if (header != NULL) {
+		header();
+	}
+	if (id >= 0)
+		fn((uint16_t)id, NULL);
+	else
+		dps_port_foreach(fn, NULL);
+	if (cli_json()) {
+		jw_end_arr();
+		jw_end_obj();
+		jw_done();
+	}
+}
+
+static void
+port_show_cb(void *parsed, struct cmdline *cl, void *data)
+{
+	struct port_res *r = parsed;
+
+	RTE_SET_USED(cl);
+	port_each(data ? r->name : NULL, "ports", port_show_header, port_show_one);
+}
+
+static int
+port_stats_one(uint16_t id, void *arg)
+{
+	struct dps_port_stats st;
+	const struct dps_port_counters *c = &st.c;
+	const char *name = dps_port_name(id);
+
+	RTE_SET_USED(arg);
+	if (dps_port_stats(id, &st) != 0)
+		return 0;
+	if (cli_json()) {
+		jw_obj(NULL);
+		jw_str("name", name);
+		jw_u64("rx_packets", c->rx_pkts);
+		jw_u64("rx_bytes", c->rx_bytes);
+		jw_u64("tx_packets", c->tx_pkts);
+		jw_u64("tx_bytes", c->tx_bytes);
+		jw_obj("drops");
+		jw_u64("no_mbuf", c->drop_no_mbuf + st.rx_nombuf);
+		jw_u64("tx_full", c->drop_tx_full);
+		jw_u64("no_route", c->drop_no_route);
+		jw_u64("filtered", c->drop_filtered);
+		jw_u64("invalid", c->drop_invalid);
+		jw_u64("rx_missed", st.rx_missed);
+		jw_end_obj();
+		jw_u64("rx_errors", st.rx_errors);
+		jw_u64("tx_errors", st.tx_errors);
+		jw_end_obj();
+		return 0;
+	}
+	cli_printf("port %s\n"
+		   "  rx %" PRIu64 " packets %" PRIu64 " bytes\n"
+		   "  tx %" PRIu64 " packets %" PRIu64 " bytes\n"
+		   "  drops: no_mbuf %" PRIu64 " tx_full %" PRIu64 " no_route %" PRIu64
+		   " filtered %" PRIu64 " invalid %" PRIu64 " rx_missed %" PRIu64 "\n",
+		   name, c->rx_pkts, c->rx_bytes, c->tx_pkts, c->tx_bytes,
+		   c->drop_no_mbuf + st.rx_nombuf, c->drop_tx_full, c->drop_no_route,
+		   c->drop_filtered, c->drop_invalid, st.rx_missed);
+	return 0;
+}
+
+static void
+port_stats_cb(void *parsed, struct cmdline *cl, void *data)
+{
+	struct port_res *r = parsed;
+
+	RTE_SET_USED(cl);
+	port_each(data ? r->name : NULL, "ports", NULL, port_stats_one);
+}
+
+static int
+port_clear_one(uint16_t id, void *arg)
+{
+	RTE_SET_USED(arg);
+	dps_port_stats_clear(id);
+	return 0;
+}
+
+static void
+port_clear_cb(void *parsed, struct cmdline *cl, void *data)
+{
+	struct port_res *r = parsed;
+	int id;
+
+	RTE_SET_USED(cl);
+	if (data == NULL) {
+		dps_port_foreach(port_clear_one, NULL);
+		return;
+	}
+	id = dps_port_id(r->name);
+	if (id < 0)
+		cli_fail(-ENOENT, "no port named '%s'", r->name);
+	else
+		port_clear_one((uint16_t)id, NULL);
+}
+
+/* Define a "port VERB" command with or without a NAME argument. */
+#define PORT_CMD(var, word, cb, with_name, help)			\
+	static cmdline_parse_token_string_t var##_v =			\
+		CLI_KW(struct port_res, verb, #word);			\
+	static cmdline_parse_inst_t var = {				\
+		.f = cb, .data = (void *)(uintptr_t)(with_name),	\
+		.help_str = help,					\
+		.tokens = { (void *)&t_port, (void *)&var##_v,		\
+			    (with_name) ? (void *)&t_name : NULL, NULL }, \
+	}
+
+static cmdline_parse_token_string_t t_add = CLI_KW(struct port_res, verb, "add");
+static cmdline_parse_inst_t cmd_port_add = {
+	.f = port_add_cb, .data = NULL,
+	.help_str = "port add NAME KIND: create a port with no options",
+	.tokens = { (void *)&t_port, (void *)&t_add, (void *)&t_name,
+		    (void *)&t_kind, NULL },
+};
+static cmdline_parse_inst_t cmd_port_add_args = {
+	.f = port_add_cb, .data = (void *)1,
+	.help_str = "port add NAME KIND DEVARGS: create a port",
+	.tokens = { (void *)&t_port, (void *)&t_add, (void *)&t_name,
+		    (void *)&t_kind, (void *)&t_args, NULL },
+};
+PORT_CMD(cmd_port_del, del, port_del_cb, 1, "port del NAME: remove a port");
+PORT_CMD(cmd_port_show_all, show, port_show_cb, 0, "port show: list ports");
+PORT_CMD(cmd_port_show, show, port_show_cb, 1, "port show NAME: one port");
+PORT_CMD(cmd_port_stats_all, stats, port_stats_cb, 0, "port stats: counters of all ports");
+PORT_CMD(cmd_port_stats, stats, port_stats_cb, 1, "port stats NAME: counters of a port");
+PORT_CMD(cmd_port_clear_all, clear, port_clear_cb, 0, "port clear: zero all counters");
+PORT_CMD(cmd_port_clear, clear, port_clear_cb, 1, "port clear NAME: zero a port's counters");
+
+const struct cli_cmd cli_port_cmds[] = {
+	{ &cmd_port_add, "port add NAME KIND [DEVARGS]" },
+	{ &cmd_port_add_args, "port add NAME KIND [DEVARGS]" },
+	{ &cmd_port_del, "port del NAME" },
+	{ &cmd_port_show_all, "port show [NAME]" },
+	{ &cmd_port_show, "port show [NAME]" },
+	{ &cmd_port_stats_all, "port stats [NAME]" },
+	{ &cmd_port_stats, "port stats [NAME]" },
+	{ &cmd_port_clear_all, "port clear [NAME]" },
+	{ &cmd_port_clear, "port clear [NAME]" },
+	{ NULL, NULL },
+};

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * One log type per component, registered where the component lives:
+ *   RTE_LOG_REGISTER(dps_logtype_port, dpswitch.port, INFO);
+ * and used through DPS_LOG(port, ERR, "fmt", ...). Never log per packet.
+ */
+#ifndef DPS_LOG_H
+#define DPS_LOG_H
+
+#include <rte_log.h>
+
+extern int dps_logtype_port;
+extern int dps_logtype_worker;
+extern int dps_logtype_cli;
+extern int dps_logtype_ctl;
+
+#define DPS_LOG(comp, level, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, dps_logtype_ ## comp, \
+		"dpswitch." #comp ": " fmt "\n", ##__VA_ARGS__)
+
+#endif /* DPS_LOG_H */

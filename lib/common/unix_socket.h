@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Unix socket helpers shared by the control socket and its client.
+ */
+#ifndef DPS_UNIX_SOCKET_H
+#define DPS_UNIX_SOCKET_H
+
+#include "common/dps_err.h"
+
+/**
+ * Listen on @p path. A socket file nobody listens on (left by a process
+ * that died) is replaced; one that answers is in use.
+ * @return the listening fd, or -EADDRINUSE, -ENAMETOOLONG, -errno
+ */
+int dps_unix_listen(const char *path, struct dps_err *err);
+
+/** Connect to @p path; fd or -errno. */
+int dps_unix_connect(const char *path);
+
+#endif /* DPS_UNIX_SOCKET_H */

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "ctl_server.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+
+#include "cli/cli.h"
+#include "common/dps_event.h"
+#include "common/dps_log.h"
+#include "common/unix_socket.h"
+
+RTE_LOG_REGISTER(dps_logtype_ctl, dpswitch.ctl, INFO);
+
+struct ctl_client {
+	struct dps_event_source ev;
+	struct dps_ctl *ctl;
+	size_t len;
+	char buf[DPS_CTL_MAX_LINE];
+};
+
+struct dps_ctl {
+	struct dps_event_source ev;	/* the listening socket */
+	int epfd;
+	char path[108];
+	struct ctl_client *clients[DPS_CTL_MAX_CLIENTS];
+};
+
+static void
+ctl_client_close(struct ctl_client *c)
+{
+	struct dps_ctl *ctl = c->ctl;
+
+	for (int i = 0; i < DPS_CTL_MAX_CLIENTS; i++)
+		if (ctl->clients[i] == c)
+			ctl->clients[i] = NULL;
+	epoll_ctl(ctl->epfd, EPOLL_CTL_DEL, c->ev.fd, NULL);
+	close(c->ev.fd);
+	free(c);
+}
+
+static void
+ctl_reply_end(int fd, int rc)
+{
+	char trailer[16];
+	int n = snprintf(trailer, sizeof(trailer), "%c%d\n", '\0', rc);
+
+	if (write(fd, trailer, n) != n)
+		DPS_LOG(ctl, DEBUG, "client went away before the reply ended");
+}
+
+static void
+ctl_serve_line(struct ctl_client *c, char *line)
+{
+	bool json = false;
+	int rc;
+
+	if (strncmp(line, "json ", 5) == 0) {
+		json = true;
+		line += 5;
+	}
+	rc = dps_cli_exec(line, c->ev.fd, json);
+	ctl_reply_end(c->ev.fd, rc);
+}
+
+static void
+ctl_client_event(struct dps_event_source *src, uint32_t events)
+{
+	struct ctl_client *c = container_of(src, struct ctl_client, ev);
+	ssize_t n;
+	char *nl;
+
+	if (!(events & EPOLLIN)) {
+		ctl_client_close(c);
+		return;
+	}
+	n = read(c->ev.fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len);
+	if (n <= 0) {
+		ctl_client_close(c);
+		return;
+	}
+	c->len += (size_t)n;
+	c->buf[c->len] = '\0';
+	while ((nl = memchr(c->buf, '\n', c->len)) != NULL) {
+		size_t used = (size_t)(nl - c->buf) + 1;
+
+		*nl = '\0';
+		ctl_serve_line(c, c->buf);
+		memmove(c->buf, c->buf + used, c->len - used);
+		c->len -= used;
+	}
+	if (c->len == sizeof(c->buf) - 1) {
+		dprintf(c->ev.fd, "error: command longer than %d bytes\n",
+			DPS_CTL_MAX_LINE - 2);
+		ctl_reply_end(c->ev.fd, -E2BIG);
+		ctl_client_close(c);
+	}
+}
+
+static void
+ctl_accept_event(struct dps_event_source *src, uint32_t events)
+{
+	struct dps_ctl *ctl = container_of(src, struct dps_ctl, ev);
+	/* A client that stops reading must not stall the control thread. */
+	struct timeval tmo = { .tv_sec = 2 };
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct ctl_client *c;
+	int fd, slot = -1;
+
+	RTE_SET_USED(events);
+	fd = accept4(ctl->ev.fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	for (int i = 0; i < DPS_CTL_MAX_CLIENTS && slot < 0; i++)
+		if (ctl->clients[i] == NULL)
+			slot = i;
+	c = slot < 0 ? NULL : calloc(1, sizeof(*c));
+	if (c == NULL) {
+		dprintf(fd, "error: too many control connections (max %d)\n",
+			DPS_CTL_MAX_CLIENTS);
+		ctl_reply_end(fd, -EBUSY);
+		close(fd);
+		return;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof(tmo));
+	c->ev.fd = fd;
+	c->ev.handler = ctl_client_event;
+	c->ctl = ctl;
+	ev.data.ptr = &c->ev;
+	if (epoll_ctl(ctl->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+		close(fd);
+		free(c);
+		return;
+	}
+	ctl->clients[slot] = c;
+}
+
+struct dps_ctl *
+dps_ctl_open(const char *path, int epfd, struct dps_err *err)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct dps_ctl *ctl;
+	int fd;
+
+	fd = dps_unix_listen(path, err);
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	ctl = calloc(1, sizeof(*ctl));
+	if (ctl == NULL) {
+		close(fd);
+		dps_err_set(err, -ENOMEM, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
+	ctl->ev.fd = fd;
+	ctl->ev.handler = ctl_accept_event;
+	ctl->epfd = epfd;
+	snprintf(ctl->path, sizeof(ctl->path), "%s", path);
+	ev.data.ptr = &ctl->ev;
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+		dps_err_set(err, -errno, "epoll: %s", strerror(errno));
+		dps_ctl_close(ctl);
+		return NULL;
+	}
+	return ctl;
+}
+
+void
+dps_ctl_close(struct dps_ctl *ctl)
+{
+	if (ctl == NULL)
+		return;
+	for (int i = 0; i < DPS_CTL_MAX_CLIENTS; i++)
+		if (ctl->clients[i] != NULL)
+			ctl_client_close(ctl->clients[i]);
+	epoll_ctl(ctl->epfd, EPOLL_CTL_DEL, ctl->ev.fd, NULL);
+	close(ctl->ev.fd);
+	unlink(ctl->path);
+	free(ctl);
+}

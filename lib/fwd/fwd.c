@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "fwd.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_branch_prediction.h>
+#include <rte_common.h>
+
+#define ETH_HDR_LEN 14
+#define ETH_P_8021Q 0x8100
+#define VID_MAX 4094
+
+void
+fwd_config_init(struct fwd_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	for (unsigned int p = 0; p < DPS_MAX_PORTS; p++)
+		cfg->port[p].xc_peer = DPS_PORT_NONE;
+}
+
+void
+fwd_port_bridge_default(struct fwd_port_cfg *pc)
+{
+	memset(pc, 0, sizeof(*pc));
+	pc->role = FWD_ROLE_BRIDGE;
+	pc->vlan_mode = FWD_VLAN_ACCESS;
+	pc->access_vid = DPS_VID_DEFAULT;
+	pc->xc_peer = DPS_PORT_NONE;
+}
+
+void
+fwd_config_finish(struct fwd_config *cfg)
+{
+	memset(cfg->vlan_members, 0, sizeof(cfg->vlan_members));
+	for (unsigned int p = 0; p < DPS_MAX_PORTS; p++) {
+		const struct fwd_port_cfg *pc = &cfg->port[p];
+		uint64_t bit = UINT64_C(1) << p;
+
+		if (pc->role != FWD_ROLE_BRIDGE)
+			continue;
+		if (pc->vlan_mode == FWD_VLAN_ACCESS) {
+			cfg->vlan_members[pc->access_vid] |= bit;
+			continue;
+		}
+		for (unsigned int v = 1; v <= VID_MAX; v++)
+			if (fwd_vid_test(pc->trunk_vids, v) || v == pc->native_vid)
+				cfg->vlan_members[v] |= bit;
+	}
+}
+
+/* Which VLAN does a frame arriving on @pc belong to? 0 = not admitted. */
+static uint16_t
+fwd_ingress_vid(const struct fwd_port_cfg *pc, bool tagged, uint16_t tag_vid)
+{
+	if (pc->vlan_mode == FWD_VLAN_ACCESS)
+		return tagged ? 0 : pc->access_vid;
+	if (!tagged)
+		return pc->native_vid;
+	/* A tag naming the native VLAN is accepted too, as most switches do. */
+	return fwd_vid_test(pc->trunk_vids, tag_vid) || tag_vid == pc->native_vid ?
+		tag_vid : 0;
+}
+
+void
+fwd_decide(const struct fwd_config *cfg, struct l2_table *tbl, uint16_t in_port,
+	   const uint8_t *frame, uint32_t len, uint64_t link_up, uint32_t now_s,
+	   struct fwd_decision *d)
+{
+	const struct fwd_port_cfg *pc = &cfg->port[in_port];
+	const uint8_t *dst = frame, *src = frame + 6;
+	uint16_t etype, out, tag_vid = 0;
+
+	d->tagged = false;
+	d->vid = 0;
+	if (unlikely(len < ETH_HDR_LEN)) {
+		d->verdict = FWD_DROP_INVALID;
+		return;
+	}
+	if (pc->role == FWD_ROLE_XCONNECT) {
+		out = pc->xc_peer;
+		if (out >= DPS_MAX_PORTS || !((link_up >> out) & 1) ||
+		    cfg->port[out].role == FWD_ROLE_NONE) {
+			d->verdict = FWD_DROP_NO_ROUTE;
+			return;
+		}
+		d->verdict = FWD_UNICAST;
+		d->out_port = out;
+		return;
+	}
+
+	memcpy(&etype, frame + 12, 2);
+	if (etype == rte_cpu_to_be_16(ETH_P_8021Q)) {
+		uint16_t tci;
+
+		if (unlikely(len < ETH_HDR_LEN + 4)) {
+			d->verdict = FWD_DROP_INVALID;
+			return;
+		}
+		memcpy(&tci, frame + 14, 2);
+		tag_vid = rte_be_to_cpu_16(tci) & 0xfff;
+		/* A priority tag (VID 0) carries no VLAN: treat as untagged. */
+		d->tagged = true;
+	}
+	d->vid = fwd_ingress_vid(pc, d->tagged && tag_vid != 0, tag_vid);
+	if (d->vid == 0) {
+		d->verdict = FWD_DROP_FILTERED;
+		return;
+	}
+
+	/* Never learn a group address as a source: it would capture floods. */
+	if (!(src[0] & 1))
+		l2_table_learn(tbl, src, d->vid, in_port, now_s);
+
+	if (!(dst[0] & 1)) {
+		out = l2_table_lookup(tbl, dst, d->vid, now_s);
+		if (out != DPS_L2_NO_PORT) {
+			if (out == in_port) {
+				d->verdict = FWD_DROP_FILTERED;
+			} else if (out < DPS_MAX_PORTS &&
+				   ((cfg->vlan_members[d->vid] & link_up) >> out) & 1) {
+				d->verdict = FWD_UNICAST;
+				d->out_port = out;
+			} else {
+				d->verdict = FWD_DROP_NO_ROUTE;
+			}
+			return;
+		}
+	}
+	d->verdict = FWD_FLOOD;
+	d->flood_mask = cfg->vlan_members[d->vid] & link_up &
+			~(UINT64_C(1) << in_port);
+}
+
+int
+fwd_vid_list_parse(const char *s, uint64_t set[DPS_VLAN_COUNT / 64])
+{
+	const char *p = s;
+
+	memset(set, 0, DPS_VLAN_COUNT / 8);
+	if (strcmp(s, "all") == 0) {
+		for (unsigned int v = 1; v <= VID_MAX; v++)
+			fwd_vid_set(set, v, true);
+		return 0;
+	}
+	if (*p == '\0')
+		return -EINVAL;
+	while (*p != '\0') {
+		char *end;
+		long lo, hi;
+
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		lo = strtol(p, &end, 10);
+		hi = lo;
+		if (*end == '-') {
+			p = end + 1;
+			if (*p < '0' || *p > '9')
+				return -EINVAL;
+			hi = strtol(p, &end, 10);
+		}
+		if (lo < 1 || hi > VID_MAX || lo > hi)
+			return -EINVAL;
+		for (long v = lo; v <= hi; v++)
+			fwd_vid_set(set, (uint16_t)v, true);
+		if (*end == ',' && end[1] != '\0')
+			end++;
+		else if (*end != '\0')
+			return -EINVAL;
+		p = end;
+	}
+	return 0;
+}
+
+void
+fwd_vid_list_format(const uint64_t set[DPS_VLAN_COUNT / 64], char *buf,
+		    unsigned int size)
+{
+	unsigned int len = 0, v = 1;
+
+	buf[0] = '\0';
+	while (v <= VID_MAX && len < size) {
+		unsigned int lo;
+
+		if (!fwd_vid_test(set, v)) {
+			v++;
+			continue;
+		}
+		lo = v;
+		while (v + 1 <= VID_MAX && fwd_vid_test(set, v + 1))
+			v++;
+		len += snprintf(buf + len, size - len, lo == v ? "%s%u" : "%s%u-%u",
+				len ? "," : "", lo, v);
+		v++;
+	}
+	if (len == 0)
+		snprintf(buf, size, "none");
+}

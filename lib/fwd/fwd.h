@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Forwarding decisions of the L2 bridge and the cross-connect.
+ *
+ * This layer sees a frame's bytes and the forwarding configuration and says
+ * where the frame goes; it never touches an mbuf or an ethdev, so every
+ * decision (VLAN admission, learning, flood set, hairpin) is unit-tested
+ * without EAL. The worker applies the decision to the mbuf.
+ */
+#ifndef DPS_FWD_H
+#define DPS_FWD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_config.h>
+
+#include "l2/l2_table.h"
+
+#define DPS_MAX_PORTS RTE_MAX_ETHPORTS
+#define DPS_PORT_NONE UINT16_MAX
+#define DPS_VLAN_COUNT 4096
+#define DPS_VID_DEFAULT 1
+
+/** How a port takes part in forwarding. */
+enum fwd_port_role {
+	FWD_ROLE_NONE = 0,	/**< not in use, or not started */
+	FWD_ROLE_BRIDGE,	/**< member of the MAC-learning bridge */
+	FWD_ROLE_XCONNECT,	/**< everything goes to xc_peer, no lookup */
+};
+
+/** VLAN mode of a bridge port. */
+enum fwd_vlan_mode {
+	FWD_VLAN_ACCESS = 0,	/**< untagged, in access_vid; tagged is dropped */
+	FWD_VLAN_TRUNK,		/**< tagged in allowed VIDs, untagged in native_vid */
+};
+
+struct fwd_port_cfg {
+	uint8_t role;			/**< enum fwd_port_role */
+	uint8_t vlan_mode;		/**< enum fwd_vlan_mode */
+	uint16_t access_vid;		/**< access: the port's VLAN */
+	uint16_t native_vid;		/**< trunk: VLAN of untagged frames, 0 = drop them */
+	uint16_t xc_peer;		/**< xconnect: destination port */
+	uint64_t trunk_vids[DPS_VLAN_COUNT / 64]; /**< trunk: allowed VIDs */
+};
+
+/** What the workers forward by; rebuilt and republished on every change. */
+struct fwd_config {
+	struct fwd_port_cfg port[DPS_MAX_PORTS];
+	/** Bridge ports in each VLAN, bit = port id; derived by fwd_config_finish(). */
+	uint64_t vlan_members[DPS_VLAN_COUNT];
+};
+
+enum fwd_verdict {
+	FWD_UNICAST,		/**< to out_port */
+	FWD_FLOOD,		/**< to every port in flood_mask (may be empty) */
+	FWD_DROP_INVALID,	/**< runt or not an Ethernet frame */
+	FWD_DROP_FILTERED,	/**< VLAN not admitted, or destination is the ingress port */
+	FWD_DROP_NO_ROUTE,	/**< no usable egress (xconnect peer down, port left VLAN) */
+};
+
+struct fwd_decision {
+	uint8_t verdict;		/**< enum fwd_verdict */
+	bool tagged;			/**< the frame carries an 802.1Q tag now */
+	uint16_t vid;			/**< VLAN the frame is switched in */
+	uint16_t out_port;		/**< FWD_UNICAST */
+	uint64_t flood_mask;		/**< FWD_FLOOD */
+};
+
+/** Reset @p cfg: no ports in use. */
+void fwd_config_init(struct fwd_config *cfg);
+
+/** Make @p port a bridge port, access mode in the default VLAN. */
+void fwd_port_bridge_default(struct fwd_port_cfg *pc);
+
+/** Recompute derived fields (VLAN membership) after editing ports. */
+void fwd_config_finish(struct fwd_config *cfg);
+
+static inline bool
+fwd_vid_test(const uint64_t *set, uint16_t vid)
+{
+	return (set[vid >> 6] >> (vid & 63)) & 1;
+}
+
+static inline void
+fwd_vid_set(uint64_t *set, uint16_t vid, bool on)
+{
+	if (on)
+		set[vid >> 6] |= UINT64_C(1) << (vid & 63);
+	else
+		set[vid >> 6] &= ~(UINT64_C(1) << (vid & 63));
+}
+
+/** Does a frame in @p vid leave @p port tagged? */
+static inline bool
+fwd_egress_tagged(const struct fwd_config *cfg, uint16_t port, uint16_t vid)
+{
+	const struct fwd_port_cfg *pc = &cfg->port[port];
+
+	return pc->vlan_mode == FWD_VLAN_TRUNK && vid != pc->native_vid;
+}
+
+/**
+ * Decide where a frame received on @p in_port goes, learning its source.
+ *
+ * @param link_up  ports whose link is up (bit = port id); down ports are
+ *                 left out of floods and are no route for unicast
+ * @param now_s    the caller's clock, seconds
+ */
+void fwd_decide(const struct fwd_config *cfg, struct l2_table *tbl,
+		uint16_t in_port, const uint8_t *frame, uint32_t len,
+		uint64_t link_up, uint32_t now_s, struct fwd_decision *d);
+
+/**
+ * Parse a VLAN list such as "10,20,100-200" or "all" into @p set.
+ * @return 0, or -EINVAL (VIDs must be 1..4094)
+ */
+int fwd_vid_list_parse(const char *s, uint64_t set[DPS_VLAN_COUNT / 64]);
+
+/** Format a VLAN set as a compact list ("1-4094", "10,20"). */
+void fwd_vid_list_format(const uint64_t set[DPS_VLAN_COUNT / 64], char *buf,
+			 unsigned int size);
+
+#endif /* DPS_FWD_H */

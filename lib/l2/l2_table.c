@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "l2_table.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_pause.h>
+
+/*
+ * An entry's key packs the MAC (48 bits) and VLAN (12 bits) with a valid
+ * bit, so a lookup is one 64-bit compare. The port and last-seen time sit
+ * in their own words: the time is refreshed without the bucket lock.
+ */
+#define KEY_VALID (UINT64_C(1) << 63)
+
+struct l2_bucket {
+	uint32_t seq;			/* odd while a writer holds the bucket */
+	uint16_t port[DPS_L2_BUCKET_ENTRIES];
+	uint32_t seen[DPS_L2_BUCKET_ENTRIES];
+	uint64_t key[DPS_L2_BUCKET_ENTRIES];
+} __rte_aligned(64);
+
+struct l2_table {
+	struct l2_bucket *buckets;
+	uint32_t mask;			/* bucket count - 1 */
+	uint32_t aging_s;
+	uint64_t evictions;
+};
+
+static inline uint64_t
+l2_key(const uint8_t mac[6], uint16_t vid)
+{
+	uint64_t k = 0;
+
+	memcpy(&k, mac, 6);
+	return k | ((uint64_t)(vid & 0xfff) << 48) | KEY_VALID;
+}
+
+static inline uint32_t
+l2_hash(uint64_t key)
+{
+	/* Fibonacci hashing: MACs share OUIs, so mix the high bits down. */
+	key *= UINT64_C(0x9e3779b97f4a7c15);
+	return (uint32_t)(key >> 32);
+}
+
+static inline bool
+l2_expired(const struct l2_table *t, uint32_t seen, uint32_t now_s)
+{
+	/* Signed: another worker's clock may be a second ahead of ours. */
+	return (int32_t)(now_s - seen) > (int32_t)t->aging_s;
+}
+
+static inline struct l2_bucket *
+l2_bucket_of(const struct l2_table *t, uint64_t key)
+{
+	return &t->buckets[l2_hash(key) & t->mask];
+}
+
+static void
+l2_bucket_lock(struct l2_bucket *b)
+{
+	uint32_t seq;
+
+	for (;;) {
+		seq = __atomic_load_n(&b->seq, __ATOMIC_RELAXED);
+		if (!(seq & 1) &&
+		    __atomic_compare_exchange_n(&b->seq, &seq, seq + 1, false,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return;
+		rte_pause();
+	}
+}
+
+static void
+l2_bucket_unlock(struct l2_bucket *b)
+{
+	__atomic_fetch_add(&b->seq, 1, __ATOMIC_RELEASE);
+}
+
+struct l2_table *
+l2_table_create(uint32_t entries, uint32_t aging_s)
+{
+	struct l2_table *t;
+	uint32_t nb;
+
+	if (entries == 0 || entries > (1u << 26) || aging_s == 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	nb = rte_align32pow2(RTE_MAX(entries, 64u)) / DPS_L2_BUCKET_ENTRIES;
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return NULL;
+	t->buckets = aligned_alloc(64, (size_t)nb * sizeof(*t->buckets));
+	if (t->buckets == NULL) {
+		free(t);
+		errno = ENOMEM;
+		return NULL;
+	}
+	memset(t->buckets, 0, (size_t)nb * sizeof(*t->buckets));
+	t->mask = nb - 1;
+	t->aging_s = aging_s;
+	return t;
+}
+
+void
+l2_table_free(struct l2_table *t)
+{
+	if (t == NULL)
+		return;
+	free(t->buckets);
+	free(t);
+}
+
+void
+l2_table_set_aging(struct l2_table *t, uint32_t aging_s)
+{
+	__atomic_store_n(&t->aging_s, aging_s, __ATOMIC_RELAXED);
+}
+
+uint32_t
+l2_table_get_aging(const struct l2_table *t)
+{
+	return t->aging_s;
+}
+
+uint32_t
+l2_table_capacity(const struct l2_table *t)
+{
+	return (t->mask + 1) * DPS_L2_BUCKET_ENTRIES;
+}
+
+uint64_t
+l2_table_evictions(const struct l2_table *t)
+{
+	return __atomic_load_n(&t->evictions, __ATOMIC_RELAXED);
+}
+
+/* Consistent read of the slot holding @key; returns the slot or -1. */
+static int
+l2_bucket_find(const struct l2_bucket *b, uint64_t key, uint16_t *port,
+	       uint32_t *seen)
+{
+	uint32_t seq;
+	int slot;
+
+	do {
+		seq = __atomic_load_n(&b->seq, __ATOMIC_ACQUIRE);
+		if (seq & 1) {
+			rte_pause();
+			continue;
+		}
+		slot = -1;
+		for (int i = 0; i < DPS_L2_BUCKET_ENTRIES; i++) {
+			if (__atomic_load_n(&b->key[i], __ATOMIC_RELAXED) == key) {
+				slot = i;
+				*port = __atomic_load_n(&b->port[i], __ATOMIC_RELAXED);
+				*seen = __atomic_load_n(&b->seen[i], __ATOMIC_RELAXED);
+				break;
+			}
+		}
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	} while (__atomic_load_n(&b->seq, __ATOMIC_RELAXED) != seq || (seq & 1));
+	return slot;
+}
+
+uint16_t
+l2_table_lookup(struct l2_table *t, const uint8_t mac[6], uint16_t vid,
+		uint32_t now_s)
+{
+	uint64_t key = l2_key(mac, vid);
+	struct l2_bucket *b = l2_bucket_of(t, key);
+	uint16_t port;
+	uint32_t seen;
+
+	if (l2_bucket_find(b, key, &port, &seen) < 0 ||
+	    l2_expired(t, seen, now_s))
+		return DPS_L2_NO_PORT;
+	return port;
+}
+
+/* Slot to overwrite for a new key: empty, else expired, else oldest. */
+static int
+l2_bucket_victim(const struct l2_table *t, const struct l2_bucket *b,
+		 uint32_t now_s, bool *evicted)
+{
+	int oldest = 0;
+
+	*evicted = false;
+	for (int i = 0; i < DPS_L2_BUCKET_ENTRIES; i++)
+		if (b->key[i] == 0 || l2_expired(t, b->seen[i], now_s))
+			return i;
+	for (int i = 1; i < DPS_L2_BUCKET_ENTRIES; i++)
+		if ((int32_t)(b->seen[oldest] - b->seen[i]) > 0)
+			oldest = i;
+	*evicted = true;
+	return oldest;
+}
+
+static void
+l2_slot_write(struct l2_bucket *b, int i, uint64_t key, uint16_t port,
+	      uint32_t now_s)
+{
+	__atomic_store_n(&b->key[i], key, __ATOMIC_RELAXED);
+	__atomic_store_n(&b->port[i], port, __ATOMIC_RELAXED);
+	__atomic_store_n(&b->seen[i], now_s, __ATOMIC_RELAXED);
+}
+
+enum l2_learn_result
+l2_table_learn(struct l2_table *t, const uint8_t mac[6], uint16_t vid,
+	       uint16_t port, uint32_t now_s)
+{
+	uint64_t key = l2_key(mac, vid);
+	struct l2_bucket *b = l2_bucket_of(t, key);
+	enum l2_learn_result res;
+	uint16_t old_port;
+	uint32_t seen;
+	bool evicted;
+	int slot;
+
+	/* Fast path: known here; refresh the time only when it changed. */
+	slot = l2_bucket_find(b, key, &old_port, &seen);
+	if (slot >= 0 && old_port == port && !l2_expired(t, seen, now_s)) {
+		if (seen != now_s)
+			__atomic_store_n(&b->seen[slot], now_s, __ATOMIC_RELAXED);
+		return L2_LEARN_REFRESHED;
+	}
+
+	l2_bucket_lock(b);
+	/* Re-check under the lock: another worker may have learned it. */
+	slot = -1;
+	for (int i = 0; i < DPS_L2_BUCKET_ENTRIES; i++)
+		if (b->key[i] == key)
+			slot = i;
+	if (slot >= 0) {
+		/* An aged entry coming back counts as new, wherever it was. */
+		if (l2_expired(t, b->seen[slot], now_s))
+			res = L2_LEARN_NEW;
+		else
+			res = b->port[slot] == port ? L2_LEARN_REFRESHED : L2_LEARN_MOVED;
+	} else {
+		slot = l2_bucket_victim(t, b, now_s, &evicted);
+		res = evicted ? L2_LEARN_EVICTED : L2_LEARN_NEW;
+		if (evicted)
+			__atomic_fetch_add(&t->evictions, 1, __ATOMIC_RELAXED);
+	}
+	l2_slot_write(b, slot, key, port, now_s);
+	l2_bucket_unlock(b);
+	return res;
+}
+
+/* Remove entries matching a predicate, one bucket lock at a time. */
+static unsigned int
+l2_table_remove_if(struct l2_table *t, bool (*pred)(const struct l2_table *,
+		   const struct l2_bucket *, int, uintptr_t), uintptr_t arg)
+{
+	unsigned int n = 0;
+
+	for (uint32_t bi = 0; bi <= t->mask; bi++) {
+		struct l2_bucket *b = &t->buckets[bi];
+		bool any = false;
+
+		for (int i = 0; i < DPS_L2_BUCKET_ENTRIES; i++)
+			any |= b->key[i] != 0 && pred(t, b, i, arg);
+		if (!any)
+			continue;
+		l2_bucket_lock(b);
+		for (int i = 0; i < DPS_L2_BUCKET_ENTRIES; i++) {
+			if (b->key[i] != 0 && pred(t, b, i, arg)) {
+				l2_slot_write(b, i, 0, DPS_L2_NO_PORT, 0);
+				n++;
+			}
+		}
+		l2_bucket_unlock(b);
+	}
+	return n;
+}
+
+static bool
+l2_pred_port(const struct l2_table *t, const struct l2_bucket *b, int i,
+	     uintptr_t port)
+{
+	RTE_SET_USED(t);
+	return port == DPS_L2_NO_PORT || b->port[i] == port;
+}
+
+static bool
+l2_pred_aged(const struct l2_table *t, const struct l2_bucket *b, int i,
+	     uintptr_t now_s)
+{
+	return l2_expired(t, b->seen[i], (uint32_t)now_s);
+}
+
+unsigned int
+l2_table_flush(struct l2_table *t, uint16_t port)
+{
+	return l2_table_remove_if(t, l2_pred_port, port);
+}
+
+unsigned int
+l2_table_age(struct l2_table *t, uint32_t now_s)
+{
+	return l2_table_remove_if(t, l2_pred_aged, now_s);
+}
+
+int
+l2_table_walk(struct l2_table *t, uint32_t now_s,
+	      int (*cb)(const struct l2_entry_info *e, void *arg), void *arg)
+{
+	for (uint32_t bi = 0; bi <= t->mask; bi++) {
+		struct l2_bucket *b = &t->buckets[bi];
+
+		for (int i = 0; i < DPS_L2_BUCKET_ENTRIES; i++) {
+			struct l2_entry_info e;
+			uint32_t seen;
+			uint64_t key = __atomic_load_n(&b->key[i], __ATOMIC_RELAXED);
+			int rc;
+
+			if (key == 0)
+				continue;
+			e.port = __atomic_load_n(&b->port[i], __ATOMIC_RELAXED);
+			seen = __atomic_load_n(&b->seen[i], __ATOMIC_RELAXED);
+			if (l2_expired(t, seen, now_s) || e.port == DPS_L2_NO_PORT)
+				continue;
+			e.age_s = (int32_t)(now_s - seen) > 0 ? now_s - seen : 0;
+			memcpy(e.mac, &key, 6);
+			e.vid = (key >> 48) & 0xfff;
+			rc = cb(&e, arg);
+			if (rc != 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static int
+l2_count_cb(const struct l2_entry_info *e, void *arg)
+{
+	RTE_SET_USED(e);
+	(*(unsigned int *)arg)++;
+	return 0;
+}
+
+unsigned int
+l2_table_count(struct l2_table *t, uint32_t now_s)
+{
+	unsigned int n = 0;
+
+	l2_table_walk(t, now_s, l2_count_cb, &n);
+	return n;
+}

@@ -1,0 +1,566 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "port.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_bus.h>
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+
+#include "common/dps_log.h"
+#include "port_kind.h"
+
+RTE_LOG_REGISTER(dps_logtype_port, dpswitch.port, INFO);
+
+#define RX_DESC 1024
+#define TX_DESC 1024
+
+struct port_entry {
+	bool in_use;
+	char name[DPS_PORT_NAME_MAX];
+	const struct port_kind *kind;
+	char args[DPS_PORT_ARGS_MAX];
+	char devname[RTE_DEV_NAME_MAX_LEN];
+	uint64_t seq;			/* creation order */
+	uint16_t nb_rxq;
+	uint16_t nb_txq;
+	struct dps_port_counters base;	/* subtracted: "port clear" */
+};
+
+static struct {
+	struct port_entry p[DPS_MAX_PORTS];	/* indexed by ethdev port id */
+	struct rte_mempool *pool;
+	struct l2_table *tbl;
+	uint64_t next_seq;
+} reg;
+
+void
+dps_ports_init(struct rte_mempool *pool, struct l2_table *tbl)
+{
+	memset(&reg, 0, sizeof(reg));
+	reg.pool = pool;
+	reg.tbl = tbl;
+}
+
+int
+dps_port_id(const char *name)
+{
+	for (uint16_t i = 0; i < DPS_MAX_PORTS; i++)
+		if (reg.p[i].in_use && strcmp(reg.p[i].name, name) == 0)
+			return i;
+	return -ENOENT;
+}
+
+const char *
+dps_port_name(uint16_t id)
+{
+	return id < DPS_MAX_PORTS && reg.p[id].in_use ? reg.p[id].name : NULL;
+}
+
+unsigned int
+dps_port_count(void)
+{
+	unsigned int n = 0;
+
+	for (uint16_t i = 0; i < DPS_MAX_PORTS; i++)
+		n += reg.p[i].in_use;
+	return n;
+}
+
+const char *
+dps_port_kind_list(void)
+{
+	return port_kind_names();
+}
+
+static int
+port_find(const char *name, struct dps_err *err)
+{
+	int id = dps_port_id(name);
+
+	if (id < 0)
+		return dps_err_set(err, -ENOENT, "no port named '%s'", name);
+	return id;
+}
+
+static int
+port_name_check(const char *name, struct dps_err *err)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len >= DPS_PORT_NAME_MAX)
+		return dps_err_set(err, -EINVAL,
+			"port name '%s' must be 1..%d characters", name,
+			DPS_PORT_NAME_MAX - 1);
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)name[i]) && name[i] != '_' && name[i] != '-')
+			return dps_err_set(err, -EINVAL,
+				"port name '%s' may hold only letters, digits, '_' and '-'",
+				name);
+	if (dps_port_id(name) >= 0)
+		return dps_err_set(err, -EEXIST, "port name '%s' is already taken", name);
+	return 0;
+}
+
+static void
+port_update_link(uint16_t id)
+{
+	struct rte_eth_link link;
+
+	if (rte_eth_link_get_nowait(id, &link) == 0)
+		dps_link_set(id, link.link_status == RTE_ETH_LINK_UP);
+}
+
+static int
+port_lsc_event(uint16_t id, enum rte_eth_event_type type, void *arg, void *ret)
+{
+	RTE_SET_USED(type);
+	RTE_SET_USED(arg);
+	RTE_SET_USED(ret);
+	if (id < DPS_MAX_PORTS)
+		port_update_link(id);
+	return 0;
+}
+
+void
+dps_ports_poll_link(void)
+{
+	for (uint16_t i = 0; i < DPS_MAX_PORTS; i++)
+		if (reg.p[i].in_use)
+			port_update_link(i);
+}
+
+/* Configure queues and start: nb_rxq from the kind, one txq per worker. */
+static int
+port_start(uint16_t id, uint16_t nb_rxq, struct port_entry *pe,
+	   struct dps_err *err)
+{
+	struct rte_eth_conf conf = { 0 };
+	struct rte_eth_dev_info info;
+	uint16_t nb_rx = RX_DESC, nb_tx = TX_DESC, nb_txq;
+	int rc;
+
+	rc = rte_eth_dev_info_get(id, &info);
+	if (rc != 0)
+		return dps_err_set(err, rc, "port '%s': cannot read device info: %s",
+				   pe->name, rte_strerror(-rc));
+	nb_rxq = RTE_MIN(nb_rxq, info.max_rx_queues);
+	nb_txq = RTE_MIN((uint16_t)dps_worker_count(), info.max_tx_queues);
+	if (nb_rxq == 0 || nb_txq == 0)
+		return dps_err_set(err, -EINVAL, "port '%s': device has no queues",
+				   pe->name);
+	if (nb_rxq > 1 && info.flow_type_rss_offloads != 0) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
+	}
+	if (*info.dev_flags & RTE_ETH_DEV_INTR_LSC)
+		conf.intr_conf.lsc = 1;
+	rc = rte_eth_dev_configure(id, nb_rxq, nb_txq, &conf);
+	if (rc == 0)
+		rc = rte_eth_dev_adjust_nb_rx_tx_desc(id, &nb_rx, &nb_tx);
+	for (uint16_t q = 0; rc == 0 && q < nb_rxq; q++)
+		rc = rte_eth_rx_queue_setup(id, q, nb_rx, rte_eth_dev_socket_id(id),
+					    NULL, reg.pool);
+	for (uint16_t q = 0; rc == 0 && q < nb_txq; q++)
+		rc = rte_eth_tx_queue_setup(id, q, nb_tx, rte_eth_dev_socket_id(id), NULL);
+	if (rc == 0 && conf.intr_conf.lsc)
+		rc = rte_eth_dev_callback_register(id, RTE_ETH_EVENT_INTR_LSC,
+						   port_lsc_event, NULL);
+	if (rc == 0)
+		rc = rte_eth_dev_start(id);
+	if (rc != 0)
+		return dps_err_set(err, rc, "port '%s': cannot start device: %s",
+				   pe->name, rte_strerror(-rc));
+	/* A switch port must see every destination MAC; vhost has no filter. */
+	rc = rte_eth_promiscuous_enable(id);
+	if (rc != 0 && rc != -ENOTSUP)
+		DPS_LOG(port, WARNING, "port %s: promiscuous mode: %s", pe->name,
+			rte_strerror(-rc));
+	pe->nb_rxq = nb_rxq;
+	pe->nb_txq = nb_txq;
+	return 0;
+}
+
+/* Spread rx queues over workers, each to the least loaded one. */
+static void
+dp_assign_port(struct dps_dp_config *dp, uint16_t id, uint16_t nb_rxq,
+	       uint16_t nb_txq)
+{
+	unsigned int nw = dps_worker_count();
+
+	for (uint16_t q = 0; q < nb_rxq; q++) {
+		unsigned int best = 0;
+
+		for (unsigned int w = 1; w < nw; w++)
+			if (dp->nb_rxq[w] < dp->nb_rxq[best])
+				best = w;
+		if (dp->nb_rxq[best] >= DPS_MAX_RXQ_PER_WORKER)
+			continue;
+		dp->rxq[best][dp->nb_rxq[best]++] = (struct dps_rxq_ref){ id, q };
+	}
+	for (unsigned int w = 0; w < nw; w++)
+		dp->txq[id][w] = w % nb_txq;
+	dp->txq_shared[id] = nb_txq < nw;
+}
+
+static void
+dp_unassign_port(struct dps_dp_config *dp, uint16_t id)
+{
+	for (unsigned int w = 0; w < dps_worker_count(); w++) {
+		uint16_t k = 0;
+
+		for (uint16_t i = 0; i < dp->nb_rxq[w]; i++)
+			if (dp->rxq[w][i].port != id)
+				dp->rxq[w][k++] = dp->rxq[w][i];
+		dp->nb_rxq[w] = k;
+	}
+}
+
+/* The device a port's ethdev was made from, to hot-unplug it. */
+static void
+port_release(uint16_t id, bool started)
+{
+	struct rte_eth_dev_info info;
+	struct rte_device *dev = NULL;
+
+	if (rte_eth_dev_info_get(id, &info) == 0)
+		dev = info.device;
+	rte_eth_dev_callback_unregister(id, RTE_ETH_EVENT_INTR_LSC, port_lsc_event, NULL);
+	if (started)
+		rte_eth_dev_stop(id);
+	rte_eth_dev_close(id);
+	if (dev != NULL && rte_dev_remove(dev) != 0)
+		DPS_LOG(port, WARNING, "port %u: device could not be removed", id);
+}
+
+int
+dps_port_add(const char *name, const char *kind_name, const char *args,
+	     struct dps_err *err)
+{
+	const struct port_kind *kind;
+	char dev[DPS_PORT_ARGS_MAX + RTE_DEV_NAME_MAX_LEN];
+	struct port_entry pe = { 0 };
+	struct dps_dp_config *dp;
+	uint16_t id, nb_rxq = 1;
+	int rc;
+
+	rc = port_name_check(name, err);
+	if (rc != 0)
+		return rc;
+	kind = port_kind_find(kind_name);
+	if (kind == NULL)
+		return dps_err_set(err, -EINVAL, "unknown port kind '%s' (valid: %s)",
+				   kind_name, port_kind_names());
+	if (args == NULL)
+		args = "";
+	if (strlen(args) >= DPS_PORT_ARGS_MAX)
+		return dps_err_set(err, -E2BIG, "port '%s': devargs longer than %d bytes",
+				   name, DPS_PORT_ARGS_MAX - 1);
+	rc = port_kind_devargs(kind, name, args, dev, sizeof(dev), pe.devname,
+			       sizeof(pe.devname), &nb_rxq, err);
+	if (rc != 0)
+		return rc;
+	if (rte_eth_dev_get_port_by_name(pe.devname, &id) == 0)
+		return dps_err_set(err, -EBUSY, "port '%s': device %s is already %s",
+			name, pe.devname, dps_port_name(id) ? "a switch port" : "in use");
+	rc = rte_dev_probe(dev);
+	if (rc != 0 || rte_eth_dev_get_port_by_name(pe.devname, &id) != 0)
+		return dps_err_set(err, rc ? rc : -ENODEV,
+			"port '%s': %s driver rejected '%s' (%s; see the log above)",
+			name, kind->name, args, rte_strerror(rc ? -rc : ENODEV));
+	if (id >= DPS_MAX_PORTS) {
+		port_release(id, false);
+		return dps_err_set(err, -ENOSPC, "port '%s': no free port slot (max %d)",
+				   name, DPS_MAX_PORTS);
+	}
+	snprintf(pe.name, sizeof(pe.name), "%s", name);
+	snprintf(pe.args, sizeof(pe.args), "%s", args);
+	pe.kind = kind;
+	rc = port_start(id, nb_rxq, &pe, err);
+	if (rc != 0) {
+		port_release(id, false);
+		return rc;
+	}
+	pe.in_use = true;
+	pe.seq = reg.next_seq++;
+	/* Counters of an earlier port with this id start from here. */
+	dps_port_counters_sum(id, &pe.base);
+	reg.p[id] = pe;
+	port_update_link(id);
+
+	dp = dps_dp_draft();
+	fwd_port_bridge_default(&dp->fwd.port[id]);
+	dp_assign_port(dp, id, pe.nb_rxq, pe.nb_txq);
+	rc = dps_dp_commit();
+	DPS_LOG(port, INFO, "port %s added: %s %s (ethdev %u, %u rxq, %u txq)",
+		name, kind->name, args, id, pe.nb_rxq, pe.nb_txq);
+	return rc;
+}
+
+static void
+port_remove(uint16_t id)
+{
+	struct dps_dp_config *dp = dps_dp_draft();
+	struct port_entry *pe = &reg.p[id];
+
+	for (uint16_t i = 0; i < DPS_MAX_PORTS; i++) {
+		if (dp->fwd.port[i].role == FWD_ROLE_XCONNECT &&
+		    dp->fwd.port[i].xc_peer == id) {
+			DPS_LOG(port, NOTICE, "port %s returns to the bridge: its "
+				"cross-connect peer %s is gone", reg.p[i].name, pe->name);
+			fwd_port_bridge_default(&dp->fwd.port[i]);
+		}
+	}
+	dp->fwd.port[id].role = FWD_ROLE_NONE;
+	dp_unassign_port(dp, id);
+	dps_link_set(id, false);
+	/* After the commit no worker polls, or holds frames for, this port. */
+	dps_dp_commit();
+	l2_table_flush(reg.tbl, id);
+	port_release(id, true);
+	DPS_LOG(port, INFO, "port %s removed", pe->name);
+	memset(pe, 0, sizeof(*pe));
+}
+
+int
+dps_port_del(const char *name, struct dps_err *err)
+{
+	int id = port_find(name, err);
+
+	if (id < 0)
+		return id;
+	port_remove((uint16_t)id);
+	return 0;
+}
+
+void
+dps_ports_del_all(void)
+{
+	for (uint16_t i = 0; i < DPS_MAX_PORTS; i++)
+		if (reg.p[i].in_use)
+			port_remove(i);
+}
+
+int
+dps_port_info(uint16_t id, struct dps_port_info *info)
+{
+	const struct port_entry *pe;
+	struct rte_eth_link link;
+
+	if (id >= DPS_MAX_PORTS || !reg.p[id].in_use)
+		return -ENOENT;
+	pe = &reg.p[id];
+	memset(info, 0, sizeof(*info));
+	snprintf(info->name, sizeof(info->name), "%s", pe->name);
+	snprintf(info->args, sizeof(info->args), "%s", pe->args);
+	snprintf(info->devname, sizeof(info->devname), "%s", pe->devname);
+	info->kind = pe->kind->name;
+	info->port_id = id;
+	info->nb_rxq = pe->nb_rxq;
+	info->nb_txq = pe->nb_txq;
+	if (rte_eth_link_get_nowait(id, &link) == 0) {
+		info->link_up = link.link_status == RTE_ETH_LINK_UP;
+		info->link_speed = link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ?
+			0 : link.link_speed;
+	}
+	rte_eth_macaddr_get(id, &info->mac);
+	info->fwd = dps_dp_draft()->fwd.port[id];
+	return 0;
+}
+
+int
+dps_port_foreach(int (*cb)(uint16_t id, void *arg), void *arg)
+{
+	uint64_t done = 0;
+
+	/* Creation order, so listings read the way ports were configured. */
+	for (;;) {
+		int best = -1;
+		int rc;
+
+		for (uint16_t i = 0; i < DPS_MAX_PORTS; i++)
+			if (reg.p[i].in_use && !((done >> i) & 1) &&
+			    (best < 0 || reg.p[i].seq < reg.p[best].seq))
+				best = i;
+		if (best < 0)
+			return 0;
+		done |= UINT64_C(1) << best;
+		rc = cb((uint16_t)best, arg);
+		if (rc != 0)
+			return rc;
+	}
+}
+
+int
+dps_port_stats(uint16_t id, struct dps_port_stats *st)
+{
+	struct rte_eth_stats es;
+	const uint64_t *base;
+	uint64_t *cur;
+
+	if (id >= DPS_MAX_PORTS || !reg.p[id].in_use)
+		return -ENOENT;
+	memset(st, 0, sizeof(*st));
+	dps_port_counters_sum(id, &st->c);
+	base = (const uint64_t *)&reg.p[id].base;
+	cur = (uint64_t *)&st->c;
+	for (size_t k = 0; k < sizeof(st->c) / sizeof(uint64_t); k++)
+		cur[k] -= base[k];
+	if (rte_eth_stats_get(id, &es) == 0) {
+		st->rx_missed = es.imissed;
+		st->rx_nombuf = es.rx_nombuf;
+		st->rx_errors = es.ierrors;
+		st->tx_errors = es.oerrors;
+	}
+	return 0;
+}
+
+int
+dps_port_stats_clear(uint16_t id)
+{
+	if (id >= DPS_MAX_PORTS || !reg.p[id].in_use)
+		return -ENOENT;
+	dps_port_counters_sum(id, &reg.p[id].base);
+	rte_eth_stats_reset(id);
+	return 0;
+}
+
+static int
+port_bridge_member(const char *name, struct dps_err *err)
+{
+	int id = port_find(name, err);
+
+	if (id >= 0 && dps_dp_draft()->fwd.port[id].role == FWD_ROLE_XCONNECT)
+		return dps_err_set(err, -EBUSY,
+			"port '%s' is cross-connected; 'xconnect del %s' first",
+			name, name);
+	return id;
+}
+
+int
+dps_port_xconnect(const char *a, const char *b, struct dps_err *err)
+{
+	struct dps_dp_config *dp = dps_dp_draft();
+	int ia, ib;
+
+	ia = port_bridge_member(a, err);
+	if (ia < 0)
+		return ia;
+	ib = port_bridge_member(b, err);
+	if (ib < 0)
+		return ib;
+	if (ia == ib)
+		return dps_err_set(err, -EINVAL, "cannot cross-connect port '%s' to itself", a);
+	dp->fwd.port[ia].role = FWD_ROLE_XCONNECT;
+	dp->fwd.port[ia].xc_peer = (uint16_t)ib;
+	dp->fwd.port[ib].role = FWD_ROLE_XCONNECT;
+	dp->fwd.port[ib].xc_peer = (uint16_t)ia;
+	l2_table_flush(reg.tbl, (uint16_t)ia);
+	l2_table_flush(reg.tbl, (uint16_t)ib);
+	return dps_dp_commit();
+}
+
+int
+dps_port_xconnect_del(const char *name, struct dps_err *err)
+{
+	struct dps_dp_config *dp = dps_dp_draft();
+	int id = port_find(name, err);
+	uint16_t peer;
+
+	if (id < 0)
+		return id;
+	if (dp->fwd.port[id].role != FWD_ROLE_XCONNECT)
+		return dps_err_set(err, -EINVAL, "port '%s' is not cross-connected", name);
+	peer = dp->fwd.port[id].xc_peer;
+	fwd_port_bridge_default(&dp->fwd.port[id]);
+	if (peer < DPS_MAX_PORTS && dp->fwd.port[peer].role == FWD_ROLE_XCONNECT)
+		fwd_port_bridge_default(&dp->fwd.port[peer]);
+	return dps_dp_commit();
+}
+
+int
+dps_port_vlan_access(const char *name, uint16_t vid, struct dps_err *err)
+{
+	struct fwd_port_cfg *pc;
+	int id = port_bridge_member(name, err);
+
+	if (id < 0)
+		return id;
+	if (vid < 1 || vid > 4094)
+		return dps_err_set(err, -EINVAL, "VLAN %u out of range 1..4094", vid);
+	pc = &dps_dp_draft()->fwd.port[id];
+	pc->vlan_mode = FWD_VLAN_ACCESS;
+	pc->access_vid = vid;
+	pc->native_vid = 0;
+	memset(pc->trunk_vids, 0, sizeof(pc->trunk_vids));
+	l2_table_flush(reg.tbl, (uint16_t)id);
+	return dps_dp_commit();
+}
+
+int
+dps_port_vlan_trunk(const char *name, const char *vids, uint16_t native,
+		    struct dps_err *err)
+{
+	uint64_t set[DPS_VLAN_COUNT / 64];
+	struct fwd_port_cfg *pc;
+	int id = port_bridge_member(name, err);
+
+	if (id < 0)
+		return id;
+	if (fwd_vid_list_parse(vids, set) != 0)
+		return dps_err_set(err, -EINVAL,
+			"bad VLAN list '%s' (e.g. 10,20,100-200 or all; VIDs 1..4094)",
+			vids);
+	if (native > 4094)
+		return dps_err_set(err, -EINVAL, "native VLAN %u out of range 1..4094",
+				   native);
+	pc = &dps_dp_draft()->fwd.port[id];
+	pc->vlan_mode = FWD_VLAN_TRUNK;
+	pc->access_vid = 0;
+	pc->native_vid = native;
+	memcpy(pc->trunk_vids, set, sizeof(set));
+	l2_table_flush(reg.tbl, (uint16_t)id);
+	return dps_dp_commit();
+}
+
+int
+dps_port_rxq_assign(const char *name, uint16_t queue, unsigned int lcore,
+		    struct dps_err *err)
+{
+	struct dps_dp_config *dp = dps_dp_draft();
+	int id = port_find(name, err);
+	int w = dps_worker_of_lcore(lcore);
+	bool found = false;
+
+	if (id < 0)
+		return id;
+	if (w < 0)
+		return dps_err_set(err, -ENOENT, "lcore %u is not a worker (see 'lcore show')",
+				   lcore);
+	if (queue >= reg.p[id].nb_rxq)
+		return dps_err_set(err, -EINVAL, "port '%s' has rx queues 0..%u, not %u",
+				   name, reg.p[id].nb_rxq - 1, queue);
+	for (unsigned int i = 0; i < dps_worker_count(); i++) {
+		uint16_t k = 0;
+
+		for (uint16_t j = 0; j < dp->nb_rxq[i]; j++) {
+			const struct dps_rxq_ref *r = &dp->rxq[i][j];
+
+			if (r->port == id && r->queue == queue)
+				found = true;
+			else
+				dp->rxq[i][k++] = *r;
+		}
+		dp->nb_rxq[i] = k;
+	}
+	RTE_SET_USED(found);
+	if (dp->nb_rxq[w] >= DPS_MAX_RXQ_PER_WORKER)
+		return dps_err_set(err, -ENOSPC, "lcore %u polls too many queues", lcore);
+	dp->rxq[w][dp->nb_rxq[w]++] = (struct dps_rxq_ref){ (uint16_t)id, queue };
+	return dps_dp_commit();
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Port registry: named switch ports, each one DPDK ethdev.
+ *
+ * A port kind (vhost, tap, pci, ...) is only a way to create the ethdev;
+ * once created, every port is handled alike. All functions here run on the
+ * control thread; each returns 0 or a negative errno and, on failure, a
+ * one-line explanation in @p err.
+ */
+#ifndef DPS_PORT_H
+#define DPS_PORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_dev.h>
+#include <rte_ether.h>
+#include <rte_mempool.h>
+
+#include "common/dps_err.h"
+#include "fwd/fwd.h"
+#include "l2/l2_table.h"
+#include "worker/worker.h"
+
+#define DPS_PORT_NAME_MAX 32
+#define DPS_PORT_ARGS_MAX 512
+
+/** A port as the CLI shows it. */
+struct dps_port_info {
+	char name[DPS_PORT_NAME_MAX];
+	const char *kind;
+	char args[DPS_PORT_ARGS_MAX];
+	char devname[RTE_DEV_NAME_MAX_LEN];
+	uint16_t port_id;
+	uint16_t nb_rxq;
+	uint16_t nb_txq;
+	bool link_up;
+	uint32_t link_speed;		/**< Mbit/s, 0 if unknown */
+	struct rte_ether_addr mac;
+	struct fwd_port_cfg fwd;	/**< role, VLAN mode, xconnect peer */
+};
+
+/** Port counters since the last clear. */
+struct dps_port_stats {
+	struct dps_port_counters c;
+	uint64_t rx_missed;		/**< ethdev: no room in the rx ring */
+	uint64_t rx_nombuf;		/**< ethdev: no mbuf to receive into */
+	uint64_t rx_errors;
+	uint64_t tx_errors;
+};
+
+/** Set up the registry with the mbuf pool and MAC table ports use. */
+void dps_ports_init(struct rte_mempool *pool, struct l2_table *tbl);
+
+/**
+ * Create a port and add it to the bridge (access, VLAN 1).
+ * @param kind  vhost, tap, af_packet, pcap, memif, ring, null, pci
+ * @param args  devargs "key=value,..."; for pci "DOMAIN:BUS:DEV.FN[,devargs]"
+ * @return 0; -EEXIST (name taken), -EINVAL (bad name, kind or devargs),
+ *         -EADDRINUSE (socket in use), -ENODEV, -ENOSPC, or the driver's error
+ */
+int dps_port_add(const char *name, const char *kind, const char *args,
+		 struct dps_err *err);
+
+/** Remove a port; frames queued for it are dropped. -ENOENT if unknown. */
+int dps_port_del(const char *name, struct dps_err *err);
+
+/** Remove every port (shutdown). */
+void dps_ports_del_all(void);
+
+/** Port id of a port name, or -ENOENT. */
+int dps_port_id(const char *name);
+
+/** Name of port @p id, or NULL if it is not a switch port. */
+const char *dps_port_name(uint16_t id);
+
+/** Fill @p info for port @p id; -ENOENT if unknown. */
+int dps_port_info(uint16_t id, struct dps_port_info *info);
+
+/** Call @p cb for each port, in creation order; stops on non-zero. */
+int dps_port_foreach(int (*cb)(uint16_t id, void *arg), void *arg);
+
+unsigned int dps_port_count(void);
+
+int dps_port_stats(uint16_t id, struct dps_port_stats *st);
+int dps_port_stats_clear(uint16_t id);
+
+/** Re-read link state of every port (housekeeping, LSC fallback). */
+void dps_ports_poll_link(void);
+
+/** Cross-connect two bridge ports both ways; -EBUSY if either is taken. */
+int dps_port_xconnect(const char *a, const char *b, struct dps_err *err);
+/** Return a cross-connected pair to the bridge. */
+int dps_port_xconnect_del(const char *name, struct dps_err *err);
+
+/** Make a port an access port in @p vid (1..4094). */
+int dps_port_vlan_access(const char *name, uint16_t vid, struct dps_err *err);
+/** Make a port a trunk of @p vids; untagged frames go to @p native (0: drop). */
+int dps_port_vlan_trunk(const char *name, const char *vids, uint16_t native,
+			struct dps_err *err);
+
+/** Move rx queue @p queue of a port to the worker on @p lcore. */
+int dps_port_rxq_assign(const char *name, uint16_t queue, unsigned int lcore,
+			struct dps_err *err);
+
+/** Kind names, for help and errors: "vhost, tap, ...". */
+const char *dps_port_kind_list(void);
+
+#endif /* DPS_PORT_H */

@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "port_kind.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+#include <rte_pci.h>
+
+#include "common/dps_log.h"
+
+#define KEY_IFACE "iface"
+#define KEY_QUEUES "queues"
+#define KEY_CLIENT "client"
+#define KEY_QPAIRS "qpairs"
+
+#define QUEUES_MAX 8
+
+static const char *const vhost_keys[] = {
+	KEY_IFACE, KEY_QUEUES, KEY_CLIENT, "iommu-support", "postcopy-support",
+	"tso", "linear-buffer", "ext-buffer", "legacy-ol-flags", NULL };
+static const char *const vhost_required[] = { KEY_IFACE, NULL };
+static const char *const tap_keys[] = {
+	KEY_IFACE, "mac", "remote", "persist", NULL };
+static const char *const af_packet_keys[] = {
+	KEY_IFACE, KEY_QPAIRS, "blocksz", "framesz", "framecnt", "qdisc_bypass",
+	NULL };
+static const char *const af_packet_required[] = { KEY_IFACE, NULL };
+static const char *const pcap_keys[] = {
+	"rx_pcap", "tx_pcap", "rx_iface", "rx_iface_in", "tx_iface", KEY_IFACE,
+	"phy_mac", "infinite_rx", NULL };
+static const char *const pcap_required[] = {
+	"rx_pcap", "rx_iface", "rx_iface_in", KEY_IFACE, NULL };
+static const char *const memif_keys[] = {
+	"id", "role", "bsize", "rsize", "socket", "socket-abstract", "mac",
+	"secret", "zero-copy", "owner-uid", "owner-gid", NULL };
+static const char *const ring_keys[] = { NULL };
+static const char *const null_keys[] = { "size", "copy", "no-rx", NULL };
+
+/* Parse an unsigned decimal key; absent keys leave *out untouched. */
+static int
+kv_uint(struct rte_kvargs *kv, const char *key, unsigned long lo,
+	unsigned long hi, unsigned long *out, const char *port,
+	struct dps_err *err)
+{
+	const char *v = rte_kvargs_get(kv, key);
+	char *end;
+	unsigned long n;
+
+	if (v == NULL)
+		return 0;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno != 0 || *v == '\0' || *end != '\0' || n < lo || n > hi)
+		return dps_err_set(err, -EINVAL,
+			"port '%s': %s=%s is not a number in %lu..%lu", port, key,
+			v, lo, hi);
+	*out = n;
+	return 0;
+}
+
+static uint16_t
+kv_queues(struct rte_kvargs *kv, const char *key)
+{
+	const char *v = rte_kvargs_get(kv, key);
+
+	return v == NULL ? 1 : (uint16_t)strtoul(v, NULL, 10);
+}
+
+static uint16_t
+vhost_nb_rxq(struct rte_kvargs *kv)
+{
+	return kv_queues(kv, KEY_QUEUES);
+}
+
+static uint16_t
+af_packet_nb_rxq(struct rte_kvargs *kv)
+{
+	return kv_queues(kv, KEY_QPAIRS);
+}
+
+/*
+ * A vhost-user server socket path must be free. A socket nobody listens on
+ * is left over from a process that died: remove it, as the next bind would
+ * fail. A socket somebody listens on belongs to a live switch or guest.
+ */
+static int
+vhost_check_server_path(const char *port, const char *path, struct dps_err *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[PATH_MAX], *slash;
+	struct stat st;
+	int fd, rc;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return dps_err_set(err, -ENAMETOOLONG,
+			"port '%s': iface path is longer than %zu bytes", port,
+			sizeof(sa.sun_path) - 1);
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+			return dps_err_set(err, -ENOENT,
+				"port '%s': directory '%s' of iface does not exist",
+				port, dir);
+	}
+	if (lstat(path, &st) != 0)
+		return 0;
+	if (!S_ISSOCK(st.st_mode))
+		return dps_err_set(err, -EEXIST,
+			"port '%s': iface '%s' exists and is not a socket", port, path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0)
+		return dps_err_set(err, -errno, "port '%s': socket: %s", port,
+				   strerror(errno));
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	if (rc == 0)
+		return dps_err_set(err, -EADDRINUSE,
+			"port '%s': socket '%s' is in use by another vhost-user server",
+			port, path);
+	DPS_LOG(port, NOTICE, "removing stale socket %s", path);
+	if (unlink(path) != 0)
+		return dps_err_set(err, -errno, "port '%s': cannot remove stale socket '%s': %s",
+				   port, path, strerror(errno));
+	return 0;
+}
+
+static int
+vhost_check(const char *port, struct rte_kvargs *kv, struct dps_err *err)
+{
+	unsigned long v = 0;
+	int rc;
+
+	rc = kv_uint(kv, KEY_QUEUES, 1, QUEUES_MAX, &v, port, err);
+	if (rc == 0)
+		rc = kv_uint(kv, KEY_CLIENT, 0, 1, &v, port, err);
+	if (rc != 0)
+		return rc;
+	if (rte_kvargs_get(kv, KEY_CLIENT) != NULL &&
+	    strcmp(rte_kvargs_get(kv, KEY_CLIENT), "1") == 0)
+		return 0;
+	return vhost_check_server_path(port, rte_kvargs_get(kv, KEY_IFACE), err);
+}
+
+static int
+check_ifname(const char *port, const char *ifname, bool must_exist,
+	     struct dps_err *err)
+{
+	if (strlen(ifname) == 0 || strlen(ifname) >= IF_NAMESIZE)
+		return dps_err_set(err, -EINVAL,
+			"port '%s': interface name '%s' must be 1..%d characters",
+			port, ifname, IF_NAMESIZE - 1);
+	if (must_exist && if_nametoindex(ifname) == 0)
+		return dps_err_set(err, -ENODEV, "port '%s': no interface '%s'",
+				   port, ifname);
+	if (!must_exist && if_nametoindex(ifname) != 0)
+		return dps_err_set(err, -EEXIST,
+			"port '%s': interface '%s' already exists", port, ifname);
+	return 0;
+}
+
+static int
+tap_check(const char *port, struct rte_kvargs *kv, struct dps_err *err)
+{
+	const char *ifname = rte_kvargs_get(kv, KEY_IFACE);
+
+	return ifname == NULL ? 0 : check_ifname(port, ifname, false, err);
+}
+
+static int
+af_packet_check(const char *port, struct rte_kvargs *kv, struct dps_err *err)
+{
+	unsigned long v;
+	int rc = kv_uint(kv, KEY_QPAIRS, 1, QUEUES_MAX, &v, port, err);
+
+	return rc != 0 ? rc :
+		check_ifname(port, rte_kvargs_get(kv, KEY_IFACE), true, err);
+}
+
+static int
+pcap_check(const char *port, struct rte_kvargs *kv, struct dps_err *err)
+{
+	const char *rx = rte_kvargs_get(kv, "rx_pcap");
+
+	if (rx != NULL && access(rx, R_OK) != 0)
+		return dps_err_set(err, -ENOENT, "port '%s': cannot read rx_pcap '%s': %s",
+				   port, rx, strerror(errno));
+	return 0;
+}
+
+static const struct port_kind kinds[] = {
+	{ .name = "vhost", .driver = "net_vhost", .keys = vhost_keys,
+	  .required = vhost_required, .check = vhost_check, .nb_rxq = vhost_nb_rxq },
+	{ .name = "tap", .driver = "net_tap", .keys = tap_keys, .check = tap_check },
+	{ .name = "af_packet", .driver = "net_af_packet", .keys = af_packet_keys,
+	  .required = af_packet_required, .check = af_packet_check,
+	  .nb_rxq = af_packet_nb_rxq },
+	{ .name = "pcap", .driver = "net_pcap", .keys = pcap_keys,
+	  .required = pcap_required, .check = pcap_check },
+	{ .name = "memif", .driver = "net_memif", .keys = memif_keys },
+	{ .name = "ring", .driver = "net_ring", .keys = ring_keys },
+	{ .name = "null", .driver = "net_null", .keys = null_keys },
+	{ .name = "pci", .driver = NULL },
+};
+
+const struct port_kind *
+port_kind_find(const char *name)
+{
+	for (size_t i = 0; i < RTE_DIM(kinds); i++)
+		if (strcmp(kinds[i].name, name) == 0)
+			return &kinds[i];
+	return NULL;
+}
+
+const char *
+port_kind_names(void)
+{
+	static char buf[128];
+
+	if (buf[0] == '\0')
+		for (size_t i = 0; i < RTE_DIM(kinds); i++)
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s",
+				 i ? ", " : "", kinds[i].name);
+	return buf;
+}
+
+static void
+keys_join(const char *const *keys, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; keys[i] != NULL; i++)
+		snprintf(buf + strlen(buf), size - strlen(buf), "%s%s", i ? ", " : "",
+			 keys[i]);
+	if (buf[0] == '\0')
+		snprintf(buf, size, "none");
+}
+
+static int
+vdev_devargs(const struct port_kind *kind, const char *port, const char *args,
+	     char *dev, size_t devlen, char *devname, size_t namelen,
+	     uint16_t *nb_rxq, struct dps_err *err)
+{
+	struct rte_kvargs *kv;
+	char list[256];
+	int rc = 0;
+
+	kv = rte_kvargs_parse(args, NULL);
+	if (kv == NULL)
+		return dps_err_set(err, -EINVAL,
+			"port '%s': cannot parse devargs '%s' (expected key=value,...)",
+			port, args);
+	for (unsigned int i = 0; i < kv->count; i++) {
+		bool known = false;
+
+		for (size_t k = 0; kind->keys[k] != NULL; k++)
+			known |= strcmp(kv->pairs[i].key, kind->keys[k]) == 0;
+		if (!known) {
+			keys_join(kind->keys, list, sizeof(list));
+			rc = dps_err_set(err, -EINVAL,
+				"port '%s': %s ports have no option '%s' (valid: %s)",
+				port, kind->name, kv->pairs[i].key, list);
+			goto out;
+		}
+		if (kv->pairs[i].value == NULL || kv->pairs[i].value[0] == '\0') {
+			rc = dps_err_set(err, -EINVAL,
+				"port '%s': option '%s' needs a value (%s=...)",
+				port, kv->pairs[i].key, kv->pairs[i].key);
+			goto out;
+		}
+	}
+	if (kind->required != NULL) {
+		bool any = false;
+
+		for (size_t k = 0; kind->required[k] != NULL; k++)
+			any |= rte_kvargs_get(kv, kind->required[k]) != NULL;
+		if (!any) {
+			keys_join(kind->required, list, sizeof(list));
+			rc = dps_err_set(err, -EINVAL,
+				"port '%s': %s ports need one of: %s", port,
+				kind->name, list);
+			goto out;
+		}
+	}
+	if (kind->check != NULL && (rc = kind->check(port, kv, err)) != 0)
+		goto out;
+	*nb_rxq = kind->nb_rxq != NULL ? kind->nb_rxq(kv) : 1;
+	snprintf(devname, namelen, "%s_%s", kind->driver, port);
+	if ((size_t)snprintf(dev, devlen, "%s%s%s", devname, args[0] ? "," : "",
+			     args) >= devlen)
+		rc = dps_err_set(err, -E2BIG, "port '%s': devargs too long", port);
+out:
+	rte_kvargs_free(kv);
+	return rc;
+}
+
+/* "0000:03:00.0[,driver devargs]": the address must name a bound device. */
+static int
+pci_devargs(const char *port, const char *args, char *dev, size_t devlen,
+	    char *devname, size_t namelen, struct dps_err *err)
+{
+	char addr[64], path[PATH_MAX], drv[PATH_MAX];
+	struct rte_pci_addr pa;
+	const char *comma = strchr(args, ',');
+	size_t alen = comma ? (size_t)(comma - args) : strlen(args);
+	ssize_t n;
+
+	if (alen == 0 || alen >= sizeof(addr))
+		return dps_err_set(err, -EINVAL,
+			"port '%s': pci ports need a PCI address (e.g. 0000:03:00.0)", port);
+	memcpy(addr, args, alen);
+	addr[alen] = '\0';
+	if (rte_pci_addr_parse(addr, &pa) != 0)
+		return dps_err_set(err, -EINVAL,
+			"port '%s': '%s' is not a PCI address (e.g. 0000:03:00.0)",
+			port, addr);
+	rte_pci_device_name(&pa, devname, namelen);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", devname);
+	if (access(path, F_OK) != 0)
+		return dps_err_set(err, -ENODEV, "port '%s': no PCI device %s",
+				   port, devname);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", devname);
+	n = readlink(path, drv, sizeof(drv) - 1);
+	drv[n > 0 ? n : 0] = '\0';
+	if (n <= 0 || (strstr(drv, "vfio-pci") == NULL && strstr(drv, "uio") == NULL))
+		return dps_err_set(err, -EBUSY,
+			"port '%s': PCI device %s is bound to '%s', not vfio-pci or uio "
+			"(bind it with scripts/devbind.sh)", port, devname,
+			n > 0 ? strrchr(drv, '/') + 1 : "no driver");
+	if ((size_t)snprintf(dev, devlen, "%s%s", devname, comma ? comma : "") >= devlen)
+		return dps_err_set(err, -E2BIG, "port '%s': devargs too long", port);
+	return 0;
+}
+
+int
+port_kind_devargs(const struct port_kind *kind, const char *port,
+		  const char *args, char *dev, size_t devlen, char *devname,
+		  size_t namelen, uint16_t *nb_rxq, struct dps_err *err)
+{
+	if (kind->driver == NULL) {
+		*nb_rxq = 1;
+		return pci_devargs(port, args, dev, devlen, devname, namelen, err);
+	}
+	return vdev_devargs(kind, port, args, dev, devlen, devname, namelen,
+			    nb_rxq, err);
+}

@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "worker.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_prefetch.h>
+#include <rte_rcu_qsbr.h>
+
+#include "common/dps_log.h"
+#include "worker_tx.h"
+#include "worker_vlan.h"
+
+RTE_LOG_REGISTER(dps_logtype_worker, dpswitch.worker, INFO);
+
+rte_spinlock_t dps_txq_lock[DPS_MAX_PORTS][DPS_MAX_WORKERS];
+
+static struct {
+	struct dps_worker *w;		/* array of nb */
+	unsigned int nb;
+	struct rte_mempool *pool;
+	struct l2_table *tbl;
+	struct rte_rcu_qsbr *qsbr;
+	struct dps_dp_config *live;	/* what workers read */
+	struct dps_dp_config *draft;	/* what the control thread edits */
+	volatile bool stop;
+	bool running;
+	uint64_t link_up;
+	uint64_t tsc_hz;
+	uint64_t epoch_tsc;		/* the bridge clock's second 0 */
+} rt;
+
+uint32_t
+dps_now_s(void)
+{
+	return (uint32_t)((rte_rdtsc() - rt.epoch_tsc) / rt.tsc_hz);
+}
+
+_Static_assert(DPS_MAX_PORTS <= 64, "port masks are 64-bit");
+
+uint64_t
+dps_link_mask(void)
+{
+	return __atomic_load_n(&rt.link_up, __ATOMIC_RELAXED);
+}
+
+void
+dps_link_set(uint16_t port, bool up)
+{
+	if (port >= DPS_MAX_PORTS)
+		return;
+	if (up)
+		__atomic_fetch_or(&rt.link_up, UINT64_C(1) << port, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_and(&rt.link_up, ~(UINT64_C(1) << port), __ATOMIC_RELAXED);
+}
+
+/* A frame that goes to exactly one port: fix its VLAN tag in place. */
+static inline void
+worker_send_one(struct dps_worker *w, const struct dps_dp_config *cfg,
+		struct rte_mbuf *m, const struct fwd_decision *d, uint16_t in)
+{
+	uint16_t out = d->out_port;
+
+	if (cfg->fwd.port[in].role == FWD_ROLE_BRIDGE &&
+	    unlikely(vlan_egress_fix(m, d, fwd_egress_tagged(&cfg->fwd, out, d->vid)) < 0)) {
+		w->ctr[out].drop_no_mbuf++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	txbuf_add(w, cfg, out, m);
+}
+
+/*
+ * Flood: ports that take the frame as it is share the mbuf by reference
+ * count; ports that need a different VLAN encoding get a copy. Copies are
+ * made before the shared mbuf is queued anywhere, because a queue that
+ * fills up is flushed at once and may free it.
+ */
+static void
+worker_flood(struct dps_worker *w, const struct dps_dp_config *cfg,
+	     struct rte_mbuf *m, const struct fwd_decision *d, uint16_t in)
+{
+	uint64_t same = 0, mask = d->flood_mask;
+
+	if (mask == 0) {
+		w->ctr[in].drop_no_route++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	while (mask) {
+		uint16_t p = (uint16_t)__builtin_ctzll(mask);
+		bool tag = fwd_egress_tagged(&cfg->fwd, p, d->vid);
+		struct rte_mbuf *c;
+
+		mask &= mask - 1;
+		if (!vlan_egress_needs_fix(m, d, tag)) {
+			same |= UINT64_C(1) << p;
+			continue;
+		}
+		c = rte_pktmbuf_copy(m, rt.pool, 0, UINT32_MAX);
+		if (unlikely(c == NULL || vlan_egress_fix(c, d, tag) < 0)) {
+			w->ctr[p].drop_no_mbuf++;
+			rte_pktmbuf_free(c);
+			continue;
+		}
+		txbuf_add(w, cfg, p, c);
+	}
+	if (same == 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	rte_mbuf_refcnt_update(m, (int16_t)(__builtin_popcountll(same) - 1));
+	while (same) {
+		txbuf_add(w, cfg, (uint16_t)__builtin_ctzll(same), m);
+		same &= same - 1;
+	}
+}
+
+static inline void
+worker_drop(struct dps_worker *w, uint16_t in, struct rte_mbuf *m, uint8_t verdict)
+{
+	struct dps_port_counters *c = &w->ctr[in];
+
+	if (verdict == FWD_DROP_FILTERED)
+		c->drop_filtered++;
+	else if (verdict == FWD_DROP_INVALID)
+		c->drop_invalid++;
+	else
+		c->drop_no_route++;
+	rte_pktmbuf_free(m);
+}
+
+static void
+worker_bridge_burst(struct dps_worker *w, const struct dps_dp_config *cfg,
+		    uint16_t in, struct rte_mbuf **pkts, uint16_t n,
+		    uint64_t link_up, uint32_t now_s)
+{
+	struct fwd_decision d;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		fwd_decide(&cfg->fwd, rt.tbl, in, rte_pktmbuf_mtod(m, uint8_t *),
+			   rte_pktmbuf_data_len(m), link_up, now_s, &d);
+		if (d.verdict == FWD_UNICAST)
+			worker_send_one(w, cfg, m, &d, in);
+		else if (d.verdict == FWD_FLOOD)
+			worker_flood(w, cfg, m, &d, in);
+		else
+			worker_drop(w, in, m, d.verdict);
+	}
+}
+
+/* Cross-connect: the whole burst goes to the peer, no lookup. */
+static void
+worker_xconnect_burst(struct dps_worker *w, const struct dps_dp_config *cfg,
+		      uint16_t in, struct rte_mbuf **pkts, uint16_t n,
+		      uint64_t link_up)
+{
+	uint16_t out = cfg->fwd.port[in].xc_peer;
+
+	if (unlikely(out >= DPS_MAX_PORTS || !((link_up >> out) & 1))) {
+		w->ctr[in].drop_no_route += n;
+		rte_pktmbuf_free_bulk(pkts, n);
+		return;
+	}
+	for (uint16_t i = 0; i < n; i++)
+		txbuf_add(w, cfg, out, pkts[i]);
+}
+
+static int
+worker_main(void *arg)
+{
+	struct dps_worker *w = arg;
+	struct rte_mbuf *pkts[DPS_BURST_MAX];
+	uint64_t next_sec, now_tsc;
+	uint32_t now_s = 0;
+
+	rte_rcu_qsbr_thread_register(rt.qsbr, w->index);
+	rte_rcu_qsbr_thread_online(rt.qsbr, w->index);
+	now_tsc = rte_rdtsc();
+	now_s = dps_now_s();
+	next_sec = rt.epoch_tsc + (uint64_t)(now_s + 1) * rt.tsc_hz;
+	DPS_LOG(worker, INFO, "worker %u running on lcore %u", w->index, w->lcore_id);
+
+	while (!rt.stop) {
+		const struct dps_dp_config *cfg =
+			__atomic_load_n(&rt.live, __ATOMIC_ACQUIRE);
+		uint64_t link_up = dps_link_mask();
+		uint16_t nq = cfg->nb_rxq[w->index];
+		uint64_t start = now_tsc;
+		uint32_t got = 0;
+
+		for (uint16_t i = 0; i < nq; i++) {
+			const struct dps_rxq_ref *q = &cfg->rxq[w->index][i];
+			uint16_t n = rte_eth_rx_burst(q->port, q->queue, pkts, cfg->burst);
+			struct dps_port_counters *c = &w->ctr[q->port];
+
+			if (n == 0)
+				continue;
+			got += n;
+			c->rx_pkts += n;
+			for (uint16_t k = 0; k < n; k++)
+				c->rx_bytes += pkts[k]->pkt_len;
+			if (cfg->fwd.port[q->port].role == FWD_ROLE_XCONNECT)
+				worker_xconnect_burst(w, cfg, q->port, pkts, n, link_up);
+			else
+				worker_bridge_burst(w, cfg, q->port, pkts, n, link_up, now_s);
+		}
+		txbuf_flush_all(w, cfg);
+		rte_rcu_qsbr_quiescent(rt.qsbr, w->index);
+
+		now_tsc = rte_rdtsc();
+		if (got)
+			w->busy_cycles += now_tsc - start;
+		else
+			w->idle_cycles += now_tsc - start;
+		w->loops++;
+		if (unlikely(now_tsc >= next_sec)) {
+			now_s++;
+			next_sec += rt.tsc_hz;
+		}
+	}
+	rte_rcu_qsbr_thread_offline(rt.qsbr, w->index);
+	rte_rcu_qsbr_thread_unregister(rt.qsbr, w->index);
+	return 0;
+}
+
+int
+dps_workers_init(struct rte_mempool *pool, struct l2_table *tbl)
+{
+	unsigned int lcore, i = 0;
+	size_t sz;
+
+	rt.nb = rte_lcore_count() - 1;
+	if (rt.nb == 0)
+		return -ENODEV;
+	if (rt.nb > DPS_MAX_WORKERS)
+		rt.nb = DPS_MAX_WORKERS;
+	rt.pool = pool;
+	rt.tbl = tbl;
+	rt.tsc_hz = rte_get_tsc_hz();
+	rt.epoch_tsc = rte_rdtsc();
+	rt.w = rte_zmalloc("dps_workers", rt.nb * sizeof(*rt.w), RTE_CACHE_LINE_SIZE);
+	rt.live = rte_zmalloc("dps_dp_live", sizeof(*rt.live), RTE_CACHE_LINE_SIZE);
+	rt.draft = calloc(1, sizeof(*rt.draft));
+	sz = rte_rcu_qsbr_get_memsize(rt.nb);
+	rt.qsbr = rte_zmalloc("dps_qsbr", sz, RTE_CACHE_LINE_SIZE);
+	if (rt.w == NULL || rt.live == NULL || rt.draft == NULL || rt.qsbr == NULL)
+		goto fail;
+	rte_rcu_qsbr_init(rt.qsbr, rt.nb);
+	fwd_config_init(&rt.draft->fwd);
+	rt.draft->burst = DPS_BURST_DEFAULT;
+	fwd_config_finish(&rt.draft->fwd);
+	memcpy(rt.live, rt.draft, sizeof(*rt.live));
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (i == rt.nb)
+			break;
+		rt.w[i].lcore_id = lcore;
+		rt.w[i].index = i;
+		i++;
+	}
+	for (unsigned int p = 0; p < DPS_MAX_PORTS; p++)
+		for (unsigned int q = 0; q < DPS_MAX_WORKERS; q++)
+			rte_spinlock_init(&dps_txq_lock[p][q]);
+	return 0;
+fail:
+	rte_free(rt.w);
+	rte_free(rt.live);
+	rte_free(rt.qsbr);
+	free(rt.draft);
+	return -ENOMEM;
+}
+
+int
+dps_workers_start(void)
+{
+	rt.stop = false;
+	for (unsigned int i = 0; i < rt.nb; i++) {
+		int rc = rte_eal_remote_launch(worker_main, &rt.w[i], rt.w[i].lcore_id);
+
+		if (rc != 0)
+			return rc;
+	}
+	rt.running = true;
+	return 0;
+}
+
+void
+dps_workers_stop(void)
+{
+	if (!rt.running)
+		return;
+	rt.stop = true;
+	for (unsigned int i = 0; i < rt.nb; i++)
+		rte_eal_wait_lcore(rt.w[i].lcore_id);
+	rt.running = false;
+}
+
+unsigned int
+dps_worker_count(void)
+{
+	return rt.nb;
+}
+
+int
+dps_worker_of_lcore(unsigned int lcore_id)
+{
+	for (unsigned int i = 0; i < rt.nb; i++)
+		if (rt.w[i].lcore_id == lcore_id)
+			return (int)i;
+	return -ENOENT;
+}
+
+int
+dps_worker_info(unsigned int idx, struct dps_worker_info *info)
+{
+	const struct dps_worker *w;
+
+	if (idx >= rt.nb)
+		return -ENOENT;
+	w = &rt.w[idx];
+	info->lcore_id = w->lcore_id;
+	info->busy_cycles = __atomic_load_n(&w->busy_cycles, __ATOMIC_RELAXED);
+	info->idle_cycles = __atomic_load_n(&w->idle_cycles, __ATOMIC_RELAXED);
+	info->loops = __atomic_load_n(&w->loops, __ATOMIC_RELAXED);
+	info->rx_pkts = 0;
+	for (unsigned int p = 0; p < DPS_MAX_PORTS; p++)
+		info->rx_pkts += __atomic_load_n(&w->ctr[p].rx_pkts, __ATOMIC_RELAXED);
+	return 0;
+}
+
+struct dps_dp_config *
+dps_dp_draft(void)
+{
+	return rt.draft;
+}
+
+int
+dps_dp_commit(void)
+{
+	struct dps_dp_config *next, *old;
+
+	next = rte_malloc("dps_dp_live", sizeof(*next), RTE_CACHE_LINE_SIZE);
+	if (next == NULL)
+		return -ENOMEM;
+	fwd_config_finish(&rt.draft->fwd);
+	memcpy(next, rt.draft, sizeof(*next));
+	old = __atomic_exchange_n(&rt.live, next, __ATOMIC_ACQ_REL);
+	/* Workers that are not running hold no reference. */
+	if (rt.running)
+		rte_rcu_qsbr_synchronize(rt.qsbr, RTE_QSBR_THRID_INVALID);
+	rte_free(old);
+	return 0;
+}
+
+void
+dps_port_counters_sum(uint16_t port, struct dps_port_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (port >= DPS_MAX_PORTS)
+		return;
+	for (unsigned int i = 0; i < rt.nb; i++) {
+		const uint64_t *src = (const uint64_t *)&rt.w[i].ctr[port];
+		uint64_t *dst = (uint64_t *)out;
+
+		for (size_t k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
+			dst[k] += __atomic_load_n(&src[k], __ATOMIC_RELAXED);
+	}
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Per-worker tx buffers (private to lib/worker). A worker collects the
+ * packets of a poll round per egress port and sends each port's batch with
+ * one rte_eth_tx_burst(), so a burst costs one driver call per destination.
+ */
+#ifndef DPS_WORKER_TX_H
+#define DPS_WORKER_TX_H
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_spinlock.h>
+
+#include "worker.h"
+
+#define TXBUF_SIZE 64
+
+struct txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[TXBUF_SIZE];
+};
+
+struct dps_worker {
+	unsigned int lcore_id;
+	unsigned int index;
+	uint64_t busy_cycles;
+	uint64_t idle_cycles;
+	uint64_t loops;
+	uint64_t dirty;			/* ports with buffered packets */
+	struct dps_port_counters ctr[DPS_MAX_PORTS];
+	struct txbuf tx[DPS_MAX_PORTS];
+} __rte_cache_aligned;
+
+/* Locks for tx queues that more workers share than the port has queues. */
+extern rte_spinlock_t dps_txq_lock[DPS_MAX_PORTS][DPS_MAX_WORKERS];
+
+static inline void
+txbuf_flush_port(struct dps_worker *w, const struct dps_dp_config *cfg,
+		 uint16_t port)
+{
+	struct txbuf *tb = &w->tx[port];
+	struct dps_port_counters *c = &w->ctr[port];
+	uint16_t q = cfg->txq[port][w->index];
+	uint64_t bytes = 0;
+	uint16_t sent;
+
+	/* Count bytes first: a sent mbuf may be freed inside tx_burst. */
+	for (uint16_t i = 0; i < tb->n; i++)
+		bytes += tb->pkts[i]->pkt_len;
+	if (unlikely(cfg->txq_shared[port])) {
+		rte_spinlock_lock(&dps_txq_lock[port][q]);
+		sent = rte_eth_tx_burst(port, q, tb->pkts, tb->n);
+		rte_spinlock_unlock(&dps_txq_lock[port][q]);
+	} else {
+		sent = rte_eth_tx_burst(port, q, tb->pkts, tb->n);
+	}
+	if (unlikely(sent < tb->n)) {
+		for (uint16_t i = sent; i < tb->n; i++) {
+			bytes -= tb->pkts[i]->pkt_len;
+			rte_pktmbuf_free(tb->pkts[i]);
+		}
+		c->drop_tx_full += tb->n - sent;
+	}
+	c->tx_pkts += sent;
+	c->tx_bytes += bytes;
+	tb->n = 0;
+	w->dirty &= ~(UINT64_C(1) << port);
+}
+
+static inline void
+txbuf_add(struct dps_worker *w, const struct dps_dp_config *cfg, uint16_t port,
+	  struct rte_mbuf *m)
+{
+	struct txbuf *tb = &w->tx[port];
+
+	tb->pkts[tb->n++] = m;
+	w->dirty |= UINT64_C(1) << port;
+	if (unlikely(tb->n == TXBUF_SIZE))
+		txbuf_flush_port(w, cfg, port);
+}
+
+static inline void
+txbuf_flush_all(struct dps_worker *w, const struct dps_dp_config *cfg)
+{
+	while (w->dirty)
+		txbuf_flush_port(w, cfg, (uint16_t)__builtin_ctzll(w->dirty));
+}
+
+#endif /* DPS_WORKER_TX_H */
