@@ -1,0 +1,20 @@
+#!/bin/bash
+# The README's second command: the whole test suite on a fresh machine.
+# Installs what is missing, sets up hugepages, builds with -Werror, then
+# runs the unit tests (meson, suite "fast") and the system tests (dts/).
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")/.."
+
+[[ $(id -u) -eq 0 ]] || { echo "test: run as root (hugepages, namespaces, QEMU)" >&2; exit 1; }
+
+scripts/setup-deps.sh
+scripts/setup-hugepages.sh
+scripts/build.sh -Dwerror=true
+scripts/build-guest.sh
+
+echo "== unit tests"
+meson test -C build --suite fast --print-errorlogs
+
+echo "== system tests"
+# Debian's python3 has scapy and pytest; a python3 earlier on PATH may not.
+/usr/bin/python3 -m pytest -v -p no:cacheprovider dts/
