@@ -185,11 +185,16 @@ main(int argc, char **argv)
 	}
 	eal = rte_eal_init(argc, argv);
 	if (eal < 0) {
-		fprintf(stderr, "dpswitch: EAL initialisation failed: %s\n",
-			rte_strerror(rte_errno));
+		fprintf(stderr, "dpswitch: EAL initialisation failed (see the EAL "
+			"messages above; --help for usage)\n");
 		return 1;
 	}
 	rc = dps_options_parse(argc - eal, argv + eal, &opt);
+	if (rc == 1) {
+		dps_options_usage(argv[0]);
+		rc = 0;
+		goto out_eal;
+	}
 	if (rc != 0)
 		goto out_eal;
 	rc = -ENOMEM;

@@ -34,7 +34,8 @@ help_cb(void *parsed, struct cmdline *cl, void *data)
 
 		if (cli_json()) {
 			jw_obj(NULL);
-			jw_str("usage", colon ? "" : h);
+			jw_str("usage", cmds[i]->usage);
+			jw_str("help", colon ? colon + 2 : h);
 			jw_end_obj();
 			continue;
 		}

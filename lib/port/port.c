@@ -535,7 +535,6 @@ dps_port_rxq_assign(const char *name, uint16_t queue, unsigned int lcore,
 	struct dps_dp_config *dp = dps_dp_draft();
 	int id = port_find(name, err);
 	int w = dps_worker_of_lcore(lcore);
-	bool found = false;
 
 	if (id < 0)
 		return id;
@@ -545,22 +544,20 @@ dps_port_rxq_assign(const char *name, uint16_t queue, unsigned int lcore,
 	if (queue >= reg.p[id].nb_rxq)
 		return dps_err_set(err, -EINVAL, "port '%s' has rx queues 0..%u, not %u",
 				   name, reg.p[id].nb_rxq - 1, queue);
+	if (dp->nb_rxq[w] >= DPS_MAX_RXQ_PER_WORKER)
+		return dps_err_set(err, -ENOSPC, "lcore %u polls too many queues", lcore);
+	/* Take the queue from whichever worker polls it now. */
 	for (unsigned int i = 0; i < dps_worker_count(); i++) {
 		uint16_t k = 0;
 
 		for (uint16_t j = 0; j < dp->nb_rxq[i]; j++) {
 			const struct dps_rxq_ref *r = &dp->rxq[i][j];
 
-			if (r->port == id && r->queue == queue)
-				found = true;
-			else
+			if (r->port != id || r->queue != queue)
 				dp->rxq[i][k++] = *r;
 		}
 		dp->nb_rxq[i] = k;
 	}
-	RTE_SET_USED(found);
-	if (dp->nb_rxq[w] >= DPS_MAX_RXQ_PER_WORKER)
-		return dps_err_set(err, -ENOSPC, "lcore %u polls too many queues", lcore);
 	dp->rxq[w][dp->nb_rxq[w]++] = (struct dps_rxq_ref){ (uint16_t)id, queue };
 	return dps_dp_commit();
 }
