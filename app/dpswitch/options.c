@@ -93,7 +93,7 @@ dps_options_parse(int argc, char **argv, struct dps_options *o)
 	o->nb_mbufs = 32768;
 	o->mac_table_size = 65536;
 	o->mac_aging = 300;
-	optind = 1;
+	optind = 0;	/* 0, not 1: also resets glibc's state inside argv */
 	opterr = 0;
 	while (rc == 0 && (c = getopt_long(argc, argv, ":c:p:e:s:ih", longopts, NULL)) != -1) {
 		switch (c) {

@@ -80,6 +80,11 @@ fwd_decide(const struct fwd_config *cfg, struct l2_table *tbl, uint16_t in_port,
 		d->verdict = FWD_DROP_INVALID;
 		return;
 	}
+	if (unlikely(pc->role == FWD_ROLE_NONE)) {
+		/* A port leaving the switch: never learn or forward its frames. */
+		d->verdict = FWD_DROP_NO_ROUTE;
+		return;
+	}
 	if (pc->role == FWD_ROLE_XCONNECT) {
 		out = pc->xc_peer;
 		if (out >= DPS_MAX_PORTS || !((link_up >> out) & 1) ||

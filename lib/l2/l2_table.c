@@ -38,12 +38,21 @@ l2_key(const uint8_t mac[6], uint16_t vid)
 	return k | ((uint64_t)(vid & 0xfff) << 48) | KEY_VALID;
 }
 
-static inline uint32_t
+static inline uint64_t
 l2_hash(uint64_t key)
 {
-	/* Fibonacci hashing: MACs share OUIs, so mix the high bits down. */
-	key *= UINT64_C(0x9e3779b97f4a7c15);
-	return (uint32_t)(key >> 32);
+	/*
+	 * murmur3's 64-bit finaliser: every key bit reaches every low bit, so
+	 * MACs that differ in one octet, or one MAC in many VLANs, spread over
+	 * buckets. (A plain multiply only moves bits upwards: masking its low
+	 * bits ignored the VLAN and the last octet.)
+	 */
+	key ^= key >> 33;
+	key *= UINT64_C(0xff51afd7ed558ccd);
+	key ^= key >> 33;
+	key *= UINT64_C(0xc4ceb9fe1a85ec53);
+	key ^= key >> 33;
+	return key;
 }
 
 static inline bool
@@ -190,11 +199,16 @@ l2_bucket_victim(const struct l2_table *t, const struct l2_bucket *b,
 	int oldest = 0;
 
 	*evicted = false;
-	for (int i = 0; i < DPS_L2_BUCKET_ENTRIES; i++)
-		if (b->key[i] == 0 || l2_expired(t, b->seen[i], now_s))
+	uint32_t seen[DPS_L2_BUCKET_ENTRIES];
+
+	/* seen[] is refreshed without the lock: load it atomically. */
+	for (int i = 0; i < DPS_L2_BUCKET_ENTRIES; i++) {
+		seen[i] = __atomic_load_n(&b->seen[i], __ATOMIC_RELAXED);
+		if (b->key[i] == 0 || l2_expired(t, seen[i], now_s))
 			return i;
+	}
 	for (int i = 1; i < DPS_L2_BUCKET_ENTRIES; i++)
-		if ((int32_t)(b->seen[oldest] - b->seen[i]) > 0)
+		if ((int32_t)(seen[oldest] - seen[i]) > 0)
 			oldest = i;
 	*evicted = true;
 	return oldest;
@@ -237,7 +251,7 @@ l2_table_learn(struct l2_table *t, const uint8_t mac[6], uint16_t vid,
 			slot = i;
 	if (slot >= 0) {
 		/* An aged entry coming back counts as new, wherever it was. */
-		if (l2_expired(t, b->seen[slot], now_s))
+		if (l2_expired(t, __atomic_load_n(&b->seen[slot], __ATOMIC_RELAXED), now_s))
 			res = L2_LEARN_NEW;
 		else
 			res = b->port[slot] == port ? L2_LEARN_REFRESHED : L2_LEARN_MOVED;
