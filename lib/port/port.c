@@ -111,7 +111,9 @@ port_update_link(uint16_t id)
 {
 	struct rte_eth_link link;
 
-	if (rte_eth_link_get_nowait(id, &link) == 0)
+	if (reg.p[id].in_use && reg.p[id].kind->link_always_up)
+		dps_link_set(id, true);
+	else if (rte_eth_link_get_nowait(id, &link) == 0)
 		dps_link_set(id, link.link_status == RTE_ETH_LINK_UP);
 }
 
@@ -363,8 +365,8 @@ dps_port_info(uint16_t id, struct dps_port_info *info)
 	info->port_id = id;
 	info->nb_rxq = pe->nb_rxq;
 	info->nb_txq = pe->nb_txq;
+	info->link_up = (dps_link_mask() >> id) & 1;
 	if (rte_eth_link_get_nowait(id, &link) == 0) {
-		info->link_up = link.link_status == RTE_ETH_LINK_UP;
 		info->link_speed = link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ?
 			0 : link.link_speed;
 	}

@@ -202,15 +202,16 @@ pcap_check(const char *port, struct rte_kvargs *kv, struct dps_err *err)
 static const struct port_kind kinds[] = {
 	{ .name = "vhost", .driver = "net_vhost", .keys = vhost_keys,
 	  .required = vhost_required, .check = vhost_check, .nb_rxq = vhost_nb_rxq },
-	{ .name = "tap", .driver = "net_tap", .keys = tap_keys, .check = tap_check },
+	{ .name = "tap", .driver = "net_tap", .keys = tap_keys, .check = tap_check,
+	  .link_always_up = true },
 	{ .name = "af_packet", .driver = "net_af_packet", .keys = af_packet_keys,
 	  .required = af_packet_required, .check = af_packet_check,
 	  .nb_rxq = af_packet_nb_rxq },
 	{ .name = "pcap", .driver = "net_pcap", .keys = pcap_keys,
-	  .required = pcap_required, .check = pcap_check },
+	  .required = pcap_required, .check = pcap_check, .link_always_up = true },
 	{ .name = "memif", .driver = "net_memif", .keys = memif_keys },
-	{ .name = "ring", .driver = "net_ring", .keys = ring_keys },
-	{ .name = "null", .driver = "net_null", .keys = null_keys },
+	{ .name = "ring", .driver = "net_ring", .keys = ring_keys, .link_always_up = true },
+	{ .name = "null", .driver = "net_null", .keys = null_keys, .link_always_up = true },
 	{ .name = "pci", .driver = NULL },
 };
 

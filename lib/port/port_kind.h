@@ -24,6 +24,13 @@ struct port_kind {
 	const char *const *required;
 	/** Kind-specific checks beyond the key list; 0 or -errno. */
 	int (*check)(const char *port, struct rte_kvargs *kv, struct dps_err *err);
+	/**
+	 * The driver's link state says nothing about whether frames can be
+	 * delivered, so the port is always treated as up. True for tap: its
+	 * driver looks the interface up by name in our namespace and reports
+	 * down once the interface is moved into another one, where it works.
+	 */
+	bool link_always_up;
 	/** Rx queues the device will have, given its devargs. */
 	uint16_t (*nb_rxq)(struct rte_kvargs *kv);
 };

@@ -1,0 +1,103 @@
+"""pytest fixtures for the dpswitch system tests. See dts/README.md."""
+
+import os
+import shutil
+import tempfile
+
+import pytest
+
+import dpsw
+
+
+def pytest_configure(config):
+    for path in (dpsw.DPSWITCH_BIN, dpsw.TESTPMD_BIN):
+        if not os.access(path, os.X_OK):
+            raise pytest.UsageError("%s not found: build first (ninja -C build) or set "
+                                    "DPSWITCH_BUILD" % path)
+    if os.geteuid() != 0:
+        raise pytest.UsageError("the dts suite needs root (DPDK, namespaces, taps)")
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Remember each phase's report on the item, so fixtures know if it failed."""
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, "rep_" + rep.when, rep)
+
+
+def _failed(request):
+    rep = getattr(request.node, "rep_call", None)
+    return rep is None or rep.failed
+
+
+@pytest.fixture
+def workdir(request):
+    """A short private directory (unix socket paths must stay < 108 bytes)."""
+    d = tempfile.mkdtemp(prefix="dts-", dir="/tmp")
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def dpswitch(request, workdir):
+    """Factory: dpswitch(ports=[...], execs=[...], config=FILE, extra=[...]).
+
+    Starts the daemon (unique --file-prefix, control socket in workdir) and
+    waits until the socket answers. At teardown every daemon must still be
+    running (a crash fails the test), is stopped with 'quit' (SIGKILL by pid
+    if it hangs, which also fails the test) and its hugepage files removed.
+    """
+    started = []
+
+    def start(**kw):
+        d = dpsw.Dpswitch(workdir, **kw)
+        started.append(d)
+        return d.start()
+
+    yield start
+
+    problems = []
+    for d in started:
+        if _failed(request):
+            print("---- dpswitch log %s (tail) ----\n%s" % (d.log, dpsw.tail(d.log, 60)))
+        problems += d.stop()
+    if problems:
+        pytest.fail("dpswitch teardown: " + "\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def testpmd(request, dpswitch, workdir):
+    """Factory: testpmd(sock_path, mac, queues=1) -> running dpsw.TestPmd.
+
+    Depends on the dpswitch fixture so the peers go away before the switch.
+    """
+    started = []
+
+    def start(sock_path, mac, queues=1):
+        p = dpsw.TestPmd(workdir, sock_path, mac, queues=queues)
+        started.append(p)
+        return p.start()
+
+    yield start
+
+    for p in reversed(started):
+        if _failed(request):
+            print("---- testpmd log %s (tail) ----\n%s" % (p.log, dpsw.tail(p.log, 30)))
+        p.stop()
+
+
+@pytest.fixture
+def netns():
+    """Factory: netns() -> dpsw.Netns; every namespace is deleted at teardown."""
+    made = []
+
+    def make():
+        ns = dpsw.Netns()
+        made.append(ns)
+        return ns
+
+    yield make
+
+    for ns in made:
+        ns.delete()

@@ -1,0 +1,499 @@
+"""Helpers for the dpswitch system tests (dts/).
+
+Everything a test needs to drive real processes:
+
+* Dpswitch   - the daemon: start, control-socket requests, clean stop.
+* ctl_request - the control socket protocol, spoken directly (no dpswitch-ctl).
+* TestPmd    - a dpdk-testpmd peer with a virtio-user port on a vhost-user
+               socket of the switch, driven interactively over stdin.
+* Netns      - a network namespace (IPv6 off, so the kernel stays quiet).
+* ns_sendp   - scapy sendp of exact frames from inside a namespace.
+* wait_until - poll a condition (tests never assert on durations).
+
+Safety rules kept here, so tests cannot forget them: every DPDK process gets
+--no-pci and its own --file-prefix; every process is stopped by pid; hugepage
+files and runtime dirs of our prefixes are removed.
+"""
+
+import itertools
+import json as jsonlib
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.environ.get("DPSWITCH_BUILD", os.path.join(REPO, "build"))
+DPSWITCH_BIN = os.path.join(BUILD, "app", "dpswitch", "dpswitch")
+CTL_BIN = os.path.join(BUILD, "app", "dpswitch-ctl", "dpswitch-ctl")
+TESTPMD_BIN = shutil.which("dpdk-testpmd") or "/usr/bin/dpdk-testpmd"
+HUGEPAGE_DIR = "/dev/hugepages"
+DPDK_RUN_DIR = "/var/run/dpdk"
+
+_seq = itertools.count()
+
+
+def unique(tag):
+    """A name unique to this pytest process: 'dts<pid>-<tag><n>'."""
+    return "dts%d-%s%d" % (os.getpid(), tag, next(_seq))
+
+
+def short_ifname(tag):
+    """An interface name unique to this process, at most 15 characters."""
+    name = "d%s%d_%d" % (tag, os.getpid() % 100000, next(_seq))
+    assert len(name) <= 15, name
+    return name
+
+
+def wait_until(cond, timeout, what, interval=0.05):
+    """Poll cond() until it returns a true value; fail with 'what' on timeout.
+
+    The timeout is a safety net for a hung system, never a pass criterion.
+    """
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        last = cond()
+        if last:
+            return last
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
+        time.sleep(interval)
+
+
+def run(cmd, check=True, timeout=60, **kw):
+    """Run a command (list or shell string); return CompletedProcess (text)."""
+    shell = isinstance(cmd, str)
+    r = subprocess.run(cmd, shell=shell, capture_output=True, text=True,
+                       timeout=timeout, **kw)
+    if check and r.returncode != 0:
+        raise AssertionError("command failed (rc %d): %s\nstdout: %s\nstderr: %s"
+                             % (r.returncode, cmd, r.stdout, r.stderr))
+    return r
+
+
+def remove_dpdk_files(prefix):
+    """Remove hugepage files and the runtime dir of one DPDK file prefix."""
+    assert prefix and "/" not in prefix
+    try:
+        names = os.listdir(HUGEPAGE_DIR)
+    except OSError:
+        names = []
+    for n in names:
+        if n.startswith(prefix + "map_") or n == prefix + "map":
+            try:
+                os.unlink(os.path.join(HUGEPAGE_DIR, n))
+            except OSError:
+                pass
+    shutil.rmtree(os.path.join(DPDK_RUN_DIR, prefix), ignore_errors=True)
+
+
+def kill_pid(proc, term_timeout=10):
+    """SIGTERM (or nothing if gone), wait, then SIGKILL a Popen by its pid."""
+    if proc.poll() is not None:
+        return proc.returncode
+    try:
+        os.kill(proc.pid, signal.SIGTERM)
+        return proc.wait(term_timeout)
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGKILL)
+        return proc.wait(10)
+    except ProcessLookupError:
+        return proc.wait(10)
+
+
+def tail(path, n=40):
+    try:
+        with open(path, "rb") as f:
+            lines = f.read().decode(errors="replace").splitlines()
+    except OSError as e:
+        return "(cannot read %s: %s)" % (path, e)
+    return "\n".join(lines[-n:])
+
+
+# --------------------------------------------------------------------------
+# Control socket protocol: request "[json ]COMMAND\n"; reply = output, NUL,
+# rc in decimal, "\n".
+
+class CtlError(Exception):
+    pass
+
+
+def read_reply(sock, timeout=15):
+    """Read one reply; return (rc, output bytes)."""
+    sock.settimeout(timeout)
+    data = b""
+    while True:
+        nul = data.find(b"\0")
+        if nul >= 0:
+            nl = data.find(b"\n", nul)
+            if nl >= 0:
+                return int(data[nul + 1:nl].decode()), data[:nul]
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise CtlError("connection closed before the reply ended: %r" % data[-200:])
+        data += chunk
+
+
+def ctl_request(path, cmd, json=False, timeout=15):
+    """One request on a fresh connection. Returns (rc, text) or (rc, object)."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.settimeout(timeout)
+        s.connect(path)
+        s.sendall((("json " if json else "") + cmd + "\n").encode())
+        rc, out = read_reply(s, timeout)
+    finally:
+        s.close()
+    text = out.decode(errors="replace")
+    if json:
+        return rc, jsonlib.loads(text)
+    return rc, text
+
+
+# --------------------------------------------------------------------------
+
+class Dpswitch:
+    """One dpswitch daemon. Use through the conftest fixture, which stops it."""
+
+    def __init__(self, workdir, ports=(), execs=(), config=None, extra=(),
+                 eal_extra=(), sock=None):
+        self.workdir = workdir
+        self.prefix = unique("sw")
+        self.sock = sock or os.path.join(workdir, "%s.sock" % self.prefix)
+        self.log = os.path.join(workdir, "%s.log" % self.prefix)
+        args = [DPSWITCH_BIN, "-l", "0,1", "--no-pci", "--file-prefix", self.prefix]
+        args += list(eal_extra)
+        args += ["--", "-s", self.sock]
+        for p in ports:
+            args += ["-p", p]
+        for e in execs:
+            args += ["-e", e]
+        if config:
+            args += ["-c", config]
+        args += list(extra)
+        self.args = args
+        self.proc = None
+
+    def start(self, timeout=30):
+        self._logf = open(self.log, "wb")
+        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL,
+                                     stdout=self._logf, stderr=subprocess.STDOUT)
+        wait_until(self._answers, timeout, "dpswitch control socket %s" % self.sock)
+        return self
+
+    def _answers(self):
+        if self.proc.poll() is not None:
+            raise AssertionError("dpswitch exited with %s during start-up:\n%s"
+                                 % (self.proc.returncode, tail(self.log)))
+        try:
+            rc, _ = ctl_request(self.sock, "show config", timeout=5)
+            return rc == 0
+        except (OSError, CtlError, ValueError):
+            return False
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    # -- control ----------------------------------------------------------
+    def ctl(self, cmd, json=False, timeout=15):
+        """(rc, text) or, with json=True, (rc, parsed object)."""
+        return ctl_request(self.sock, cmd, json=json, timeout=timeout)
+
+    def ok(self, cmd, json=False):
+        """Run a command that must succeed; return its text or object."""
+        rc, out = self.ctl(cmd, json=json)
+        assert rc == 0, "'%s' failed with rc %d: %s" % (cmd, rc, out)
+        return out
+
+    def ports(self):
+        return {p["name"]: p for p in self.ok("port show", json=True)["ports"]}
+
+    def stats(self):
+        return {p["name"]: p for p in self.ok("port stats", json=True)["ports"]}
+
+    def macs(self):
+        return self.ok("mac show", json=True)["macs"]
+
+    def mac_ports(self):
+        """{mac(lowercase): [(port, vlan), ...]} from 'mac show'."""
+        out = {}
+        for m in self.macs():
+            out.setdefault(m["mac"].lower(), []).append((m["port"], m["vlan"]))
+        return out
+
+    def link_up(self, port):
+        return self.ports()[port]["link_up"]
+
+    def wait_link(self, port, up=True, timeout=20):
+        wait_until(lambda: self.ports()[port]["link_up"] == up, timeout,
+                   "link of port %s to be %s" % (port, "up" if up else "down"))
+
+    # -- stop -------------------------------------------------------------
+    def stop(self):
+        """quit over the socket, wait, SIGKILL if needed. Returns a list of
+        problems (empty when the daemon was alive and exited cleanly)."""
+        problems = []
+        if self.proc is None:
+            return problems
+        if self.proc.poll() is not None:
+            problems.append("dpswitch was not running at teardown (exit status %s): "
+                            "it crashed or exited\n%s" % (self.proc.returncode, tail(self.log)))
+        else:
+            try:
+                rc, _ = self.ctl("quit", timeout=10)
+                if rc != 0:
+                    problems.append("'quit' returned rc %d" % rc)
+            except (OSError, CtlError, ValueError) as e:
+                problems.append("'quit' failed: %s" % e)
+            try:
+                code = self.proc.wait(15)
+                if code != 0:
+                    problems.append("dpswitch exited with status %d after 'quit'\n%s"
+                                    % (code, tail(self.log)))
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+                problems.append("dpswitch did not exit within 15 s of 'quit'; killed\n%s"
+                                % tail(self.log))
+        self._logf.close()
+        remove_dpdk_files(self.prefix)
+        try:
+            if os.path.exists(self.sock):
+                os.unlink(self.sock)
+        except OSError:
+            pass
+        self.proc = None
+        return problems
+
+
+# --------------------------------------------------------------------------
+
+class TestPmd:
+    """dpdk-testpmd with one virtio-user port on a vhost-user socket.
+
+    Driven interactively: cmd() writes a line and returns the output up to the
+    next prompt. stdbuf -oL makes testpmd's printf output line-buffered, so a
+    command's output precedes the next prompt. Memory is --in-memory with
+    --single-file-segments (shared with the switch, no hugepage files left).
+    """
+
+    PROMPT = b"testpmd> "
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, workdir, sock_path, mac, queues=1, name="pmd"):
+        self.prefix = unique(name)
+        self.mac = mac.lower()
+        self.queues = queues
+        self.log = os.path.join(workdir, "%s.log" % self.prefix)
+        vdev = "net_virtio_user0,path=%s,queues=%d,mac=%s" % (sock_path, queues, mac)
+        self.args = ["stdbuf", "-oL", TESTPMD_BIN, "-l", "0,1", "--main-lcore", "1",
+                     "--no-pci", "--in-memory", "--single-file-segments", "-m", "64",
+                     "--file-prefix", self.prefix, "--vdev", vdev, "--",
+                     "-i", "--total-num-mbufs=2048",
+                     "--rxq=%d" % queues, "--txq=%d" % queues]
+        self.buf = bytearray()
+        self.lock = threading.Lock()
+        self.proc = None
+        self.started = False
+
+    def start(self, timeout=60):
+        self.proc = subprocess.Popen(self.args, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        self._wait_prompt(0, timeout)
+        out = self.output()
+        for bad in ("Failed to start device", "EAL: Error", "Fail to start port"):
+            assert bad not in out, "testpmd failed to start:\n%s" % out[-3000:]
+        return self
+
+    def _read(self):
+        fd = self.proc.stdout.fileno()
+        with open(self.log, "ab") as logf:
+            while True:
+                try:
+                    d = os.read(fd, 65536)
+                except OSError:
+                    break
+                if not d:
+                    break
+                logf.write(d)
+                logf.flush()
+                with self.lock:
+                    self.buf.extend(d)
+
+    def output(self, start=0):
+        with self.lock:
+            return bytes(self.buf[start:]).decode(errors="replace")
+
+    def _wait_prompt(self, start, timeout):
+        def seen():
+            if self.proc.poll() is not None:
+                raise AssertionError("testpmd exited (%s):\n%s"
+                                     % (self.proc.returncode, self.output()[-3000:]))
+            with self.lock:
+                return self.PROMPT in self.buf[start:]
+        wait_until(seen, timeout, "testpmd prompt")
+
+    def cmd(self, line, timeout=30):
+        with self.lock:
+            start = len(self.buf)
+        self.proc.stdin.write((line + "\n").encode())
+        self.proc.stdin.flush()
+        self._wait_prompt(start, timeout)
+        return self.output(start)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    # -- traffic ----------------------------------------------------------
+    def rx_start(self):
+        """Forward in rxonly mode: count everything that arrives."""
+        self.cmd("stop")
+        self.cmd("set fwd rxonly")
+        self.cmd("start")
+        self.started = True
+
+    def send(self, n, dst, per_burst=None):
+        """Send exactly n 64-byte UDP frames src=own MAC, dst=dst (testpmd
+        txonly bursts through 'start tx_first'), then keep receiving (rxonly).
+
+        With q queues, each tx_first round sends one burst per queue."""
+        per_burst = per_burst or n
+        rounds, rest = divmod(n, per_burst * self.queues)
+        assert rest == 0 and rounds >= 1, "n must be a multiple of burst*queues"
+        self.cmd("stop")
+        self.cmd("set fwd rxonly")
+        self.cmd("set eth-peer 0 %s" % dst)
+        self.cmd("set burst %d" % per_burst)
+        out = self.cmd("start tx_first %d" % rounds)
+        self.started = True
+        assert "Packet forwarding already started" not in out, out
+        return out
+
+    def txonly_start(self, dst):
+        """Continuous traffic (no count): txonly forwarding."""
+        self.cmd("stop")
+        self.cmd("set eth-peer 0 %s" % dst)
+        self.cmd("set burst 32")
+        self.cmd("set fwd txonly")
+        self.cmd("start")
+        self.started = True
+
+    def port_stats(self):
+        out = self.cmd("show port stats 0")
+        rx = re.search(r"RX-packets:\s+(\d+)", out)
+        tx = re.search(r"TX-packets:\s+(\d+)", out)
+        rxb = re.search(r"RX-bytes:\s+(\d+)", out)
+        assert rx and tx, "cannot parse testpmd stats:\n%s" % out
+        return {"rx": int(rx.group(1)), "tx": int(tx.group(1)),
+                "rx_bytes": int(rxb.group(1))}
+
+    def rx(self):
+        return self.port_stats()["rx"]
+
+    def tx(self):
+        return self.port_stats()["tx"]
+
+    # -- stop -------------------------------------------------------------
+    def kill9(self):
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self):
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write(b"stop\nquit\n")
+                self.proc.stdin.flush()
+                self.proc.wait(15)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+        for f in (self.proc.stdin, self.proc.stdout):
+            try:
+                f.close()
+            except OSError:
+                pass
+        remove_dpdk_files(self.prefix)
+        self.proc = None
+
+
+# --------------------------------------------------------------------------
+
+class Netns:
+    """A network namespace with IPv6 disabled (no RS/DAD/MLD noise) and lo up."""
+
+    def __init__(self):
+        self.name = unique("ns")
+        run(["ip", "netns", "add", self.name])
+        self.exec(["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
+                   "net.ipv6.conf.default.disable_ipv6=1"])
+        self.exec(["ip", "link", "set", "lo", "up"])
+
+    def exec(self, cmd, check=True, timeout=60):
+        if isinstance(cmd, str):
+            cmd = shlex.split(cmd)
+        return run(["ip", "netns", "exec", self.name] + list(cmd), check=check,
+                   timeout=timeout)
+
+    def popen(self, cmd, **kw):
+        return subprocess.Popen(["ip", "netns", "exec", self.name] + list(cmd), **kw)
+
+    def adopt(self, ifname, addr=None):
+        """Move interface ifname (created in our namespace) in, address it, up."""
+        assert ifname != "eth0"
+        run(["ip", "link", "set", ifname, "netns", self.name])
+        self.exec(["sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % ifname])
+        if addr:
+            self.exec(["ip", "addr", "add", addr, "dev", ifname])
+        self.exec(["ip", "link", "set", ifname, "up"])
+
+    def mac(self, ifname):
+        info = jsonlib.loads(self.exec(["ip", "-j", "link", "show", ifname]).stdout)
+        return info[0]["address"].lower()
+
+    def ping(self, target, count=5, interval=0.2, wait=2):
+        """Return (sent, received) from iputils ping."""
+        r = self.exec(["ping", "-n", "-c", str(count), "-i", str(interval),
+                       "-W", str(wait), target], check=False,
+                      timeout=count * (interval + wait) + 30)
+        m = re.search(r"(\d+) packets transmitted, (\d+) received", r.stdout)
+        assert m, "cannot parse ping output:\n%s\n%s" % (r.stdout, r.stderr)
+        return int(m.group(1)), int(m.group(2))
+
+    def delete(self):
+        run(["ip", "netns", "del", self.name], check=False)
+
+
+SENDP_CODE = r"""
+import sys
+from scapy.all import Ether, IP, UDP, Raw, sendp, conf
+conf.verb = 0
+iface, src, dst, count, size = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+frames = []
+for i in range(count):
+    f = Ether(src=src, dst=dst) / IP(src="10.9.0.1", dst="10.9.0.2", id=i) / UDP(sport=4000, dport=4001)
+    f = f / Raw(b"d" * (size - len(f)))
+    assert len(f) == size
+    frames.append(f)
+sendp(frames, iface=iface, verbose=False)
+print("sent", len(frames))
+"""
+
+
+def ns_sendp(ns, ifname, src, dst, count, size=64):
+    """Send exactly count frames of size bytes (no FCS) with scapy inside ns."""
+    r = ns.exec([sys.executable, "-c", SENDP_CODE, ifname, src, dst,
+                 str(count), str(size)])
+    assert r.stdout.strip() == "sent %d" % count, r.stdout + r.stderr
