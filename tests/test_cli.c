@@ -539,6 +539,27 @@ test_mac(void)
 	CHECK_EQ(l2_table_count(tbl, dps_now_s()), 1);
 	CHECK_OK("port del m0");
 	CHECK_EQ(l2_table_count(tbl, dps_now_s()), 0);
+
+	/* Static entries: added, shown as static, kept by flush, deleted. */
+	CHECK_OK("mac add 02:00:00:00:aa:01 n1");
+	CHECK_OK("mac add 02:00:00:00:aa:02 n0 10");
+	run("mac show");
+	CHECK_CONTAINS(out, "02:00:00:00:AA:01    1  n1           static");
+	CHECK_CONTAINS(out, "2 entries");
+	run_json("mac show n0");
+	CHECK_JSON(out);
+	CHECK_CONTAINS(out, "\"vlan\":10,\"port\":\"n0\",\"age\":0,\"static\":true");
+	run("mac flush");
+	CHECK_STREQ(out, "flushed 0 entries\n");
+	CHECK_ERR("mac add 01:00:5e:00:00:01 n0", "must be unicast");
+	CHECK_ERR("mac add 02:00:00:00:aa:03 zz", "no port named 'zz'");
+	CHECK_ERR("mac add 02:00:00:00:aa:03 n0 4095", "VLAN 4095 out of range");
+	CHECK_ERR("mac add 02:00:00:00:aa:zz n0", "usage: mac add MAC PORT [VID]");
+	CHECK_OK("mac del 02:00:00:00:aa:01");
+	CHECK_ERR("mac del 02:00:00:00:aa:01", "no MAC entry");
+	CHECK_OK("mac del 02:00:00:00:aa:02 10");
+	run("mac show");
+	CHECK_CONTAINS(out, "0 entries");
 }
 
 static void

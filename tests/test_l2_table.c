@@ -492,6 +492,77 @@ test_concurrent(void)
 	l2_table_free(t);
 }
 
+static int
+static_walk_cb(const struct l2_entry_info *e, void *arg)
+{
+	int *nstatic = arg;
+
+	if (e->is_static) {
+		(*nstatic)++;
+		CHECK_EQ(e->age_s, 0);
+	}
+	return 0;
+}
+
+/* Static entries: never aged, never moved by learning, never evicted. */
+static void
+test_static_entries(void)
+{
+	struct l2_table *t = l2_table_create(64, 10);
+	uint8_t mac[6], group[6] = { 0x01, 0, 0x5e, 0, 0, 1 };
+	int nstatic = 0;
+
+	mac_of(1, mac);
+	CHECK_EQ(l2_table_add_static(t, mac, 1, 3, 0), 0);
+	CHECK_EQ(l2_table_add_static(t, group, 1, 3, 0), -EINVAL);
+	CHECK_EQ(l2_table_add_static(t, mac, 1, DPS_L2_NO_PORT, 0), -EINVAL);
+	/* Learning the same MAC elsewhere does not move it. */
+	CHECK_EQ(l2_table_learn(t, mac, 1, 5, 1), L2_LEARN_STATIC);
+	CHECK_EQ(l2_table_lookup(t, mac, 1, 1), 3);
+	/* Aging neither hides nor removes it. */
+	CHECK_EQ(l2_table_lookup(t, mac, 1, 1000), 3);
+	CHECK_EQ(l2_table_age(t, 1000), 0);
+	/* "mac flush" forgets learned entries only; purging the port does not. */
+	CHECK_EQ(l2_table_flush(t, DPS_L2_NO_PORT), 0);
+	CHECK_EQ(l2_table_flush(t, 3), 0);
+	CHECK_EQ(l2_table_walk(t, 1000, static_walk_cb, &nstatic), 0);
+	CHECK_EQ(nstatic, 1);
+	CHECK_EQ(l2_table_purge_port(t, 3), 1);
+	CHECK_EQ(l2_table_lookup(t, mac, 1, 1000), DPS_L2_NO_PORT);
+	/* Replace a learned entry with a static one, then delete it. */
+	CHECK_EQ(l2_table_learn(t, mac, 2, 4, 0), L2_LEARN_NEW);
+	CHECK_EQ(l2_table_add_static(t, mac, 2, 6, 0), 0);
+	CHECK_EQ(l2_table_lookup(t, mac, 2, 0), 6);
+	CHECK_EQ(l2_table_del(t, mac, 2), 0);
+	CHECK_EQ(l2_table_del(t, mac, 2), -ENOENT);
+	l2_table_free(t);
+}
+
+/* A bucket full of static entries refuses to learn rather than evict. */
+static void
+test_static_bucket_full(void)
+{
+	struct l2_table *t = l2_table_create(64, 10);
+	uint8_t mac[6];
+	unsigned int added = 0, full = 0;
+
+	/* 64 entries: fill every slot of the table with static entries. */
+	for (uint32_t n = 1; n < 100000 && added < 64; n++) {
+		mac_of(n, mac);
+		added += l2_table_add_static(t, mac, 1, 1, 0) == 0;
+	}
+	CHECK_EQ(added, 64);
+	for (uint32_t n = 200000; n < 200050; n++) {
+		mac_of(n, mac);
+		full += l2_table_learn(t, mac, 1, 2, 0) == L2_LEARN_FULL;
+		CHECK_EQ(l2_table_add_static(t, mac, 1, 2, 0), -ENOSPC);
+	}
+	CHECK_EQ(full, 50);
+	CHECK_EQ(l2_table_evictions(t), 0);
+	CHECK_EQ(l2_table_count(t, 0), 64);
+	l2_table_free(t);
+}
+
 int
 main(void)
 {
@@ -504,5 +575,7 @@ main(void)
 	test_eviction();
 	test_hash_spread();
 	test_concurrent();
+	test_static_entries();
+	test_static_bucket_full();
 	return test_report();
 }

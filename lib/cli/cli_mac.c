@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* mac show | flush */
 #include <stdio.h>
+#include <string.h>
 
+#include <cmdline_parse_etheraddr.h>
 #include <rte_ether.h>
 
 #include "cli_priv.h"
@@ -13,6 +15,8 @@ struct mac_res {
 	cmdline_fixed_string_t mac;
 	cmdline_fixed_string_t verb;
 	cmdline_fixed_string_t name;
+	struct rte_ether_addr addr;
+	uint16_t vid;
 };
 
 static cmdline_parse_token_string_t t_mac = CLI_KW(struct mac_res, mac, "mac");
@@ -42,7 +46,10 @@ mac_show_entry(const struct l2_entry_info *e, void *arg)
 		jw_u64("vlan", e->vid);
 		jw_str("port", pname ? pname : "?");
 		jw_u64("age", e->age_s);
+		jw_bool("static", e->is_static);
 		jw_end_obj();
+	} else if (e->is_static) {
+		cli_printf("%-17s %4u  %-12s static\n", mac, e->vid, pname ? pname : "?");
 	} else {
 		cli_printf("%-17s %4u  %-12s %u\n", mac, e->vid, pname ? pname : "?",
 			   e->age_s);
@@ -107,6 +114,82 @@ mac_flush_cb(void *parsed, struct cmdline *cl, void *data)
 	}
 }
 
+static cmdline_parse_token_string_t t_add = CLI_KW(struct mac_res, verb, "add");
+static cmdline_parse_token_string_t t_del = CLI_KW(struct mac_res, verb, "del");
+static cmdline_parse_token_etheraddr_t t_addr =
+	TOKEN_ETHERADDR_INITIALIZER(struct mac_res, addr);
+static cmdline_parse_token_num_t t_vid = CLI_U16(struct mac_res, vid);
+
+static int
+mac_check_vid(uint16_t vid)
+{
+	if (vid >= 1 && vid <= 4094)
+		return 0;
+	cli_fail(-EINVAL, "VLAN %u out of range 1..4094", vid);
+	return -EINVAL;
+}
+
+static void
+mac_add_cb(void *parsed, struct cmdline *cl, void *data)
+{
+	struct mac_res *r = parsed;
+	uint16_t vid = data ? r->vid : DPS_VID_DEFAULT;
+	int port = dps_port_id(r->name), rc;
+
+	RTE_SET_USED(cl);
+	if (mac_check_vid(vid) != 0)
+		return;
+	if (port < 0) {
+		cli_fail(-ENOENT, "no port named '%s'", r->name);
+		return;
+	}
+	if (!rte_is_unicast_ether_addr(&r->addr)) {
+		cli_fail(-EINVAL, "a static MAC must be unicast");
+		return;
+	}
+	rc = l2_table_add_static(cli_state_mac_table(), r->addr.addr_bytes, vid,
+				 (uint16_t)port, dps_now_s());
+	if (rc == -ENOSPC)
+		cli_fail(rc, "no room: that MAC's bucket holds only static entries");
+	else if (rc != 0)
+		cli_fail(rc, "cannot add static MAC: %s", strerror(-rc));
+}
+
+static void
+mac_del_cb(void *parsed, struct cmdline *cl, void *data)
+{
+	struct mac_res *r = parsed;
+	uint16_t vid = data ? r->vid : DPS_VID_DEFAULT;
+
+	RTE_SET_USED(cl);
+	if (mac_check_vid(vid) != 0)
+		return;
+	if (l2_table_del(cli_state_mac_table(), r->addr.addr_bytes, vid) != 0)
+		cli_fail(-ENOENT, "no MAC entry for that address in VLAN %u", vid);
+}
+
+static cmdline_parse_inst_t cmd_mac_add = {
+	.f = mac_add_cb, .help_str = "mac add MAC PORT: static entry in VLAN 1",
+	.tokens = { (void *)&t_mac, (void *)&t_add, (void *)&t_addr,
+		    (void *)&t_name, NULL },
+};
+static cmdline_parse_inst_t cmd_mac_add_vid = {
+	.f = mac_add_cb, .data = (void *)1,
+	.help_str = "mac add MAC PORT VID: static entry, never aged or moved",
+	.tokens = { (void *)&t_mac, (void *)&t_add, (void *)&t_addr,
+		    (void *)&t_name, (void *)&t_vid, NULL },
+};
+static cmdline_parse_inst_t cmd_mac_del = {
+	.f = mac_del_cb, .help_str = "mac del MAC: remove an entry in VLAN 1",
+	.tokens = { (void *)&t_mac, (void *)&t_del, (void *)&t_addr, NULL },
+};
+static cmdline_parse_inst_t cmd_mac_del_vid = {
+	.f = mac_del_cb, .data = (void *)1,
+	.help_str = "mac del MAC VID: remove an entry, static or learned",
+	.tokens = { (void *)&t_mac, (void *)&t_del, (void *)&t_addr,
+		    (void *)&t_vid, NULL },
+};
+
 static cmdline_parse_inst_t cmd_mac_show_all = {
 	.f = mac_show_cb, .help_str = "mac show: learned MAC addresses",
 	.tokens = { (void *)&t_mac, (void *)&t_show, NULL },
@@ -131,5 +214,9 @@ const struct cli_cmd cli_mac_cmds[] = {
 	{ &cmd_mac_show, "mac show [PORT]" },
 	{ &cmd_mac_flush_all, "mac flush [PORT]" },
 	{ &cmd_mac_flush, "mac flush [PORT]" },
+	{ &cmd_mac_add, "mac add MAC PORT [VID]" },
+	{ &cmd_mac_add_vid, "mac add MAC PORT [VID]" },
+	{ &cmd_mac_del, "mac del MAC [VID]" },
+	{ &cmd_mac_del_vid, "mac del MAC [VID]" },
 	{ NULL, NULL },
 };

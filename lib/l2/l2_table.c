@@ -14,6 +14,9 @@
  * in their own words: the time is refreshed without the bucket lock.
  */
 #define KEY_VALID (UINT64_C(1) << 63)
+/* Static entries carry this bit in their port word: never aged or moved. */
+#define PORT_STATIC 0x8000u
+#define PORT_MASK 0x7fffu
 
 struct l2_bucket {
 	uint32_t seq;			/* odd while a writer holds the bucket */
@@ -60,6 +63,13 @@ l2_expired(const struct l2_table *t, uint32_t seen, uint32_t now_s)
 {
 	/* Signed: another worker's clock may be a second ahead of ours. */
 	return (int32_t)(now_s - seen) > (int32_t)t->aging_s;
+}
+
+/* An entry is in force if it is static or has been seen recently. */
+static inline bool
+l2_live(const struct l2_table *t, uint16_t port, uint32_t seen, uint32_t now_s)
+{
+	return (port & PORT_STATIC) || !l2_expired(t, seen, now_s);
 }
 
 static inline struct l2_bucket *
@@ -149,7 +159,7 @@ l2_table_evictions(const struct l2_table *t)
 }
 
 /* Consistent read of the slot holding @key; returns the slot or -1. */
-static int
+static inline __rte_always_inline int
 l2_bucket_find(const struct l2_bucket *b, uint64_t key, uint16_t *port,
 	       uint32_t *seen)
 {
@@ -186,32 +196,44 @@ l2_table_lookup(struct l2_table *t, const uint8_t mac[6], uint16_t vid,
 	uint32_t seen;
 
 	if (l2_bucket_find(b, key, &port, &seen) < 0 ||
-	    l2_expired(t, seen, now_s))
+	    !l2_live(t, port, seen, now_s))
 		return DPS_L2_NO_PORT;
-	return port;
+	return port & PORT_MASK;
 }
 
-/* Slot to overwrite for a new key: empty, else expired, else oldest. */
+/*
+ * Slot to overwrite for a new key: empty, else expired, else the oldest
+ * dynamic entry; -1 if every entry of the bucket is static.
+ */
 static int
 l2_bucket_victim(const struct l2_table *t, const struct l2_bucket *b,
 		 uint32_t now_s, bool *evicted)
 {
-	int oldest = 0;
+	uint32_t seen[DPS_L2_BUCKET_ENTRIES];
+	int oldest = -1;
 
 	*evicted = false;
-	uint32_t seen[DPS_L2_BUCKET_ENTRIES];
-
 	/* seen[] is refreshed without the lock: load it atomically. */
 	for (int i = 0; i < DPS_L2_BUCKET_ENTRIES; i++) {
 		seen[i] = __atomic_load_n(&b->seen[i], __ATOMIC_RELAXED);
-		if (b->key[i] == 0 || l2_expired(t, seen[i], now_s))
+		if (b->key[i] == 0 || !l2_live(t, b->port[i], seen[i], now_s))
 			return i;
 	}
-	for (int i = 1; i < DPS_L2_BUCKET_ENTRIES; i++)
-		if ((int32_t)(seen[oldest] - seen[i]) > 0)
+	for (int i = 0; i < DPS_L2_BUCKET_ENTRIES; i++)
+		if (!(b->port[i] & PORT_STATIC) &&
+		    (oldest < 0 || (int32_t)(seen[oldest] - seen[i]) > 0))
 			oldest = i;
-	*evicted = true;
+	*evicted = oldest >= 0;
 	return oldest;
+}
+
+static int
+l2_bucket_slot_of(const struct l2_bucket *b, uint64_t key)
+{
+	for (int i = 0; i < DPS_L2_BUCKET_ENTRIES; i++)
+		if (b->key[i] == key)
+			return i;
+	return -1;
 }
 
 static void
@@ -237,6 +259,8 @@ l2_table_learn(struct l2_table *t, const uint8_t mac[6], uint16_t vid,
 
 	/* Fast path: known here; refresh the time only when it changed. */
 	slot = l2_bucket_find(b, key, &old_port, &seen);
+	if (slot >= 0 && (old_port & PORT_STATIC))
+		return L2_LEARN_STATIC;
 	if (slot >= 0 && old_port == port && !l2_expired(t, seen, now_s)) {
 		if (seen != now_s)
 			__atomic_store_n(&b->seen[slot], now_s, __ATOMIC_RELAXED);
@@ -245,10 +269,11 @@ l2_table_learn(struct l2_table *t, const uint8_t mac[6], uint16_t vid,
 
 	l2_bucket_lock(b);
 	/* Re-check under the lock: another worker may have learned it. */
-	slot = -1;
-	for (int i = 0; i < DPS_L2_BUCKET_ENTRIES; i++)
-		if (b->key[i] == key)
-			slot = i;
+	slot = l2_bucket_slot_of(b, key);
+	if (slot >= 0 && (b->port[slot] & PORT_STATIC)) {
+		res = L2_LEARN_STATIC;
+		goto out;
+	}
 	if (slot >= 0) {
 		/* An aged entry coming back counts as new, wherever it was. */
 		if (l2_expired(t, __atomic_load_n(&b->seen[slot], __ATOMIC_RELAXED), now_s))
@@ -257,13 +282,54 @@ l2_table_learn(struct l2_table *t, const uint8_t mac[6], uint16_t vid,
 			res = b->port[slot] == port ? L2_LEARN_REFRESHED : L2_LEARN_MOVED;
 	} else {
 		slot = l2_bucket_victim(t, b, now_s, &evicted);
+		if (slot < 0) {
+			res = L2_LEARN_FULL;
+			goto out;
+		}
 		res = evicted ? L2_LEARN_EVICTED : L2_LEARN_NEW;
 		if (evicted)
 			__atomic_fetch_add(&t->evictions, 1, __ATOMIC_RELAXED);
 	}
 	l2_slot_write(b, slot, key, port, now_s);
+out:
 	l2_bucket_unlock(b);
 	return res;
+}
+
+int
+l2_table_add_static(struct l2_table *t, const uint8_t mac[6], uint16_t vid,
+		    uint16_t port, uint32_t now_s)
+{
+	uint64_t key = l2_key(mac, vid);
+	struct l2_bucket *b = l2_bucket_of(t, key);
+	bool evicted;
+	int slot;
+
+	if (port > PORT_MASK || port == DPS_L2_NO_PORT || (mac[0] & 1))
+		return -EINVAL;
+	l2_bucket_lock(b);
+	slot = l2_bucket_slot_of(b, key);
+	if (slot < 0)
+		slot = l2_bucket_victim(t, b, now_s, &evicted);
+	if (slot >= 0)
+		l2_slot_write(b, slot, key, port | PORT_STATIC, now_s);
+	l2_bucket_unlock(b);
+	return slot >= 0 ? 0 : -ENOSPC;
+}
+
+int
+l2_table_del(struct l2_table *t, const uint8_t mac[6], uint16_t vid)
+{
+	uint64_t key = l2_key(mac, vid);
+	struct l2_bucket *b = l2_bucket_of(t, key);
+	int slot;
+
+	l2_bucket_lock(b);
+	slot = l2_bucket_slot_of(b, key);
+	if (slot >= 0)
+		l2_slot_write(b, slot, 0, DPS_L2_NO_PORT, 0);
+	l2_bucket_unlock(b);
+	return slot >= 0 ? 0 : -ENOENT;
 }
 
 /* Remove entries matching a predicate, one bucket lock at a time. */
@@ -293,25 +359,43 @@ l2_table_remove_if(struct l2_table *t, bool (*pred)(const struct l2_table *,
 	return n;
 }
 
+/* Dynamic entries of a port (or of all ports). */
 static bool
 l2_pred_port(const struct l2_table *t, const struct l2_bucket *b, int i,
 	     uintptr_t port)
 {
 	RTE_SET_USED(t);
-	return port == DPS_L2_NO_PORT || b->port[i] == port;
+	return !(b->port[i] & PORT_STATIC) &&
+		(port == DPS_L2_NO_PORT || b->port[i] == port);
+}
+
+/* Every entry of a port, static ones too. */
+static bool
+l2_pred_port_all(const struct l2_table *t, const struct l2_bucket *b, int i,
+		 uintptr_t port)
+{
+	RTE_SET_USED(t);
+	return (b->port[i] & PORT_MASK) == port;
 }
 
 static bool
 l2_pred_aged(const struct l2_table *t, const struct l2_bucket *b, int i,
 	     uintptr_t now_s)
 {
-	return l2_expired(t, b->seen[i], (uint32_t)now_s);
+	return !l2_live(t, b->port[i], __atomic_load_n(&b->seen[i], __ATOMIC_RELAXED),
+			(uint32_t)now_s);
 }
 
 unsigned int
 l2_table_flush(struct l2_table *t, uint16_t port)
 {
 	return l2_table_remove_if(t, l2_pred_port, port);
+}
+
+unsigned int
+l2_table_purge_port(struct l2_table *t, uint16_t port)
+{
+	return l2_table_remove_if(t, l2_pred_port_all, port);
 }
 
 unsigned int
@@ -337,9 +421,11 @@ l2_table_walk(struct l2_table *t, uint32_t now_s,
 				continue;
 			e.port = __atomic_load_n(&b->port[i], __ATOMIC_RELAXED);
 			seen = __atomic_load_n(&b->seen[i], __ATOMIC_RELAXED);
-			if (l2_expired(t, seen, now_s) || e.port == DPS_L2_NO_PORT)
+			if (e.port == DPS_L2_NO_PORT || !l2_live(t, e.port, seen, now_s))
 				continue;
-			e.age_s = (int32_t)(now_s - seen) > 0 ? now_s - seen : 0;
+			e.is_static = (e.port & PORT_STATIC) != 0;
+			e.port &= PORT_MASK;
+			e.age_s = !e.is_static && (int32_t)(now_s - seen) > 0 ? now_s - seen : 0;
 			memcpy(e.mac, &key, 6);
 			e.vid = (key >> 48) & 0xfff;
 			rc = cb(&e, arg);

@@ -30,7 +30,8 @@ struct l2_entry_info {
 	uint8_t mac[6];
 	uint16_t vid;
 	uint16_t port;
-	uint32_t age_s;		/**< seconds since last seen */
+	uint32_t age_s;		/**< seconds since last seen (0 for static) */
+	bool is_static;		/**< added by l2_table_add_static() */
 };
 
 /** Result of l2_table_learn(). */
@@ -39,6 +40,8 @@ enum l2_learn_result {
 	L2_LEARN_NEW,		/**< inserted */
 	L2_LEARN_MOVED,		/**< known on another port, now on this one */
 	L2_LEARN_EVICTED,	/**< inserted by evicting the oldest in its bucket */
+	L2_LEARN_STATIC,	/**< a static entry: left as it is */
+	L2_LEARN_FULL,		/**< not learned: its bucket holds only static entries */
 };
 
 /**
@@ -71,8 +74,21 @@ enum l2_learn_result l2_table_learn(struct l2_table *t, const uint8_t mac[6],
 uint16_t l2_table_lookup(struct l2_table *t, const uint8_t mac[6],
 			 uint16_t vid, uint32_t now_s);
 
-/** Remove every entry (port == DPS_L2_NO_PORT) or those of one port. */
+/**
+ * Add or replace a static entry: never aged, never moved by learning.
+ * @return 0, -EINVAL (group MAC or bad port), -ENOSPC (bucket all static)
+ */
+int l2_table_add_static(struct l2_table *t, const uint8_t mac[6], uint16_t vid,
+			uint16_t port, uint32_t now_s);
+
+/** Remove one entry, static or learned. @return 0 or -ENOENT */
+int l2_table_del(struct l2_table *t, const uint8_t mac[6], uint16_t vid);
+
+/** Remove learned entries: all (port == DPS_L2_NO_PORT) or one port's. */
 unsigned int l2_table_flush(struct l2_table *t, uint16_t port);
+
+/** Remove every entry of a port, static ones too (the port is going away). */
+unsigned int l2_table_purge_port(struct l2_table *t, uint16_t port);
 
 /** Remove entries older than the aging time; returns how many. */
 unsigned int l2_table_age(struct l2_table *t, uint32_t now_s);

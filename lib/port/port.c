@@ -323,7 +323,7 @@ port_remove(uint16_t id)
 	dps_link_set(id, false);
 	/* After the commit no worker polls, or holds frames for, this port. */
 	dps_dp_commit();
-	l2_table_flush(reg.tbl, id);
+	l2_table_purge_port(reg.tbl, id);
 	port_release(id, true);
 	DPS_LOG(port, INFO, "port %s removed", pe->name);
 	memset(pe, 0, sizeof(*pe));

@@ -137,26 +137,69 @@ worker_drop(struct dps_worker *w, uint16_t in, struct rte_mbuf *m, uint8_t verdi
 	rte_pktmbuf_free(m);
 }
 
+/*
+ * Frames of a burst mostly repeat the previous frame's addresses. As VPP's
+ * l2-learn and l2-fwd do, reuse the previous decision when the first 16
+ * bytes (MACs, ethertype, VLAN tag or first payload bytes) are the same:
+ * the first frame already learned the source and looked up the
+ * destination, and nothing can change within a burst.
+ */
+struct decision_cache {
+	uint64_t hdr[2];
+	bool valid;
+	struct fwd_decision d;
+};
+
+static inline const struct fwd_decision *
+bridge_decide(const struct dps_dp_config *cfg, struct decision_cache *dc,
+	      uint16_t in, const uint8_t *frame, uint32_t len, uint64_t link_up,
+	      uint32_t now_s)
+{
+	uint64_t hdr[2];
+
+	if (likely(len >= sizeof(hdr))) {
+		memcpy(hdr, frame, sizeof(hdr));
+		if (dc->valid && hdr[0] == dc->hdr[0] && hdr[1] == dc->hdr[1])
+			return &dc->d;
+		dc->hdr[0] = hdr[0];
+		dc->hdr[1] = hdr[1];
+		dc->valid = true;
+	} else {
+		dc->valid = false;
+	}
+	fwd_decide(&cfg->fwd, rt.tbl, in, frame, len, link_up, now_s, &dc->d);
+	return &dc->d;
+}
+
 static void
 worker_bridge_burst(struct dps_worker *w, const struct dps_dp_config *cfg,
 		    uint16_t in, struct rte_mbuf **pkts, uint16_t n,
 		    uint64_t link_up, uint32_t now_s)
 {
-	struct fwd_decision d;
+	struct decision_cache dc = { .valid = false };
+	uint64_t bytes = 0;
 
+	/*
+	 * Headers are usually cold (the driver wrote the data, or never
+	 * touched it): ask for all of them before reading the first.
+	 */
+	for (uint16_t i = 0; i < n; i++) {
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+		bytes += pkts[i]->pkt_len;
+	}
+	w->ctr[in].rx_bytes += bytes;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
+		const struct fwd_decision *d;
 
-		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		fwd_decide(&cfg->fwd, rt.tbl, in, rte_pktmbuf_mtod(m, uint8_t *),
-			   rte_pktmbuf_data_len(m), link_up, now_s, &d);
-		if (d.verdict == FWD_UNICAST)
-			worker_send_one(w, cfg, m, &d, in);
-		else if (d.verdict == FWD_FLOOD)
-			worker_flood(w, cfg, m, &d, in);
+		d = bridge_decide(cfg, &dc, in, rte_pktmbuf_mtod(m, uint8_t *),
+				  rte_pktmbuf_data_len(m), link_up, now_s);
+		if (d->verdict == FWD_UNICAST)
+			worker_send_one(w, cfg, m, d, in);
+		else if (d->verdict == FWD_FLOOD)
+			worker_flood(w, cfg, m, d, in);
 		else
-			worker_drop(w, in, m, d.verdict);
+			worker_drop(w, in, m, d->verdict);
 	}
 }
 
@@ -168,6 +211,11 @@ worker_xconnect_burst(struct dps_worker *w, const struct dps_dp_config *cfg,
 {
 	uint16_t out = cfg->fwd.port[in].xc_peer;
 
+	uint64_t bytes = 0;
+
+	for (uint16_t i = 0; i < n; i++)
+		bytes += pkts[i]->pkt_len;
+	w->ctr[in].rx_bytes += bytes;
 	if (unlikely(out >= DPS_MAX_PORTS || !((link_up >> out) & 1))) {
 		w->ctr[in].drop_no_route += n;
 		rte_pktmbuf_free_bulk(pkts, n);
@@ -209,8 +257,6 @@ worker_main(void *arg)
 				continue;
 			got += n;
 			c->rx_pkts += n;
-			for (uint16_t k = 0; k < n; k++)
-				c->rx_bytes += pkts[k]->pkt_len;
 			if (cfg->fwd.port[q->port].role == FWD_ROLE_XCONNECT)
 				worker_xconnect_burst(w, cfg, q->port, pkts, n, link_up);
 			else

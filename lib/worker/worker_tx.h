@@ -73,8 +73,10 @@ txbuf_add(struct dps_worker *w, const struct dps_dp_config *cfg, uint16_t port,
 {
 	struct txbuf *tb = &w->tx[port];
 
+	/* Only the first frame marks the port: no shared RMW per frame. */
+	if (tb->n == 0)
+		w->dirty |= UINT64_C(1) << port;
 	tb->pkts[tb->n++] = m;
-	w->dirty |= UINT64_C(1) << port;
 	if (unlikely(tb->n == TXBUF_SIZE))
 		txbuf_flush_port(w, cfg, port);
 }
