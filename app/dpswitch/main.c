@@ -89,6 +89,15 @@ watch(struct dps_event_source *src, int fd,
 	return epoll_ctl(app.epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
+static void
+shutdown_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+}
+
 static int
 setup_events(void)
 {
@@ -100,12 +109,7 @@ setup_events(void)
 	int tfd, sfd;
 
 	app.epfd = epoll_create1(EPOLL_CLOEXEC);
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	/* Block in every thread; the loop reads them from a signalfd. */
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	shutdown_signals(&set);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	if (app.epfd < 0 || sfd < 0 || tfd < 0 || timerfd_settime(tfd, 0, &its, NULL))
@@ -179,10 +183,20 @@ main(int argc, char **argv)
 	struct rte_mempool *pool;
 	int rc, eal;
 
+	sigset_t sigs;
+
 	if (wants_help(argc, argv)) {
 		dps_options_usage(argv[0]);
 		return 0;
 	}
+	/*
+	 * Block the shutdown signals before EAL starts its threads, so that
+	 * every thread inherits the mask and only the event loop's signalfd
+	 * sees them; otherwise the kernel may hand SIGTERM to a worker, whose
+	 * default action kills the process without cleanup.
+	 */
+	shutdown_signals(&sigs);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	eal = rte_eal_init(argc, argv);
 	if (eal < 0) {
 		fprintf(stderr, "dpswitch: EAL initialisation failed (see the EAL "
