@@ -590,6 +590,40 @@ test_vid_list(void)
 	CHECK(fwd_vid_test(set, 63) && !fwd_vid_test(set, 64));
 }
 
+/* The per-burst learn cache skips re-learning the same source only. */
+static void
+test_learn_cache(void)
+{
+	struct fwd_learn_cache lc = { 0 };
+	struct fwd_decision d;
+	uint8_t f[64];
+	uint32_t len;
+
+	setup_flat();
+	len = mkframe(f, BCAST, MAC_A, UNTAGGED);
+	fwd_decide_cached(&cfg, tbl, 0, f, len, ALL4, now, &lc, &d);
+	CHECK_EQ(d.verdict, FWD_FLOOD);
+	CHECK_EQ(l2_table_lookup(tbl, MAC_A, 1, now), 0);
+	/* Same source again in the burst: not learned again, so a flush
+	 * made meanwhile is not undone until the next burst. */
+	l2_table_flush(tbl, DPS_L2_NO_PORT);
+	fwd_decide_cached(&cfg, tbl, 0, f, len, ALL4, now, &lc, &d);
+	CHECK_EQ(d.verdict, FWD_FLOOD);
+	CHECK_EQ(l2_table_lookup(tbl, MAC_A, 1, now), DPS_L2_NO_PORT);
+	/* Another source is learned, and so is A once the cache moved on. */
+	len = mkframe(f, BCAST, MAC_B, UNTAGGED);
+	fwd_decide_cached(&cfg, tbl, 0, f, len, ALL4, now, &lc, &d);
+	CHECK_EQ(l2_table_lookup(tbl, MAC_B, 1, now), 0);
+	len = mkframe(f, BCAST, MAC_A, UNTAGGED);
+	fwd_decide_cached(&cfg, tbl, 0, f, len, ALL4, now, &lc, &d);
+	CHECK_EQ(l2_table_lookup(tbl, MAC_A, 1, now), 0);
+	/* A fresh cache (next burst) learns again. */
+	l2_table_flush(tbl, DPS_L2_NO_PORT);
+	memset(&lc, 0, sizeof(lc));
+	fwd_decide_cached(&cfg, tbl, 0, f, len, ALL4, now, &lc, &d);
+	CHECK_EQ(l2_table_lookup(tbl, MAC_A, 1, now), 0);
+}
+
 int
 main(void)
 {
@@ -606,6 +640,7 @@ main(void)
 	test_group_source();
 	test_xconnect();
 	test_vid_list();
+	test_learn_cache();
 	l2_table_free(tbl);
 	return test_report();
 }

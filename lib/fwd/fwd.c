@@ -65,10 +65,36 @@ fwd_ingress_vid(const struct fwd_port_cfg *pc, bool tagged, uint16_t tag_vid)
 		tag_vid : 0;
 }
 
+/* Learn @src unless it is the source this burst learned last. */
+static inline void
+fwd_learn(struct l2_table *tbl, const uint8_t *src, uint16_t vid,
+	  uint16_t in_port, uint32_t now_s, struct fwd_learn_cache *lc)
+{
+	uint64_t key = 0;
+
+	if (lc != NULL) {
+		memcpy(&key, src, 6);
+		key |= ((uint64_t)vid << 48) | (UINT64_C(1) << 63);
+		if (key == lc->key)
+			return;
+		lc->key = key;
+	}
+	l2_table_learn(tbl, src, vid, in_port, now_s);
+}
+
 void
 fwd_decide(const struct fwd_config *cfg, struct l2_table *tbl, uint16_t in_port,
 	   const uint8_t *frame, uint32_t len, uint64_t link_up, uint32_t now_s,
 	   struct fwd_decision *d)
+{
+	fwd_decide_cached(cfg, tbl, in_port, frame, len, link_up, now_s, NULL, d);
+}
+
+void
+fwd_decide_cached(const struct fwd_config *cfg, struct l2_table *tbl,
+		  uint16_t in_port, const uint8_t *frame, uint32_t len,
+		  uint64_t link_up, uint32_t now_s, struct fwd_learn_cache *lc,
+		  struct fwd_decision *d)
 {
 	const struct fwd_port_cfg *pc = &cfg->port[in_port];
 	const uint8_t *dst = frame, *src = frame + 6;
@@ -118,7 +144,7 @@ fwd_decide(const struct fwd_config *cfg, struct l2_table *tbl, uint16_t in_port,
 
 	/* Never learn a group address as a source: it would capture floods. */
 	if (!(src[0] & 1))
-		l2_table_learn(tbl, src, d->vid, in_port, now_s);
+		fwd_learn(tbl, src, d->vid, in_port, now_s, lc);
 
 	if (!(dst[0] & 1)) {
 		out = l2_table_lookup(tbl, dst, d->vid, now_s);

@@ -68,6 +68,15 @@ struct fwd_decision {
 	uint64_t flood_mask;		/**< FWD_FLOOD */
 };
 
+/**
+ * The last source learned in a burst: frames of one sender to many
+ * destinations learn their source once per burst, not once per frame.
+ * Zero it at the start of every burst.
+ */
+struct fwd_learn_cache {
+	uint64_t key;		/**< MAC | VID << 48 | valid bit; 0 = empty */
+};
+
 /** Reset @p cfg: no ports in use. */
 void fwd_config_init(struct fwd_config *cfg);
 
@@ -111,6 +120,12 @@ fwd_egress_tagged(const struct fwd_config *cfg, uint16_t port, uint16_t vid)
 void fwd_decide(const struct fwd_config *cfg, struct l2_table *tbl,
 		uint16_t in_port, const uint8_t *frame, uint32_t len,
 		uint64_t link_up, uint32_t now_s, struct fwd_decision *d);
+
+/** fwd_decide() that skips learning a source @p lc says was just learned. */
+void fwd_decide_cached(const struct fwd_config *cfg, struct l2_table *tbl,
+		       uint16_t in_port, const uint8_t *frame, uint32_t len,
+		       uint64_t link_up, uint32_t now_s,
+		       struct fwd_learn_cache *lc, struct fwd_decision *d);
 
 /**
  * Parse a VLAN list such as "10,20,100-200" or "all" into @p set.

@@ -148,6 +148,7 @@ struct decision_cache {
 	uint64_t hdr[2];
 	bool valid;
 	struct fwd_decision d;
+	struct fwd_learn_cache learned;
 };
 
 static inline const struct fwd_decision *
@@ -167,7 +168,8 @@ bridge_decide(const struct dps_dp_config *cfg, struct decision_cache *dc,
 	} else {
 		dc->valid = false;
 	}
-	fwd_decide(&cfg->fwd, rt.tbl, in, frame, len, link_up, now_s, &dc->d);
+	fwd_decide_cached(&cfg->fwd, rt.tbl, in, frame, len, link_up, now_s,
+			  &dc->learned, &dc->d);
 	return &dc->d;
 }
 
@@ -176,7 +178,7 @@ worker_bridge_burst(struct dps_worker *w, const struct dps_dp_config *cfg,
 		    uint16_t in, struct rte_mbuf **pkts, uint16_t n,
 		    uint64_t link_up, uint32_t now_s)
 {
-	struct decision_cache dc = { .valid = false };
+	struct decision_cache dc = { .valid = false, .learned = { 0 } };
 	uint64_t bytes = 0;
 
 	/*
