@@ -217,6 +217,7 @@ test_help(void)
 	CHECK_EQ(rc, 0);
 	CHECK_JSON(out);
 	CHECK_CONTAINS(out, "\"commands\":[");
+	CHECK_CONTAINS(out, "{\"usage\":\"port add NAME KIND [DEVARGS]\",\"help\":\"create a port\"}");
 }
 
 static void

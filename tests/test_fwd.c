@@ -65,7 +65,7 @@ decide(uint16_t in, const uint8_t dst[6], const uint8_t src[6], int tag,
 	uint32_t len = mkframe(f, dst, src, tag);
 
 	memset(&d, 0xa5, sizeof(d));
-	fwd_decide(&cfg, tbl, in, f, len, link_up, now, &d);
+	fwd_decide(&cfg, tbl, in, f, len, link_up, now, NULL, &d);
 	return d;
 }
 
@@ -227,7 +227,7 @@ test_runts(void)
 	setup_flat();
 	for (size_t i = 0; i < sizeof(short_lens) / sizeof(short_lens[0]); i++) {
 		mkframe(f, BCAST, MAC_A, UNTAGGED);
-		fwd_decide(&cfg, tbl, 0, f, short_lens[i], ALL4, now, &d);
+		fwd_decide(&cfg, tbl, 0, f, short_lens[i], ALL4, now, NULL, &d);
 		CHECK_MSG(d.verdict == FWD_DROP_INVALID, "untagged len %u: verdict %u",
 			  short_lens[i], d.verdict);
 	}
@@ -236,19 +236,19 @@ test_runts(void)
 
 	/* Exactly a header: fine. */
 	mkframe(f, BCAST, MAC_A, UNTAGGED);
-	fwd_decide(&cfg, tbl, 0, f, 14, ALL4, now, &d);
+	fwd_decide(&cfg, tbl, 0, f, 14, ALL4, now, NULL, &d);
 	CHECK_EQ(d.verdict, FWD_FLOOD);
 
 	/* A VLAN tag cut short. */
 	for (uint32_t len = 14; len < 18; len++) {
 		mkframe(f, BCAST, MAC_B, 0);
-		fwd_decide(&cfg, tbl, 1, f, len, ALL4, now, &d);
+		fwd_decide(&cfg, tbl, 1, f, len, ALL4, now, NULL, &d);
 		CHECK_MSG(d.verdict == FWD_DROP_INVALID, "tagged len %u: verdict %u",
 			  len, d.verdict);
 	}
 	CHECK_EQ(l2_table_lookup(tbl, MAC_B, 1, now), DPS_L2_NO_PORT);
 	mkframe(f, BCAST, MAC_B, 0);
-	fwd_decide(&cfg, tbl, 1, f, 18, ALL4, now, &d);
+	fwd_decide(&cfg, tbl, 1, f, 18, ALL4, now, NULL, &d);
 	CHECK_EQ(d.verdict, FWD_FLOOD);
 }
 
@@ -463,7 +463,7 @@ test_xconnect(void)
 
 	/* Runts are still runts. */
 	mkframe(f, BCAST, MAC_A, UNTAGGED);
-	fwd_decide(&cfg, tbl, 6, f, 10, up, now, &d);
+	fwd_decide(&cfg, tbl, 6, f, 10, up, now, NULL, &d);
 	CHECK_EQ(d.verdict, FWD_DROP_INVALID);
 
 	/* Peer down, gone, or unset: no route. */
@@ -601,26 +601,26 @@ test_learn_cache(void)
 
 	setup_flat();
 	len = mkframe(f, BCAST, MAC_A, UNTAGGED);
-	fwd_decide_cached(&cfg, tbl, 0, f, len, ALL4, now, &lc, &d);
+	fwd_decide(&cfg, tbl, 0, f, len, ALL4, now, &lc, &d);
 	CHECK_EQ(d.verdict, FWD_FLOOD);
 	CHECK_EQ(l2_table_lookup(tbl, MAC_A, 1, now), 0);
 	/* Same source again in the burst: not learned again, so a flush
 	 * made meanwhile is not undone until the next burst. */
 	l2_table_flush(tbl, DPS_L2_NO_PORT);
-	fwd_decide_cached(&cfg, tbl, 0, f, len, ALL4, now, &lc, &d);
+	fwd_decide(&cfg, tbl, 0, f, len, ALL4, now, &lc, &d);
 	CHECK_EQ(d.verdict, FWD_FLOOD);
 	CHECK_EQ(l2_table_lookup(tbl, MAC_A, 1, now), DPS_L2_NO_PORT);
 	/* Another source is learned, and so is A once the cache moved on. */
 	len = mkframe(f, BCAST, MAC_B, UNTAGGED);
-	fwd_decide_cached(&cfg, tbl, 0, f, len, ALL4, now, &lc, &d);
+	fwd_decide(&cfg, tbl, 0, f, len, ALL4, now, &lc, &d);
 	CHECK_EQ(l2_table_lookup(tbl, MAC_B, 1, now), 0);
 	len = mkframe(f, BCAST, MAC_A, UNTAGGED);
-	fwd_decide_cached(&cfg, tbl, 0, f, len, ALL4, now, &lc, &d);
+	fwd_decide(&cfg, tbl, 0, f, len, ALL4, now, &lc, &d);
 	CHECK_EQ(l2_table_lookup(tbl, MAC_A, 1, now), 0);
 	/* A fresh cache (next burst) learns again. */
 	l2_table_flush(tbl, DPS_L2_NO_PORT);
 	memset(&lc, 0, sizeof(lc));
-	fwd_decide_cached(&cfg, tbl, 0, f, len, ALL4, now, &lc, &d);
+	fwd_decide(&cfg, tbl, 0, f, len, ALL4, now, &lc, &d);
 	CHECK_EQ(l2_table_lookup(tbl, MAC_A, 1, now), 0);
 }
 

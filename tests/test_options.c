@@ -34,26 +34,6 @@ args_add(const char *a)
 	args[nargs] = NULL;
 }
 
-/*
- * dps_options_parse() restarts getopt with optind = 1, which does not reset
- * glibc's position inside a cluster of short options ("-hi" stopped at 'h'),
- * nor its pointer into the previous argv (freed here between parses). The
- * daemon parses once, so that does not matter there; here, each parse starts
- * from a fully reset getopt (optind = 0), so one case cannot leak into the
- * next.
- */
-static void
-getopt_reset(void)
-{
-	char prog[] = "reset";
-	char *argv[] = { prog, NULL };
-
-	optind = 0;
-	opterr = 0;
-	while (getopt(1, argv, "") != -1)
-		;
-}
-
 /* Parse the argument list (the program name is prepended), capturing stderr. */
 static int
 parse_argv(struct dps_options *o)
@@ -61,7 +41,7 @@ parse_argv(struct dps_options *o)
 	int mfd = memfd_create("stderr", 0), saved, rc;
 	ssize_t n;
 
-	getopt_reset();
+	/* No getopt reset here: dps_options_parse() must do it itself. */
 	fflush(stderr);
 	saved = dup(STDERR_FILENO);
 	dup2(mfd, STDERR_FILENO);
@@ -309,6 +289,25 @@ test_help(void)
 	CHECK_EQ(o.nb_cmds, 0);
 }
 
+/*
+ * A parse that stopped inside a cluster of short options ("-hi" returns at
+ * 'h') must not leak into the next one: dps_options_parse() resets getopt
+ * fully (optind = 0), and with optind = 1 the next parse would resume at
+ * 'i' in the freed argv.
+ */
+static void
+test_reparse(void)
+{
+	struct dps_options o;
+
+	CHECK_EQ(parse(&o, "-hi", NULL), 1);
+	dps_options_free(&o);
+	CHECK_EQ(parse(&o, NULL), 0);
+	CHECK(!o.interactive);
+	CHECK_STREQ(err_text, "");
+	dps_options_free(&o);
+}
+
 /* The usage text (stdout) mentions every option and the default socket. */
 static void
 test_usage(void)
@@ -346,6 +345,7 @@ main(void)
 	test_startup_cmds();
 	test_errors();
 	test_help();
+	test_reparse();
 	test_usage();
 	args_reset();
 	return test_report();

@@ -181,9 +181,8 @@ main(int argc, char **argv)
 	struct dps_options opt;
 	struct dps_err err = { "" };
 	struct rte_mempool *pool;
-	int rc, eal;
-
 	sigset_t sigs;
+	int rc, eal;
 
 	if (wants_help(argc, argv)) {
 		dps_options_usage(argv[0]);

@@ -123,7 +123,7 @@ static cmdline_parse_token_num_t t_vid = CLI_U16(struct mac_res, vid);
 static int
 mac_check_vid(uint16_t vid)
 {
-	if (vid >= 1 && vid <= 4094)
+	if (fwd_vid_valid(vid))
 		return 0;
 	cli_fail(-EINVAL, "VLAN %u out of range 1..4094", vid);
 	return -EINVAL;

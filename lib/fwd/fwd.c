@@ -12,7 +12,6 @@
 
 #define ETH_HDR_LEN 14
 #define ETH_P_8021Q 0x8100
-#define VID_MAX 4094
 
 void
 fwd_config_init(struct fwd_config *cfg)
@@ -46,7 +45,7 @@ fwd_config_finish(struct fwd_config *cfg)
 			cfg->vlan_members[pc->access_vid] |= bit;
 			continue;
 		}
-		for (unsigned int v = 1; v <= VID_MAX; v++)
+		for (unsigned int v = 1; v <= DPS_VID_MAX; v++)
 			if (fwd_vid_test(pc->trunk_vids, v) || v == pc->native_vid)
 				cfg->vlan_members[v] |= bit;
 	}
@@ -74,7 +73,7 @@ fwd_learn(struct l2_table *tbl, const uint8_t *src, uint16_t vid,
 
 	if (lc != NULL) {
 		memcpy(&key, src, 6);
-		key |= ((uint64_t)vid << 48) | (UINT64_C(1) << 63);
+		key |= (uint64_t)vid << 48;
 		if (key == lc->key)
 			return;
 		lc->key = key;
@@ -85,16 +84,7 @@ fwd_learn(struct l2_table *tbl, const uint8_t *src, uint16_t vid,
 void
 fwd_decide(const struct fwd_config *cfg, struct l2_table *tbl, uint16_t in_port,
 	   const uint8_t *frame, uint32_t len, uint64_t link_up, uint32_t now_s,
-	   struct fwd_decision *d)
-{
-	fwd_decide_cached(cfg, tbl, in_port, frame, len, link_up, now_s, NULL, d);
-}
-
-void
-fwd_decide_cached(const struct fwd_config *cfg, struct l2_table *tbl,
-		  uint16_t in_port, const uint8_t *frame, uint32_t len,
-		  uint64_t link_up, uint32_t now_s, struct fwd_learn_cache *lc,
-		  struct fwd_decision *d)
+	   struct fwd_learn_cache *lc, struct fwd_decision *d)
 {
 	const struct fwd_port_cfg *pc = &cfg->port[in_port];
 	const uint8_t *dst = frame, *src = frame + 6;
@@ -173,7 +163,7 @@ fwd_vid_list_parse(const char *s, uint64_t set[DPS_VLAN_COUNT / 64])
 
 	memset(set, 0, DPS_VLAN_COUNT / 8);
 	if (strcmp(s, "all") == 0) {
-		for (unsigned int v = 1; v <= VID_MAX; v++)
+		for (unsigned int v = 1; v <= DPS_VID_MAX; v++)
 			fwd_vid_set(set, v, true);
 		return 0;
 	}
@@ -193,7 +183,8 @@ fwd_vid_list_parse(const char *s, uint64_t set[DPS_VLAN_COUNT / 64])
 				return -EINVAL;
 			hi = strtol(p, &end, 10);
 		}
-		if (lo < 1 || hi > VID_MAX || lo > hi)
+		if (!fwd_vid_valid((unsigned int)lo) || !fwd_vid_valid((unsigned int)hi) ||
+		    lo > hi)
 			return -EINVAL;
 		for (long v = lo; v <= hi; v++)
 			fwd_vid_set(set, (uint16_t)v, true);
@@ -213,7 +204,7 @@ fwd_vid_list_format(const uint64_t set[DPS_VLAN_COUNT / 64], char *buf,
 	unsigned int len = 0, v = 1;
 
 	buf[0] = '\0';
-	while (v <= VID_MAX && len < size) {
+	while (v <= DPS_VID_MAX && len < size) {
 		unsigned int lo;
 
 		if (!fwd_vid_test(set, v)) {
@@ -221,7 +212,7 @@ fwd_vid_list_format(const uint64_t set[DPS_VLAN_COUNT / 64], char *buf,
 			continue;
 		}
 		lo = v;
-		while (v + 1 <= VID_MAX && fwd_vid_test(set, v + 1))
+		while (v + 1 <= DPS_VID_MAX && fwd_vid_test(set, v + 1))
 			v++;
 		len += snprintf(buf + len, size - len, lo == v ? "%s%u" : "%s%u-%u",
 				len ? "," : "", lo, v);

@@ -22,6 +22,7 @@
 #define DPS_PORT_NONE UINT16_MAX
 #define DPS_VLAN_COUNT 4096
 #define DPS_VID_DEFAULT 1
+#define DPS_VID_MAX 4094
 
 /** How a port takes part in forwarding. */
 enum fwd_port_role {
@@ -74,8 +75,15 @@ struct fwd_decision {
  * Zero it at the start of every burst.
  */
 struct fwd_learn_cache {
-	uint64_t key;		/**< MAC | VID << 48 | valid bit; 0 = empty */
+	uint64_t key;		/**< MAC | VID << 48 (VIDs are >= 1); 0 = empty */
 };
+
+/** Is @p vid a VLAN a port can be in (1..4094)? */
+static inline bool
+fwd_vid_valid(unsigned int vid)
+{
+	return vid >= 1 && vid <= DPS_VID_MAX;
+}
 
 /** Reset @p cfg: no ports in use. */
 void fwd_config_init(struct fwd_config *cfg);
@@ -112,6 +120,8 @@ fwd_egress_tagged(const struct fwd_config *cfg, uint16_t port, uint16_t vid)
 
 /**
  * Decide where a frame received on @p in_port goes, learning its source.
+ * With a learn cache @p lc (zeroed at the start of each burst), a source
+ * the burst has just learned is not learned again; @p lc may be NULL.
  *
  * @param link_up  ports whose link is up (bit = port id); down ports are
  *                 left out of floods and are no route for unicast
@@ -119,13 +129,8 @@ fwd_egress_tagged(const struct fwd_config *cfg, uint16_t port, uint16_t vid)
  */
 void fwd_decide(const struct fwd_config *cfg, struct l2_table *tbl,
 		uint16_t in_port, const uint8_t *frame, uint32_t len,
-		uint64_t link_up, uint32_t now_s, struct fwd_decision *d);
-
-/** fwd_decide() that skips learning a source @p lc says was just learned. */
-void fwd_decide_cached(const struct fwd_config *cfg, struct l2_table *tbl,
-		       uint16_t in_port, const uint8_t *frame, uint32_t len,
-		       uint64_t link_up, uint32_t now_s,
-		       struct fwd_learn_cache *lc, struct fwd_decision *d);
+		uint64_t link_up, uint32_t now_s, struct fwd_learn_cache *lc,
+		struct fwd_decision *d);
 
 /**
  * Parse a VLAN list such as "10,20,100-200" or "all" into @p set.

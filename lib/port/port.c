@@ -493,7 +493,7 @@ dps_port_vlan_access(const char *name, uint16_t vid, struct dps_err *err)
 
 	if (id < 0)
 		return id;
-	if (vid < 1 || vid > 4094)
+	if (!fwd_vid_valid(vid))
 		return dps_err_set(err, -EINVAL, "VLAN %u out of range 1..4094", vid);
 	pc = &dps_dp_draft()->fwd.port[id];
 	pc->vlan_mode = FWD_VLAN_ACCESS;
@@ -518,7 +518,7 @@ dps_port_vlan_trunk(const char *name, const char *vids, uint16_t native,
 		return dps_err_set(err, -EINVAL,
 			"bad VLAN list '%s' (e.g. 10,20,100-200 or all; VIDs 1..4094)",
 			vids);
-	if (native > 4094)
+	if (native != 0 && !fwd_vid_valid(native))
 		return dps_err_set(err, -EINVAL, "native VLAN %u out of range 1..4094",
 				   native);
 	pc = &dps_dp_draft()->fwd.port[id];

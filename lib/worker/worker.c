@@ -64,12 +64,11 @@ dps_link_set(uint16_t port, bool up)
 /* A frame that goes to exactly one port: fix its VLAN tag in place. */
 static inline void
 worker_send_one(struct dps_worker *w, const struct dps_dp_config *cfg,
-		struct rte_mbuf *m, const struct fwd_decision *d, uint16_t in)
+		struct rte_mbuf *m, const struct fwd_decision *d)
 {
 	uint16_t out = d->out_port;
 
-	if (cfg->fwd.port[in].role == FWD_ROLE_BRIDGE &&
-	    unlikely(vlan_egress_fix(m, d, fwd_egress_tagged(&cfg->fwd, out, d->vid)) < 0)) {
+	if (unlikely(vlan_egress_fix(m, d, fwd_egress_tagged(&cfg->fwd, out, d->vid)) < 0)) {
 		w->ctr[out].drop_no_mbuf++;
 		rte_pktmbuf_free(m);
 		return;
@@ -168,8 +167,8 @@ bridge_decide(const struct dps_dp_config *cfg, struct decision_cache *dc,
 	} else {
 		dc->valid = false;
 	}
-	fwd_decide_cached(&cfg->fwd, rt.tbl, in, frame, len, link_up, now_s,
-			  &dc->learned, &dc->d);
+	fwd_decide(&cfg->fwd, rt.tbl, in, frame, len, link_up, now_s,
+		   &dc->learned, &dc->d);
 	return &dc->d;
 }
 
@@ -183,7 +182,8 @@ worker_bridge_burst(struct dps_worker *w, const struct dps_dp_config *cfg,
 
 	/*
 	 * Headers are usually cold (the driver wrote the data, or never
-	 * touched it): ask for all of them before reading the first.
+	 * touched it): ask for all of them before reading the first. The
+	 * byte count rides along, so the burst is walked once for both.
 	 */
 	for (uint16_t i = 0; i < n; i++) {
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -197,7 +197,7 @@ worker_bridge_burst(struct dps_worker *w, const struct dps_dp_config *cfg,
 		d = bridge_decide(cfg, &dc, in, rte_pktmbuf_mtod(m, uint8_t *),
 				  rte_pktmbuf_data_len(m), link_up, now_s);
 		if (d->verdict == FWD_UNICAST)
-			worker_send_one(w, cfg, m, d, in);
+			worker_send_one(w, cfg, m, d);
 		else if (d->verdict == FWD_FLOOD)
 			worker_flood(w, cfg, m, d, in);
 		else
@@ -212,7 +212,6 @@ worker_xconnect_burst(struct dps_worker *w, const struct dps_dp_config *cfg,
 		      uint64_t link_up)
 {
 	uint16_t out = cfg->fwd.port[in].xc_peer;
-
 	uint64_t bytes = 0;
 
 	for (uint16_t i = 0; i < n; i++)

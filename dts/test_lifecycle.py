@@ -1,0 +1,41 @@
+"""Daemon lifecycle: a signal shuts dpswitch down as cleanly as `quit`.
+
+SIGTERM must reach the control thread's signalfd, not a worker or EAL
+thread (whose default action would kill the process and leave its vhost
+and control sockets behind).
+"""
+
+import os
+import signal
+import subprocess
+
+import dpsw
+
+
+def test_sigterm_shuts_down_cleanly(workdir):
+    prefix = dpsw.unique("term")
+    ctl = os.path.join(workdir, "ctl.sock")
+    vsock = os.path.join(workdir, "v0.sock")
+    log = os.path.join(workdir, "dpswitch.log")
+    args = [dpsw.DPSWITCH_BIN, "-l", "0,1", "--no-pci", "--file-prefix", prefix,
+            "--log-level=lib.eal:error", "--", "-s", ctl,
+            "-p", "v0 vhost iface=%s" % vsock]
+    with open(log, "w") as out:
+        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT)
+    try:
+        dpsw.wait_until(lambda: os.path.exists(ctl) and
+                        dpsw.ctl_request(ctl, "show config", timeout=5)[0] == 0,
+                        30, "dpswitch control socket")
+        assert os.path.exists(vsock)
+        proc.send_signal(signal.SIGTERM)
+        rc = proc.wait(timeout=30)
+        text = open(log).read()
+        assert rc == 0, text
+        assert "signal 15, shutting down" in text, text
+        assert "port v0 removed" in text, text
+        assert not os.path.exists(ctl)
+        assert not os.path.exists(vsock)
+    finally:
+        dpsw.kill_pid(proc)
+        dpsw.remove_dpdk_files(prefix)
