@@ -8,6 +8,7 @@
  * TEST_VERBOSE=1 in the environment echoes every command and its output.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -165,9 +166,9 @@ test_unknown_and_bad_args(void)
 	CHECK_ERR("vlan trunk n0", "vlan trunk PORT VIDS [native VID]");
 	CHECK_ERR("vlan trunk n0 10 native", "vlan trunk PORT VIDS [native VID]");
 	CHECK_ERR("xconnect add n0", "xconnect add PORT1 PORT2");
-	CHECK_ERR("set mac-aging", "usage: set mac-aging|burst VALUE");
-	CHECK_ERR("set mac-aging -1", "usage: set mac-aging|burst VALUE");
-	CHECK_ERR("set colour 5", "usage: set mac-aging|burst VALUE");
+	CHECK_ERR("set mac-aging", "usage: set mac-aging|burst|park-polls|spin-polls|sleep-max VALUE");
+	CHECK_ERR("set mac-aging -1", "usage: set mac-aging|burst|park-polls|spin-polls|sleep-max VALUE");
+	CHECK_ERR("set colour 5", "usage: set mac-aging|burst|park-polls|spin-polls|sleep-max VALUE");
 	CHECK_ERR("mac show a b", "usage: mac show [PORT]");
 	CHECK_ERR("help me", "usage: help");
 	CHECK_ERR("lcore assign n0", "usage: lcore assign PORT QUEUE LCORE");
@@ -579,13 +580,31 @@ test_set_and_config(void)
 
 	run("show config");
 	CHECK_EQ(rc, 0);
-	CHECK_STREQ(out, "burst 64\nmac-aging 60\nworkers 1\n");
+	CHECK_STREQ(out, "burst 64\nmac-aging 60\nworkers 1\npark-polls 1024\n"
+		    "spin-polls 16\nsleep-max 1000\n");
 	run_json("show config");
 	CHECK_EQ(rc, 0);
-	CHECK_STREQ(out, "{\"burst\":64,\"mac_aging\":60,\"workers\":1}\n");
+	CHECK_STREQ(out, "{\"burst\":64,\"mac_aging\":60,\"workers\":1,"
+		    "\"park_polls\":1024,\"spin_polls\":16,\"sleep_max_us\":1000}\n");
 	CHECK_JSON(out);
 	CHECK_OK("set mac-aging 300");
 	CHECK_OK("set burst 32");
+
+	/* Parking thresholds. */
+	CHECK_ERR("set park-polls 0", "park-polls must be 1..100000000 empty polls, not 0");
+	CHECK_ERR("set spin-polls 100000001", "spin-polls must be 1..100000000");
+	CHECK_ERR("set sleep-max 0", "sleep-max must be 1..100000 microseconds, not 0");
+	CHECK_ERR("set sleep-max 100001", "sleep-max must be 1..100000");
+	CHECK_EQ(dps_dp_draft()->park_polls, DPS_PARK_POLLS_DEFAULT);
+	CHECK_OK("set park-polls 5000");
+	CHECK_OK("set spin-polls 2");
+	CHECK_OK("set sleep-max 200");
+	CHECK_EQ(dps_dp_draft()->park_polls, 5000);
+	CHECK_EQ(dps_dp_draft()->spin_polls, 2);
+	CHECK_EQ(dps_dp_draft()->sleep_max_us, 200);
+	CHECK_OK("set park-polls 1024");
+	CHECK_OK("set spin-polls 16");
+	CHECK_OK("set sleep-max 1000");
 }
 
 static void
@@ -593,7 +612,9 @@ test_lcore(void)
 {
 	run("lcore show");
 	CHECK_EQ(rc, 0);
-	CHECK_EQ(nlines(out), 2);
+	CHECK_EQ(nlines(out), 3);	/* header, worker, how it sleeps */
+	CHECK_CONTAINS(out, "adaptive");
+	CHECK_CONTAINS(out, "timed sleep, up to 1000 us: no rx interrupt on n0/0 and 2 more queues");
 	CHECK_CONTAINS(out, "n0/0");
 	CHECK_CONTAINS(out, "n1/0");
 	CHECK_CONTAINS(out, "\n1 ");	/* lcore 1 */
@@ -602,6 +623,27 @@ test_lcore(void)
 	CHECK_JSON(out);
 	CHECK_CONTAINS(out, "\"lcore\":1");
 	CHECK_CONTAINS(out, "{\"port\":\"n0\",\"queue\":0}");
+	CHECK_CONTAINS(out, "\"mode\":\"adaptive\"");
+	CHECK_CONTAINS(out, "\"sleep\":\"timed\"");
+	CHECK_CONTAINS(out, "\"wakeups\":{\"rx\":0,\"control\":0,\"timer\":0}");
+	CHECK_CONTAINS(out, "\"wake_latency_us\":{\"<1\":0,\"<2\":0,");
+	CHECK_CONTAINS(out, "\">=1024\":0}");
+
+	/* Rx modes, per worker and for all. */
+	CHECK_OK("lcore mode 1 interrupt");
+	CHECK_EQ(dps_dp_draft()->rx_mode[0], DPS_RX_INTERRUPT);
+	CHECK_OK("lcore mode all poll");
+	CHECK_EQ(dps_dp_draft()->rx_mode[0], DPS_RX_POLL);
+	run("lcore show");
+	CHECK_CONTAINS(out, "never sleeps (poll mode)");
+	CHECK_ERR("lcore mode 5 poll", "lcore 5 is not a worker");
+	CHECK_ERR("lcore mode 0 poll", "lcore 0 is not a worker");
+	CHECK_ERR("lcore mode x1 poll", "lcore must be a number or 'all', not 'x1'");
+	CHECK_ERR("lcore mode all sleepy",
+		  "usage: lcore mode LCORE|all poll|interrupt|adaptive");
+	CHECK_ERR("lcore mode all", "usage: lcore mode LCORE|all poll|interrupt|adaptive");
+	CHECK_OK("lcore mode all adaptive");
+	CHECK_EQ(dps_dp_draft()->rx_mode[0], DPS_RX_ADAPTIVE);
 
 	CHECK_OK("lcore assign n0 0 1");
 	CHECK_ERR("lcore assign n0 0 5", "lcore 5 is not a worker");
@@ -670,7 +712,7 @@ test_run_file(void)
 	CHECK_CONTAINS(out, expect);
 	/* Output of good lines is not prefixed. */
 	CHECK_CONTAINS(out, "\nburst 32\nmac-aging 300\nworkers 1\n");
-	CHECK_EQ(nlines(out), 6);
+	CHECK_EQ(nlines(out), 9);
 	/* Lines after the errors were applied. */
 	CHECK_CONTAINS(port_line("f0"), "access 42");
 	CHECK(dps_port_id("f1") >= 0);
@@ -697,21 +739,92 @@ test_run_file(void)
 	CHECK_CONTAINS(out, "error: cannot open config file '/nonexistent/dps.conf'");
 }
 
-/* Commits while a worker runs: each waits for the worker's quiescence. */
+/* First unsigned number after "KEY": in JSON text, or ~0 if absent. */
+static uint64_t
+json_u64(const char *json, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(json, pat);
+	return p ? strtoull(p + strlen(pat), NULL, 10) : UINT64_MAX;
+}
+
+/* A snapshot of worker 0's parking figures. */
+struct park_fig {
+	uint64_t sleeps, rx, control, timer;
+};
+
+static struct park_fig
+park_fig(void)
+{
+	struct park_fig f;
+
+	run_json("lcore show");
+	f.sleeps = json_u64(out, "sleeps");
+	f.rx = json_u64(out, "rx");
+	f.control = json_u64(out, "control");
+	f.timer = json_u64(out, "timer");
+	return f;
+}
+
+/*
+ * Commits while a worker runs: each waits until the worker acknowledges
+ * the new configuration, parked or not.
+ */
 static void
 test_running_workers(void)
 {
+	struct park_fig a, b;
+
 	CHECK_OK("port del n0");
 	CHECK_OK("port del n1");
 	CHECK_OK("port del n2");
 	CHECK_EQ(dps_port_count(), 0);
 	CHECK_EQ(dps_workers_start(), 0);
+
+	/* No queues: the worker sleeps until a control event. */
+	usleep(100 * 1000);
+	a = park_fig();
+	CHECK_CONTAINS(out, "\"state\":\"asleep\"");
+	CHECK_CONTAINS(out, "\"sleep\":\"interrupt\"");
+	CHECK(a.sleeps >= 1);
+	CHECK_OK("set burst 16");	/* a commit wakes it ... */
+	usleep(100 * 1000);
+	b = park_fig();
+	CHECK_EQ(b.control, a.control + 1);	/* ... exactly once */
+	CHECK_EQ(b.timer, 0);
+	CHECK_CONTAINS(out, "\"state\":\"asleep\"");
+
+	/* Null ports have no rx interrupt: timed sleeps, growing to sleep-max. */
 	CHECK_OK("port add w0 null no-rx=1");
 	CHECK_OK("port add w1 null no-rx=1");
+	CHECK_OK("set sleep-max 2000");
+	a = park_fig();
+	usleep(300 * 1000);
+	b = park_fig();
+	CHECK_CONTAINS(out, "\"sleep\":\"timed\"");
+	/* At most 2 ms a sleep once ramped: about 150 in 300 ms, not thousands. */
+	CHECK_MSG(b.timer - a.timer >= 50 && b.timer - a.timer <= 400,
+		  "%" PRIu64 " timed wake-ups in 300 ms", b.timer - a.timer);
+	CHECK(json_u64(out, "sleep_cycles") > 0);
+
+	/* Poll mode: no more sleeping. */
+	CHECK_OK("lcore mode all poll");
+	usleep(50 * 1000);
+	a = park_fig();
+	CHECK_CONTAINS(out, "\"state\":\"polling\"");
+	usleep(100 * 1000);
+	b = park_fig();
+	CHECK_EQ(b.sleeps, a.sleeps);
+	CHECK_OK("lcore mode all adaptive");
+	CHECK_OK("set sleep-max 1000");
+
 	CHECK_OK("vlan trunk w0 10,20 native 1");
 	CHECK_OK("xconnect add w0 w1");
 	CHECK_OK("xconnect del w0");
-	CHECK_OK("set burst 16");
+	CHECK_OK("lcore assign w0 0 1");
 	CHECK_OK("port del w0");
 	CHECK_OK("port del w1");
 	dps_workers_stop();

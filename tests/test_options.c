@@ -156,6 +156,13 @@ test_values(void)
 	CHECK_EQ(o.mac_aging, 20);
 	dps_options_free(&o);
 
+	/* --rx-mode is the command "lcore mode all MODE", in order. */
+	CHECK_EQ(parse(&o, "-p", "a null", "--rx-mode", "poll", "--rx-mode=interrupt", NULL), 0);
+	CHECK_EQ(o.nb_cmds, 3);
+	CHECK_STREQ(o.cmds[1], "lcore mode all poll");
+	CHECK_STREQ(o.cmds[2], "lcore mode all interrupt");
+	dps_options_free(&o);
+
 	/* Each parse starts from the defaults. */
 	CHECK_EQ(parse(&o, NULL), 0);
 	check_defaults(&o);
@@ -238,6 +245,9 @@ test_errors(void)
 	CHECK_PARSE_ERR(&o, "--mac-aging", "1000001");
 	CHECK_PARSE_ERR(&o, "--mac-aging", "ten");
 	CHECK_PARSE_ERR(&o, "--mac-aging", "4294967296");
+	CHECK_PARSE_ERR(&o, "--rx-mode", "sleepy");
+	CHECK_CONTAINS(err_text, "--rx-mode must be poll, interrupt or adaptive, not 'sleepy'");
+	CHECK_PARSE_ERR(&o, "--rx-mode", "");
 	CHECK_PARSE_ERR(&o, "--mac-table-size", "63");
 	CHECK_PARSE_ERR(&o, "--mac-table-size", "1e6");
 	CHECK_CONTAINS(err_text, "--mac-table-size");

@@ -28,6 +28,11 @@ dps_options_usage(const char *prog)
 	       "      --mbufs N            mbufs in the packet pool (default 32768)\n"
 	       "      --mac-table-size N   MAC table capacity (default 65536)\n"
 	       "      --mac-aging SECONDS  MAC aging time (default 300)\n"
+	       "      --rx-mode MODE       how idle workers wait: adaptive (default:\n"
+	       "                           poll under load, sleep on rx interrupts\n"
+	       "                           when idle), interrupt (sleep at once) or\n"
+	       "                           poll (never sleep); same as the command\n"
+	       "                           'lcore mode all MODE'\n"
 	       "  -h, --help               this text\n"
 	       "\n"
 	       "Start-up commands run in order: --port and --exec as given, then\n"
@@ -70,10 +75,22 @@ add_cmd(struct dps_options *o, const char *prefix, const char *cmd)
 	return 0;
 }
 
+static int
+parse_rx_mode(struct dps_options *o, const char *mode)
+{
+	if (strcmp(mode, "poll") != 0 && strcmp(mode, "interrupt") != 0 &&
+	    strcmp(mode, "adaptive") != 0) {
+		fprintf(stderr, "dpswitch: --rx-mode must be poll, interrupt or adaptive, "
+			"not '%s'\n", mode);
+		return -EINVAL;
+	}
+	return add_cmd(o, "lcore mode all ", mode);
+}
+
 int
 dps_options_parse(int argc, char **argv, struct dps_options *o)
 {
-	enum { OPT_MBUFS = 256, OPT_MAC_SIZE, OPT_MAC_AGING };
+	enum { OPT_MBUFS = 256, OPT_MAC_SIZE, OPT_MAC_AGING, OPT_RX_MODE };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "port", required_argument, NULL, 'p' },
@@ -83,6 +100,7 @@ dps_options_parse(int argc, char **argv, struct dps_options *o)
 		{ "mbufs", required_argument, NULL, OPT_MBUFS },
 		{ "mac-table-size", required_argument, NULL, OPT_MAC_SIZE },
 		{ "mac-aging", required_argument, NULL, OPT_MAC_AGING },
+		{ "rx-mode", required_argument, NULL, OPT_RX_MODE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -108,6 +126,9 @@ dps_options_parse(int argc, char **argv, struct dps_options *o)
 			break;
 		case OPT_MAC_AGING:
 			rc = parse_u32("mac-aging", optarg, 1, 1000000, &o->mac_aging);
+			break;
+		case OPT_RX_MODE:
+			rc = parse_rx_mode(o, optarg);
 			break;
 		case 'h': return 1;
 		case ':':

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* help, quit, set (tunables), show config */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,56 +64,83 @@ quit_cb(void *parsed, struct cmdline *cl, void *data)
 	cli_quit();
 }
 
-/* Tunables: name, range, and how to apply. */
+/* Tunables: name, range, and where each lives. */
+static const struct tunable {
+	const char *name;
+	uint32_t min, max;
+	const char *unit;
+} tunables[] = {
+	{ "mac-aging", 1, 1000000, "seconds" },
+	{ "burst", 1, DPS_BURST_MAX, "packets" },
+	{ "park-polls", 1, DPS_PARK_POLLS_LIMIT, "empty polls" },
+	{ "spin-polls", 1, DPS_PARK_POLLS_LIMIT, "empty polls" },
+	{ "sleep-max", 1, DPS_SLEEP_MAX_US_LIMIT, "microseconds" },
+};
+
 static void
 set_cb(void *parsed, struct cmdline *cl, void *data)
 {
 	struct misc_res *r = parsed;
+	struct dps_dp_config *dp = dps_dp_draft();
+	const struct tunable *t = NULL;
 
 	RTE_SET_USED(cl);
 	RTE_SET_USED(data);
-	if (strcmp(r->what, "mac-aging") == 0) {
-		if (r->value < 1 || r->value > 1000000) {
-			cli_fail(-EINVAL, "mac-aging must be 1..1000000 seconds, not %u",
-				 r->value);
-			return;
-		}
-		l2_table_set_aging(cli_state_mac_table(), r->value);
-	} else if (strcmp(r->what, "burst") == 0) {
-		if (r->value < 1 || r->value > DPS_BURST_MAX) {
-			cli_fail(-EINVAL, "burst must be 1..%u, not %u", DPS_BURST_MAX,
-				 r->value);
-			return;
-		}
-		dps_dp_draft()->burst = (uint16_t)r->value;
-		dps_dp_commit();
+	for (unsigned int i = 0; i < RTE_DIM(tunables); i++)
+		if (strcmp(r->what, tunables[i].name) == 0)
+			t = &tunables[i];
+	if (t == NULL)		/* the token admits only the names above */
+		return;
+	if (r->value < t->min || r->value > t->max) {
+		cli_fail(-EINVAL, "%s must be %u..%u %s, not %u", t->name, t->min, t->max,
+			 t->unit, r->value);
+		return;
 	}
+	if (strcmp(t->name, "mac-aging") == 0) {
+		l2_table_set_aging(cli_state_mac_table(), r->value);
+		return;
+	}
+	if (strcmp(t->name, "burst") == 0)
+		dp->burst = (uint16_t)r->value;
+	else if (strcmp(t->name, "park-polls") == 0)
+		dp->park_polls = r->value;
+	else if (strcmp(t->name, "spin-polls") == 0)
+		dp->spin_polls = r->value;
+	else
+		dp->sleep_max_us = r->value;
+	dps_dp_commit();
 }
 
 static void
 show_config_cb(void *parsed, struct cmdline *cl, void *data)
 {
+	const struct dps_dp_config *dp = dps_dp_draft();
+
 	RTE_SET_USED(parsed);
 	RTE_SET_USED(cl);
 	RTE_SET_USED(data);
 	if (cli_json()) {
 		jw_obj(NULL);
-		jw_u64("burst", dps_dp_draft()->burst);
+		jw_u64("burst", dp->burst);
 		jw_u64("mac_aging", l2_table_get_aging(cli_state_mac_table()));
 		jw_u64("workers", dps_worker_count());
+		jw_u64("park_polls", dp->park_polls);
+		jw_u64("spin_polls", dp->spin_polls);
+		jw_u64("sleep_max_us", dp->sleep_max_us);
 		jw_end_obj();
 		jw_done();
 		return;
 	}
-	cli_printf("burst %u\nmac-aging %u\nworkers %u\n", dps_dp_draft()->burst,
-		   l2_table_get_aging(cli_state_mac_table()), dps_worker_count());
+	cli_printf("burst %u\nmac-aging %u\nworkers %u\npark-polls %u\nspin-polls %u\n"
+		   "sleep-max %u\n", dp->burst, l2_table_get_aging(cli_state_mac_table()),
+		   dps_worker_count(), dp->park_polls, dp->spin_polls, dp->sleep_max_us);
 }
 
 static cmdline_parse_token_string_t t_help = CLI_KW(struct misc_res, cmd, "help");
 static cmdline_parse_token_string_t t_quit = CLI_KW(struct misc_res, cmd, "quit#exit");
 static cmdline_parse_token_string_t t_set = CLI_KW(struct misc_res, cmd, "set");
 static cmdline_parse_token_string_t t_tunable =
-	CLI_KW(struct misc_res, what, "mac-aging#burst");
+	CLI_KW(struct misc_res, what, "mac-aging#burst#park-polls#spin-polls#sleep-max");
 static cmdline_parse_token_num_t t_value = CLI_U32(struct misc_res, value);
 static cmdline_parse_token_string_t t_show = CLI_KW(struct misc_res, cmd, "show");
 static cmdline_parse_token_string_t t_config = CLI_KW(struct misc_res, what, "config");
@@ -127,7 +155,9 @@ static cmdline_parse_inst_t cmd_quit = {
 };
 static cmdline_parse_inst_t cmd_set = {
 	.f = set_cb,
-	.help_str = "set mac-aging|burst VALUE: MAC aging seconds (1..1000000), rx burst (1..256)",
+	.help_str = "set TUNABLE VALUE: mac-aging (s), burst (packets), park-polls, "
+		    "spin-polls (empty polls before parking: adaptive, interrupt), "
+		    "sleep-max (us, timed-sleep fallback)",
 	.tokens = { (void *)&t_set, (void *)&t_tunable, (void *)&t_value, NULL },
 };
 static cmdline_parse_inst_t cmd_show_config = {
@@ -138,7 +168,7 @@ static cmdline_parse_inst_t cmd_show_config = {
 const struct cli_cmd cli_misc_cmds[] = {
 	{ &cmd_help, "help" },
 	{ &cmd_quit, "quit" },
-	{ &cmd_set, "set mac-aging|burst VALUE" },
+	{ &cmd_set, "set mac-aging|burst|park-polls|spin-polls|sleep-max VALUE" },
 	{ &cmd_show_config, "show config" },
 	{ NULL, NULL },
 };

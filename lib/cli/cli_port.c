@@ -95,22 +95,23 @@ port_show_one(uint16_t id, void *arg)
 		jw_str("mac", mac);
 		jw_u64("rx_queues", pi.nb_rxq);
 		jw_u64("tx_queues", pi.nb_txq);
+		jw_str("wake", pi.rx_intr ? "interrupt" : "timed");
 		jw_str("role", role_name(&pi));
 		jw_str("vlan", vlan);
 		jw_end_obj();
 		return 0;
 	}
-	cli_printf("%-12s %-9s %-4s %-17s %2u/%-2u %-16s %-20s %s\n", pi.name,
+	cli_printf("%-12s %-9s %-4s %-17s %2u/%-2u %-5s %-16s %-20s %s\n", pi.name,
 		   pi.kind, pi.link_up ? "up" : "down", mac, pi.nb_rxq, pi.nb_txq,
-		   role_name(&pi), vlan, pi.args);
+		   pi.rx_intr ? "intr" : "timed", role_name(&pi), vlan, pi.args);
 	return 0;
 }
 
 static void
 port_show_header(void)
 {
-	cli_printf("%-12s %-9s %-4s %-17s %-5s %-16s %-20s %s\n", "NAME", "KIND",
-		   "LINK", "MAC", "RX/TX", "ROLE", "VLAN", "ARGS");
+	cli_printf("%-12s %-9s %-4s %-17s %-5s %-5s %-16s %-20s %s\n", "NAME", "KIND",
+		   "LINK", "MAC", "RX/TX", "WAKE", "ROLE", "VLAN", "ARGS");
 }
 
 /* Run @fn on one named port or, with no name, on all; JSON wraps a list. */

@@ -28,6 +28,7 @@ struct port_entry {
 	uint64_t seq;			/* creation order */
 	uint16_t nb_rxq;
 	uint16_t nb_txq;
+	bool rx_intr;			/* every rx queue can wake its worker */
 	struct dps_port_counters base;	/* subtracted: "port clear" */
 };
 
@@ -125,6 +126,12 @@ port_lsc_event(uint16_t id, enum rte_eth_event_type type, void *arg, void *ret)
 	RTE_SET_USED(ret);
 	if (id < DPS_MAX_PORTS)
 		port_update_link(id);
+	/*
+	 * A vhost device that (re)connects starts with guest notifications
+	 * off, so a worker parked on it would never be kicked: wake the
+	 * workers, and they re-enable notifications when they park again.
+	 */
+	dps_workers_wake();
 	return 0;
 }
 
@@ -136,6 +143,37 @@ dps_ports_poll_link(void)
 			port_update_link(i);
 }
 
+/* Configure the queues and start. */
+static int
+port_setup(uint16_t id, const struct rte_eth_conf *conf, uint16_t nb_rxq,
+	   uint16_t nb_txq)
+{
+	uint16_t nb_rx = RX_DESC, nb_tx = TX_DESC;
+	int rc;
+
+	rc = rte_eth_dev_configure(id, nb_rxq, nb_txq, conf);
+	if (rc == 0)
+		rc = rte_eth_dev_adjust_nb_rx_tx_desc(id, &nb_rx, &nb_tx);
+	for (uint16_t q = 0; rc == 0 && q < nb_rxq; q++)
+		rc = rte_eth_rx_queue_setup(id, q, nb_rx, rte_eth_dev_socket_id(id),
+					    NULL, reg.pool);
+	for (uint16_t q = 0; rc == 0 && q < nb_txq; q++)
+		rc = rte_eth_tx_queue_setup(id, q, nb_tx, rte_eth_dev_socket_id(id), NULL);
+	if (rc == 0)
+		rc = rte_eth_dev_start(id);
+	return rc;
+}
+
+/* Every rx queue has an interrupt fd that a worker can wait on. */
+static bool
+port_has_rx_intr(uint16_t id, uint16_t nb_rxq)
+{
+	for (uint16_t q = 0; q < nb_rxq; q++)
+		if (rte_eth_dev_rx_intr_ctl_q_get_fd(id, q) < 0)
+			return false;
+	return true;
+}
+
 /* Configure queues and start: nb_rxq from the kind, one txq per worker. */
 static int
 port_start(uint16_t id, uint16_t nb_rxq, struct port_entry *pe,
@@ -143,7 +181,7 @@ port_start(uint16_t id, uint16_t nb_rxq, struct port_entry *pe,
 {
 	struct rte_eth_conf conf = { 0 };
 	struct rte_eth_dev_info info;
-	uint16_t nb_rx = RX_DESC, nb_tx = TX_DESC, nb_txq;
+	uint16_t nb_txq;
 	int rc;
 
 	rc = rte_eth_dev_info_get(id, &info);
@@ -160,21 +198,23 @@ port_start(uint16_t id, uint16_t nb_rxq, struct port_entry *pe,
 		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
 			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
 	}
-	if (*info.dev_flags & RTE_ETH_DEV_INTR_LSC)
+	if (*info.dev_flags & RTE_ETH_DEV_INTR_LSC) {
 		conf.intr_conf.lsc = 1;
-	rc = rte_eth_dev_configure(id, nb_rxq, nb_txq, &conf);
-	if (rc == 0)
-		rc = rte_eth_dev_adjust_nb_rx_tx_desc(id, &nb_rx, &nb_tx);
-	for (uint16_t q = 0; rc == 0 && q < nb_rxq; q++)
-		rc = rte_eth_rx_queue_setup(id, q, nb_rx, rte_eth_dev_socket_id(id),
-					    NULL, reg.pool);
-	for (uint16_t q = 0; rc == 0 && q < nb_txq; q++)
-		rc = rte_eth_tx_queue_setup(id, q, nb_tx, rte_eth_dev_socket_id(id), NULL);
-	if (rc == 0 && conf.intr_conf.lsc)
 		rc = rte_eth_dev_callback_register(id, RTE_ETH_EVENT_INTR_LSC,
 						   port_lsc_event, NULL);
-	if (rc == 0)
-		rc = rte_eth_dev_start(id);
+		if (rc != 0)
+			return dps_err_set(err, rc, "port '%s': cannot watch its link: %s",
+					   pe->name, rte_strerror(-rc));
+	}
+	conf.intr_conf.rxq = pe->kind->rx_intr;
+	rc = port_setup(id, &conf, nb_rxq, nb_txq);
+	if (rc != 0 && conf.intr_conf.rxq) {
+		DPS_LOG(port, NOTICE, "port %s: the device refused rx interrupts (%s); "
+			"its worker will sleep timed when idle", pe->name,
+			rte_strerror(-rc));
+		conf.intr_conf.rxq = 0;
+		rc = port_setup(id, &conf, nb_rxq, nb_txq);
+	}
 	if (rc != 0)
 		return dps_err_set(err, rc, "port '%s': cannot start device: %s",
 				   pe->name, rte_strerror(-rc));
@@ -185,13 +225,14 @@ port_start(uint16_t id, uint16_t nb_rxq, struct port_entry *pe,
 			rte_strerror(-rc));
 	pe->nb_rxq = nb_rxq;
 	pe->nb_txq = nb_txq;
+	pe->rx_intr = conf.intr_conf.rxq && port_has_rx_intr(id, nb_rxq);
 	return 0;
 }
 
 /* Spread rx queues over workers, each to the least loaded one. */
 static void
 dp_assign_port(struct dps_dp_config *dp, uint16_t id, uint16_t nb_rxq,
-	       uint16_t nb_txq)
+	       uint16_t nb_txq, bool intr)
 {
 	unsigned int nw = dps_worker_count();
 
@@ -203,7 +244,7 @@ dp_assign_port(struct dps_dp_config *dp, uint16_t id, uint16_t nb_rxq,
 				best = w;
 		if (dp->nb_rxq[best] >= DPS_MAX_RXQ_PER_WORKER)
 			continue;
-		dp->rxq[best][dp->nb_rxq[best]++] = (struct dps_rxq_ref){ id, q };
+		dp->rxq[best][dp->nb_rxq[best]++] = (struct dps_rxq_ref){ id, q, intr };
 	}
 	for (unsigned int w = 0; w < nw; w++)
 		dp->txq[id][w] = w % nb_txq;
@@ -297,10 +338,11 @@ dps_port_add(const char *name, const char *kind_name, const char *args,
 
 	dp = dps_dp_draft();
 	fwd_port_bridge_default(&dp->fwd.port[id]);
-	dp_assign_port(dp, id, pe.nb_rxq, pe.nb_txq);
+	dp_assign_port(dp, id, pe.nb_rxq, pe.nb_txq, pe.rx_intr);
 	rc = dps_dp_commit();
-	DPS_LOG(port, INFO, "port %s added: %s %s (ethdev %u, %u rxq, %u txq)",
-		name, kind->name, args, id, pe.nb_rxq, pe.nb_txq);
+	DPS_LOG(port, INFO, "port %s added: %s %s (ethdev %u, %u rxq, %u txq, "
+		"rx interrupts %s)", name, kind->name, args, id, pe.nb_rxq, pe.nb_txq,
+		pe.rx_intr ? "yes" : "no");
 	return rc;
 }
 
@@ -365,6 +407,7 @@ dps_port_info(uint16_t id, struct dps_port_info *info)
 	info->port_id = id;
 	info->nb_rxq = pe->nb_rxq;
 	info->nb_txq = pe->nb_txq;
+	info->rx_intr = pe->rx_intr;
 	info->link_up = (dps_link_mask() >> id) & 1;
 	if (rte_eth_link_get_nowait(id, &link) == 0) {
 		info->link_speed = link.link_speed == RTE_ETH_SPEED_NUM_UNKNOWN ?
@@ -537,6 +580,7 @@ dps_port_rxq_assign(const char *name, uint16_t queue, unsigned int lcore,
 	struct dps_dp_config *dp = dps_dp_draft();
 	int id = port_find(name, err);
 	int w = dps_worker_of_lcore(lcore);
+	int rc;
 
 	if (id < 0)
 		return id;
@@ -548,7 +592,11 @@ dps_port_rxq_assign(const char *name, uint16_t queue, unsigned int lcore,
 				   name, reg.p[id].nb_rxq - 1, queue);
 	if (dp->nb_rxq[w] >= DPS_MAX_RXQ_PER_WORKER)
 		return dps_err_set(err, -ENOSPC, "lcore %u polls too many queues", lcore);
-	/* Take the queue from whichever worker polls it now. */
+	/*
+	 * Take the queue from whichever worker polls it now, and commit that
+	 * before the new worker gets it: the old worker must let go of the
+	 * queue's interrupt before the new one can wait on it.
+	 */
 	for (unsigned int i = 0; i < dps_worker_count(); i++) {
 		uint16_t k = 0;
 
@@ -560,6 +608,10 @@ dps_port_rxq_assign(const char *name, uint16_t queue, unsigned int lcore,
 		}
 		dp->nb_rxq[i] = k;
 	}
-	dp->rxq[w][dp->nb_rxq[w]++] = (struct dps_rxq_ref){ (uint16_t)id, queue };
+	rc = dps_dp_commit();
+	if (rc != 0)
+		return dps_err_set(err, rc, "cannot move the queue: %s", rte_strerror(-rc));
+	dp->rxq[w][dp->nb_rxq[w]++] =
+		(struct dps_rxq_ref){ (uint16_t)id, queue, reg.p[id].rx_intr };
 	return dps_dp_commit();
 }

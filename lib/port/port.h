@@ -35,6 +35,7 @@ struct dps_port_info {
 	uint16_t port_id;
 	uint16_t nb_rxq;
 	uint16_t nb_txq;
+	bool rx_intr;			/**< its queues can wake a parked worker */
 	bool link_up;
 	uint32_t link_speed;		/**< Mbit/s, 0 if unknown */
 	struct rte_ether_addr mac;

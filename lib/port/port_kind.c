@@ -201,9 +201,10 @@ pcap_check(const char *port, struct rte_kvargs *kv, struct dps_err *err)
 
 static const struct port_kind kinds[] = {
 	{ .name = "vhost", .driver = "net_vhost", .keys = vhost_keys,
-	  .required = vhost_required, .check = vhost_check, .nb_rxq = vhost_nb_rxq },
+	  .required = vhost_required, .check = vhost_check, .nb_rxq = vhost_nb_rxq,
+	  .rx_intr = true },
 	{ .name = "tap", .driver = "net_tap", .keys = tap_keys, .check = tap_check,
-	  .link_always_up = true },
+	  .link_always_up = true, .rx_intr = true },
 	{ .name = "af_packet", .driver = "net_af_packet", .keys = af_packet_keys,
 	  .required = af_packet_required, .check = af_packet_check,
 	  .nb_rxq = af_packet_nb_rxq },
@@ -212,7 +213,7 @@ static const struct port_kind kinds[] = {
 	{ .name = "memif", .driver = "net_memif", .keys = memif_keys },
 	{ .name = "ring", .driver = "net_ring", .keys = ring_keys, .link_always_up = true },
 	{ .name = "null", .driver = "net_null", .keys = null_keys, .link_always_up = true },
-	{ .name = "pci", .driver = NULL },
+	{ .name = "pci", .driver = NULL, .rx_intr = true },
 };
 
 const struct port_kind *

@@ -31,6 +31,13 @@ struct port_kind {
 	 * down once the interface is moved into another one, where it works.
 	 */
 	bool link_always_up;
+	/**
+	 * The driver can raise rx interrupts (ethdev rx_intr_*), so a parked
+	 * worker can sleep until traffic arrives. Tried for PCI devices too,
+	 * where it depends on the NIC's driver; if the device refuses, the
+	 * port is set up without them and its worker sleeps timed.
+	 */
+	bool rx_intr;
 	/** Rx queues the device will have, given its devargs. */
 	uint16_t (*nb_rxq)(struct rte_kvargs *kv);
 };

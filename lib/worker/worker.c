@@ -2,6 +2,7 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,9 +12,9 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
-#include <rte_rcu_qsbr.h>
 
 #include "common/dps_log.h"
+#include "worker_park.h"
 #include "worker_tx.h"
 #include "worker_vlan.h"
 
@@ -26,9 +27,9 @@ static struct {
 	unsigned int nb;
 	struct rte_mempool *pool;
 	struct l2_table *tbl;
-	struct rte_rcu_qsbr *qsbr;
 	struct dps_dp_config *live;	/* what workers read */
 	struct dps_dp_config *draft;	/* what the control thread edits */
+	uint64_t gen;			/* the live configuration's generation */
 	volatile bool stop;
 	bool running;
 	uint64_t link_up;
@@ -226,16 +227,84 @@ worker_xconnect_burst(struct dps_worker *w, const struct dps_dp_config *cfg,
 		txbuf_add(w, cfg, out, pkts[i]);
 }
 
+/* One round over the worker's queues; returns the packets received. */
+static inline uint32_t
+worker_poll(struct dps_worker *w, const struct dps_dp_config *cfg,
+	    struct rte_mbuf **pkts, uint32_t now_s)
+{
+	uint64_t link_up = dps_link_mask();
+	uint16_t nq = cfg->nb_rxq[w->index];
+	uint32_t got = 0;
+
+	for (uint16_t i = 0; i < nq; i++) {
+		const struct dps_rxq_ref *q = &cfg->rxq[w->index][i];
+		uint16_t n = rte_eth_rx_burst(q->port, q->queue, pkts, cfg->burst);
+
+		if (n == 0)
+			continue;
+		got += n;
+		w->ctr[q->port].rx_pkts += n;
+		if (cfg->fwd.port[q->port].role == FWD_ROLE_XCONNECT)
+			worker_xconnect_burst(w, cfg, q->port, pkts, n, link_up);
+		else
+			worker_bridge_burst(w, cfg, q->port, pkts, n, link_up, now_s);
+	}
+	txbuf_flush_all(w, cfg);
+	return got;
+}
+
+/*
+ * Start running by a new configuration: move the queue interrupts over,
+ * then say so. The acknowledgement lets the control thread free older
+ * configurations and close ports they had: nothing of them is held here.
+ */
+static void
+worker_adopt(struct dps_worker *w, const struct dps_dp_config *cfg)
+{
+	park_sync(&w->park, cfg, w->index);
+	w->park.empty_polls = 0;
+	w->park.sleep_us = 0;
+	__atomic_store_n(&w->gen_ack, cfg->gen, __ATOMIC_RELEASE);
+}
+
+/* The queues stayed empty: arm, poll once more, sleep, disarm. */
+static void
+worker_park(struct dps_worker *w, const struct dps_dp_config *cfg,
+	    struct rte_mbuf **pkts, uint32_t now_s)
+{
+	struct park_state *ps = &w->park;
+	uint32_t got;
+
+	if (cfg->rx_mode[w->index] == DPS_RX_POLL) {
+		ps->empty_polls = 0;
+		return;
+	}
+	park_arm(ps);
+	/* The re-poll: it catches what arrived before interrupts were on. */
+	got = worker_poll(w, cfg, pkts, now_s);
+	if (got == 0 && __atomic_load_n(&rt.gen, __ATOMIC_RELAXED) == cfg->gen &&
+	    !rt.stop)
+		park_sleep(ps, cfg->sleep_max_us);
+	park_disarm(ps, rt.tsc_hz);
+	if (got) {
+		ps->empty_polls = 0;
+		ps->sleep_us = 0;
+	} else {
+		/* Back to sleep at the next empty poll, not after a new run. */
+		ps->empty_polls = park_threshold(cfg, w->index) - 1;
+	}
+}
+
 static int
 worker_main(void *arg)
 {
 	struct dps_worker *w = arg;
+	struct park_state *ps = &w->park;
 	struct rte_mbuf *pkts[DPS_BURST_MAX];
 	uint64_t next_sec, now_tsc;
-	uint32_t now_s = 0;
+	uint32_t now_s;
 
-	rte_rcu_qsbr_thread_register(rt.qsbr, w->index);
-	rte_rcu_qsbr_thread_online(rt.qsbr, w->index);
+	park_thread_start(ps);
 	now_tsc = rte_rdtsc();
 	now_s = dps_now_s();
 	next_sec = rt.epoch_tsc + (uint64_t)(now_s + 1) * rt.tsc_hz;
@@ -244,49 +313,59 @@ worker_main(void *arg)
 	while (!rt.stop) {
 		const struct dps_dp_config *cfg =
 			__atomic_load_n(&rt.live, __ATOMIC_ACQUIRE);
-		uint64_t link_up = dps_link_mask();
-		uint16_t nq = cfg->nb_rxq[w->index];
 		uint64_t start = now_tsc;
-		uint32_t got = 0;
+		uint32_t got;
 
-		for (uint16_t i = 0; i < nq; i++) {
-			const struct dps_rxq_ref *q = &cfg->rxq[w->index][i];
-			uint16_t n = rte_eth_rx_burst(q->port, q->queue, pkts, cfg->burst);
-			struct dps_port_counters *c = &w->ctr[q->port];
-
-			if (n == 0)
-				continue;
-			got += n;
-			c->rx_pkts += n;
-			if (cfg->fwd.port[q->port].role == FWD_ROLE_XCONNECT)
-				worker_xconnect_burst(w, cfg, q->port, pkts, n, link_up);
-			else
-				worker_bridge_burst(w, cfg, q->port, pkts, n, link_up, now_s);
-		}
-		txbuf_flush_all(w, cfg);
-		rte_rcu_qsbr_quiescent(rt.qsbr, w->index);
-
+		if (unlikely(cfg->gen != w->gen_ack))
+			worker_adopt(w, cfg);
+		got = worker_poll(w, cfg, pkts, now_s);
 		now_tsc = rte_rdtsc();
-		if (got)
-			w->busy_cycles += now_tsc - start;
-		else
-			w->idle_cycles += now_tsc - start;
 		w->loops++;
+		if (got) {
+			w->busy_cycles += now_tsc - start;
+			ps->empty_polls = 0;
+			ps->sleep_us = 0;
+		} else {
+			w->idle_cycles += now_tsc - start;
+			if (unlikely(++ps->empty_polls >= park_threshold(cfg, w->index))) {
+				uint64_t slept = ps->sleep_cycles;
+
+				worker_park(w, cfg, pkts, now_s);
+				start = now_tsc;
+				now_tsc = rte_rdtsc();
+				w->idle_cycles += now_tsc - start - (ps->sleep_cycles - slept);
+				now_s = dps_now_s();
+				next_sec = rt.epoch_tsc + (uint64_t)(now_s + 1) * rt.tsc_hz;
+			}
+		}
 		if (unlikely(now_tsc >= next_sec)) {
 			now_s++;
 			next_sec += rt.tsc_hz;
 		}
 	}
-	rte_rcu_qsbr_thread_offline(rt.qsbr, w->index);
-	rte_rcu_qsbr_thread_unregister(rt.qsbr, w->index);
+	/* Nothing registered may outlive the loop: ports close after it. */
+	park_release(ps);
 	return 0;
+}
+
+static void
+workers_free(void)
+{
+	for (unsigned int i = 0; rt.w != NULL && i < rt.nb; i++)
+		park_fini(&rt.w[i].park);
+	rte_free(rt.w);
+	rte_free(rt.live);
+	free(rt.draft);
+	rt.w = NULL;
+	rt.live = NULL;
+	rt.draft = NULL;
 }
 
 int
 dps_workers_init(struct rte_mempool *pool, struct l2_table *tbl)
 {
 	unsigned int lcore, i = 0;
-	size_t sz;
+	int rc;
 
 	rt.nb = rte_lcore_count() - 1;
 	if (rt.nb == 0)
@@ -300,15 +379,30 @@ dps_workers_init(struct rte_mempool *pool, struct l2_table *tbl)
 	rt.w = rte_zmalloc("dps_workers", rt.nb * sizeof(*rt.w), RTE_CACHE_LINE_SIZE);
 	rt.live = rte_zmalloc("dps_dp_live", sizeof(*rt.live), RTE_CACHE_LINE_SIZE);
 	rt.draft = calloc(1, sizeof(*rt.draft));
-	sz = rte_rcu_qsbr_get_memsize(rt.nb);
-	rt.qsbr = rte_zmalloc("dps_qsbr", sz, RTE_CACHE_LINE_SIZE);
-	if (rt.w == NULL || rt.live == NULL || rt.draft == NULL || rt.qsbr == NULL)
-		goto fail;
-	rte_rcu_qsbr_init(rt.qsbr, rt.nb);
+	if (rt.w == NULL || rt.live == NULL || rt.draft == NULL) {
+		workers_free();
+		return -ENOMEM;
+	}
+	for (i = 0; i < rt.nb; i++)
+		rt.w[i].park.epfd = rt.w[i].park.ctl_fd = rt.w[i].park.timer_fd =
+			rt.w[i].park.sched_fd = -1;
+	for (i = 0; i < rt.nb; i++) {
+		rc = park_init(&rt.w[i].park);
+		if (rc != 0) {
+			workers_free();
+			return rc;
+		}
+	}
 	fwd_config_init(&rt.draft->fwd);
 	rt.draft->burst = DPS_BURST_DEFAULT;
+	rt.draft->park_polls = DPS_PARK_POLLS_DEFAULT;
+	rt.draft->spin_polls = DPS_SPIN_POLLS_DEFAULT;
+	rt.draft->sleep_max_us = DPS_SLEEP_MAX_US_DEFAULT;
 	fwd_config_finish(&rt.draft->fwd);
+	/* Generation 1: workers (at 0) adopt it when they start. */
+	rt.draft->gen = rt.gen = 1;
 	memcpy(rt.live, rt.draft, sizeof(*rt.live));
+	i = 0;
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		if (i == rt.nb)
 			break;
@@ -320,12 +414,6 @@ dps_workers_init(struct rte_mempool *pool, struct l2_table *tbl)
 		for (unsigned int q = 0; q < DPS_MAX_WORKERS; q++)
 			rte_spinlock_init(&dps_txq_lock[p][q]);
 	return 0;
-fail:
-	rte_free(rt.w);
-	rte_free(rt.live);
-	rte_free(rt.qsbr);
-	free(rt.draft);
-	return -ENOMEM;
 }
 
 int
@@ -343,11 +431,21 @@ dps_workers_start(void)
 }
 
 void
+dps_workers_wake(void)
+{
+	/* Pairs with park_arm()'s fence: see worker_park.h. */
+	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (unsigned int i = 0; i < rt.nb; i++)
+		park_wake(&rt.w[i].park);
+}
+
+void
 dps_workers_stop(void)
 {
 	if (!rt.running)
 		return;
 	rt.stop = true;
+	dps_workers_wake();
 	for (unsigned int i = 0; i < rt.nb; i++)
 		rte_eal_wait_lcore(rt.w[i].lcore_id);
 	rt.running = false;
@@ -368,21 +466,86 @@ dps_worker_of_lcore(unsigned int lcore_id)
 	return -ENOENT;
 }
 
+static const char *const rx_mode_names[] = {
+	[DPS_RX_ADAPTIVE] = "adaptive",
+	[DPS_RX_INTERRUPT] = "interrupt",
+	[DPS_RX_POLL] = "poll",
+};
+
+const char *
+dps_rx_mode_name(enum dps_rx_mode m)
+{
+	return (unsigned int)m < RTE_DIM(rx_mode_names) ? rx_mode_names[m] : "?";
+}
+
+int
+dps_rx_mode_parse(const char *s, enum dps_rx_mode *m)
+{
+	for (unsigned int i = 0; i < RTE_DIM(rx_mode_names); i++) {
+		if (strcmp(s, rx_mode_names[i]) == 0) {
+			*m = (enum dps_rx_mode)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int
+dps_workers_set_mode(int64_t lcore, enum dps_rx_mode m, struct dps_err *err)
+{
+	int w = -1;
+
+	if (lcore >= 0) {
+		w = lcore <= UINT32_MAX ? dps_worker_of_lcore((unsigned int)lcore) : -ENOENT;
+		if (w < 0)
+			return dps_err_set(err, -ENOENT,
+				"lcore %" PRId64 " is not a worker (see 'lcore show')", lcore);
+	}
+	for (unsigned int i = 0; i < rt.nb; i++)
+		if (w < 0 || (unsigned int)w == i)
+			rt.draft->rx_mode[i] = (uint8_t)m;
+	return dps_dp_commit();
+}
+
+#define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+
 int
 dps_worker_info(unsigned int idx, struct dps_worker_info *info)
 {
 	const struct dps_worker *w;
+	const struct park_state *ps;
 
 	if (idx >= rt.nb)
 		return -ENOENT;
 	w = &rt.w[idx];
+	ps = &w->park;
+	memset(info, 0, sizeof(*info));
 	info->lcore_id = w->lcore_id;
-	info->busy_cycles = __atomic_load_n(&w->busy_cycles, __ATOMIC_RELAXED);
-	info->idle_cycles = __atomic_load_n(&w->idle_cycles, __ATOMIC_RELAXED);
-	info->loops = __atomic_load_n(&w->loops, __ATOMIC_RELAXED);
-	info->rx_pkts = 0;
+	info->mode = (enum dps_rx_mode)rt.draft->rx_mode[idx];
+	info->asleep = LOAD(ps->parked) != 0;
+	/* Queues that cannot wake it: by their ports, or failed to register. */
+	for (uint16_t i = 0; i < rt.draft->nb_rxq[idx]; i++) {
+		if (rt.draft->rxq[idx][i].intr)
+			continue;
+		if (info->nb_timed_rxq++ == 0)
+			info->timed_rxq = rt.draft->rxq[idx][i];
+	}
+	if (LOAD(ps->nb_timed) > info->nb_timed_rxq) {
+		info->nb_timed_rxq = LOAD(ps->nb_timed);
+		info->timed_rxq = ps->timed_first;
+	}
+	info->tsc_hz = rt.tsc_hz;
+	info->busy_cycles = LOAD(w->busy_cycles);
+	info->idle_cycles = LOAD(w->idle_cycles);
+	info->sleep_cycles = LOAD(ps->sleep_cycles);
+	info->loops = LOAD(w->loops);
+	info->sleeps = LOAD(ps->sleeps);
+	for (unsigned int i = 0; i < DPS_WAKE_SOURCES; i++)
+		info->wakeups[i] = LOAD(ps->wakeups[i]);
+	for (unsigned int i = 0; i < DPS_WAKE_HIST_BUCKETS; i++)
+		info->wake_hist[i] = LOAD(ps->wake_hist[i]);
 	for (unsigned int p = 0; p < DPS_MAX_PORTS; p++)
-		info->rx_pkts += __atomic_load_n(&w->ctr[p].rx_pkts, __ATOMIC_RELAXED);
+		info->rx_pkts += LOAD(w->ctr[p].rx_pkts);
 	return 0;
 }
 
@@ -390,6 +553,24 @@ struct dps_dp_config *
 dps_dp_draft(void)
 {
 	return rt.draft;
+}
+
+/* Wait until every worker runs by generation @p gen. */
+static void
+workers_wait_ack(uint64_t gen)
+{
+	for (unsigned int i = 0; i < rt.nb; i++) {
+		uint64_t spins = 0;
+
+		while (__atomic_load_n(&rt.w[i].gen_ack, __ATOMIC_ACQUIRE) < gen) {
+			rte_pause();
+			/* Belt and braces: a wake-up is cheap, a hang is not. */
+			if (++spins % (1u << 20) == 0) {
+				DPS_LOG(worker, DEBUG, "worker %u is late; waking it", i);
+				dps_workers_wake();
+			}
+		}
+	}
 }
 
 int
@@ -401,11 +582,15 @@ dps_dp_commit(void)
 	if (next == NULL)
 		return -ENOMEM;
 	fwd_config_finish(&rt.draft->fwd);
+	rt.draft->gen = rt.gen + 1;
 	memcpy(next, rt.draft, sizeof(*next));
-	old = __atomic_exchange_n(&rt.live, next, __ATOMIC_ACQ_REL);
+	old = __atomic_exchange_n(&rt.live, next, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&rt.gen, next->gen, __ATOMIC_SEQ_CST);
 	/* Workers that are not running hold no reference. */
-	if (rt.running)
-		rte_rcu_qsbr_synchronize(rt.qsbr, RTE_QSBR_THRID_INVALID);
+	if (rt.running) {
+		dps_workers_wake();
+		workers_wait_ack(next->gen);
+	}
 	rte_free(old);
 	return 0;
 }

@@ -4,12 +4,21 @@
  * Worker runtime: the lcores that poll rx queues and forward.
  *
  * The control thread edits a private draft of the dataplane configuration
- * (forwarding, queue assignment, tx queue map) and commits it: the draft is
- * copied, published with one pointer store, and the old copy is freed once
- * every worker has passed a quiescent state (rte_rcu_qsbr). Workers never
- * take a lock for configuration; a worker flushes its tx buffers before it
- * reports quiescence, so after a commit no worker holds a packet for, or
- * polls, a port that the new configuration dropped.
+ * (forwarding, queue assignment, tx queue map, rx modes) and commits it: the
+ * draft is copied, published with one pointer store under a new generation
+ * number, and the old copy is freed once every worker has acknowledged the
+ * new generation. A worker acknowledges at the top of its loop, after it
+ * flushed its tx buffers and moved its queue interrupts over, so after a
+ * commit no worker holds a packet for, polls, or waits on a port that the
+ * new configuration dropped. (This is quiescent-state reclamation as
+ * rte_rcu_qsbr does it, with the interrupt hand-over inside the grace
+ * period, which rte_rcu_qsbr's quiescent report cannot order.)
+ *
+ * Workers park when idle (worker_park.c): depending on their rx mode they
+ * arm rx interrupts on their queues and block in epoll, or, when a queue's
+ * driver has no rx interrupt, sleep for a bounded, growing time. A commit
+ * wakes parked workers, so a parked worker still passes its quiescent
+ * state promptly.
  */
 #ifndef DPS_WORKER_H
 #define DPS_WORKER_H
@@ -19,6 +28,7 @@
 
 #include <rte_mempool.h>
 
+#include "common/dps_err.h"
 #include "fwd/fwd.h"
 #include "l2/l2_table.h"
 
@@ -43,12 +53,34 @@ struct dps_port_counters {
 struct dps_rxq_ref {
 	uint16_t port;
 	uint16_t queue;
+	bool intr;		/**< the driver can wake a parked worker */
 };
+
+/** How a worker waits when its queues are empty. */
+enum dps_rx_mode {
+	DPS_RX_ADAPTIVE = 0,	/**< poll under load, park after park_polls empty polls */
+	DPS_RX_INTERRUPT,	/**< park after spin_polls empty polls */
+	DPS_RX_POLL,		/**< never park */
+};
+
+#define DPS_PARK_POLLS_DEFAULT 1024
+#define DPS_SPIN_POLLS_DEFAULT 16
+#define DPS_SLEEP_MAX_US_DEFAULT 1000
+#define DPS_SLEEP_MAX_US_LIMIT 100000
+#define DPS_PARK_POLLS_LIMIT 100000000
+/** Wake-latency histogram: bucket 0 is < 1 us, bucket i < 2^i us. */
+#define DPS_WAKE_HIST_BUCKETS 12
 
 /** What the workers run by; edited as a draft, published by commit. */
 struct dps_dp_config {
+	uint64_t gen;			/**< bumped by every commit */
 	struct fwd_config fwd;
 	uint16_t burst;
+	/** Parking: per worker mode, global thresholds. */
+	uint8_t rx_mode[DPS_MAX_WORKERS];
+	uint32_t park_polls;		/**< adaptive: empty polls before parking */
+	uint32_t spin_polls;		/**< interrupt: empty polls before parking */
+	uint32_t sleep_max_us;		/**< timed-sleep fallback: longest sleep */
 	/** Tx queue each worker uses on each port, and whether it is shared. */
 	uint16_t txq[DPS_MAX_PORTS][DPS_MAX_WORKERS];
 	bool txq_shared[DPS_MAX_PORTS];
@@ -57,14 +89,37 @@ struct dps_dp_config {
 	struct dps_rxq_ref rxq[DPS_MAX_WORKERS][DPS_MAX_RXQ_PER_WORKER];
 };
 
+/** Why a parked worker woke up. */
+enum dps_wake_source {
+	DPS_WAKE_RX,		/**< an rx interrupt: kick, doorbell, NIC */
+	DPS_WAKE_CONTROL,	/**< a commit, a link change, stop */
+	DPS_WAKE_TIMER,		/**< the timed-sleep fallback expired */
+	DPS_WAKE_SOURCES,
+};
+
 /** Per-worker figures for `lcore show`. */
 struct dps_worker_info {
 	unsigned int lcore_id;
+	enum dps_rx_mode mode;
+	bool asleep;		/**< parked right now */
+	/** Queues whose driver cannot wake the worker: it sleeps timed. */
+	uint16_t nb_timed_rxq;
+	struct dps_rxq_ref timed_rxq;	/**< the first such queue */
+	uint64_t tsc_hz;
 	uint64_t busy_cycles;	/**< loops that received something */
-	uint64_t idle_cycles;	/**< loops that received nothing */
+	uint64_t idle_cycles;	/**< loops that received nothing (spinning) */
+	uint64_t sleep_cycles;	/**< parked */
 	uint64_t loops;
 	uint64_t rx_pkts;
+	uint64_t sleeps;
+	uint64_t wakeups[DPS_WAKE_SOURCES];
+	/** Wake-up signal to polling again, log2 microsecond buckets. */
+	uint64_t wake_hist[DPS_WAKE_HIST_BUCKETS];
 };
+
+const char *dps_rx_mode_name(enum dps_rx_mode m);
+/** Parse "poll", "interrupt", "adaptive"; -EINVAL otherwise. */
+int dps_rx_mode_parse(const char *s, enum dps_rx_mode *m);
 
 /**
  * Set up the runtime: one worker per non-main lcore.
@@ -88,6 +143,15 @@ struct dps_dp_config *dps_dp_draft(void);
 
 /** Publish the draft and wait until no worker uses the previous config. */
 int dps_dp_commit(void);
+
+/**
+ * Set the rx mode of the worker on @p lcore, or of all workers (-1), and
+ * commit. -ENOENT (with @p err) if the lcore is not a worker.
+ */
+int dps_workers_set_mode(int64_t lcore, enum dps_rx_mode m, struct dps_err *err);
+
+/** Wake every parked worker (control-plane event); any thread. */
+void dps_workers_wake(void);
 
 /** Sum of a port's counters over all workers. */
 void dps_port_counters_sum(uint16_t port, struct dps_port_counters *out);

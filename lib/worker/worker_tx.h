@@ -11,28 +11,7 @@
 #include <rte_mbuf.h>
 #include <rte_spinlock.h>
 
-#include "worker.h"
-
-#define TXBUF_SIZE 64
-
-struct txbuf {
-	uint16_t n;
-	struct rte_mbuf *pkts[TXBUF_SIZE];
-};
-
-struct dps_worker {
-	unsigned int lcore_id;
-	unsigned int index;
-	uint64_t busy_cycles;
-	uint64_t idle_cycles;
-	uint64_t loops;
-	uint64_t dirty;			/* ports with buffered packets */
-	struct dps_port_counters ctr[DPS_MAX_PORTS];
-	struct txbuf tx[DPS_MAX_PORTS];
-} __rte_cache_aligned;
-
-/* Locks for tx queues that more workers share than the port has queues. */
-extern rte_spinlock_t dps_txq_lock[DPS_MAX_PORTS][DPS_MAX_WORKERS];
+#include "worker_priv.h"
 
 static inline void
 txbuf_flush_port(struct dps_worker *w, const struct dps_dp_config *cfg,

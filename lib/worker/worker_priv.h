@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The worker's private state (lib/worker only). */
+#ifndef DPS_WORKER_PRIV_H
+#define DPS_WORKER_PRIV_H
+
+#include <rte_mbuf.h>
+#include <rte_spinlock.h>
+
+#include "worker.h"
+#include "worker_park.h"
+
+#define TXBUF_SIZE 64
+
+struct txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[TXBUF_SIZE];
+};
+
+struct dps_worker {
+	unsigned int lcore_id;
+	unsigned int index;
+	uint64_t busy_cycles;
+	uint64_t idle_cycles;
+	uint64_t loops;
+	uint64_t dirty;			/* ports with buffered packets */
+	/*
+	 * The configuration generation this worker runs by, published at
+	 * the top of its loop once it holds nothing of older ones.
+	 */
+	uint64_t gen_ack;
+	struct dps_port_counters ctr[DPS_MAX_PORTS];
+	struct txbuf tx[DPS_MAX_PORTS];
+	struct park_state park;
+} __rte_cache_aligned;
+
+/* Locks for tx queues that more workers share than the port has queues. */
+extern rte_spinlock_t dps_txq_lock[DPS_MAX_PORTS][DPS_MAX_WORKERS];
+
+#endif /* DPS_WORKER_PRIV_H */
