@@ -160,9 +160,29 @@ park_sync(struct park_state *ps, const struct dps_dp_config *cfg, unsigned int w
 	}
 }
 
+static void
+park_drain(int fd)
+{
+	uint64_t v;
+
+	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		DPS_LOG(worker, DEBUG, "drain fd %d: %s", fd, strerror(errno));
+}
+
 void
 park_arm(struct park_state *ps)
 {
+	struct rte_epoll_event ev[PARK_MAX_EVENTS];
+
+	/*
+	 * Throw away what the busy period left: interrupt edges for frames
+	 * that were polled, and control wake-ups for configurations already
+	 * adopted. This must come before the interrupts are enabled and the
+	 * queues polled once more: an edge thrown away later could be the
+	 * only announcement of a frame that the last poll missed.
+	 */
+	rte_epoll_wait(ps->epfd, ev, PARK_MAX_EVENTS, 0);
+	park_drain(ps->ctl_fd);
 	__atomic_store_n(&ps->parked, 1, __ATOMIC_RELAXED);
 	for (uint16_t i = 0; i < ps->nb_reg; i++)
 		/* -ENOTSUP: the fd signals by itself (tap). */
@@ -174,15 +194,6 @@ park_arm(struct park_state *ps)
 	 * the stores, and a packet posted in between would raise no interrupt.
 	 */
 	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
-}
-
-static void
-park_drain(int fd)
-{
-	uint64_t v;
-
-	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		DPS_LOG(worker, DEBUG, "drain fd %d: %s", fd, strerror(errno));
 }
 
 static void
@@ -203,12 +214,6 @@ park_sleep(struct park_state *ps, uint32_t sleep_max_us)
 	uint32_t us = 0;
 	int n;
 
-	/*
-	 * Throw away edges left from the busy period: every packet they
-	 * announced was polled, and one would end the sleep at once.
-	 */
-	rte_epoll_wait(ps->epfd, ev, PARK_MAX_EVENTS, 0);
-	park_drain(ps->ctl_fd);
 	if (timed) {
 		us = RTE_MIN(RTE_MAX(ps->sleep_us, 1u), sleep_max_us);
 		ps->sleep_us = RTE_MIN(us * 2, sleep_max_us);
