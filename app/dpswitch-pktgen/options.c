@@ -49,6 +49,8 @@ pg_usage(void)
 	       "                     60/590/1514 (default 60)\n"
 	       "  --burst N          tx/rx burst, 1..512 (default 32)\n"
 	       "  --rate PPS         packets/s, 0 = as fast as possible (default 0)\n"
+	       "  --gap US|MIN-MAX   tx: before each burst, sleep US microseconds, or\n"
+	       "                     a random time in MIN..MAX (bursty traffic)\n"
 	       "  --flows N          flows, 1..65536 (default 1): flow i (from 1) goes\n"
 	       "                     to MAC 02:00:00:00:<i hi>:<i lo>, from IP\n"
 	       "                     10.0.0.0 + i (to 10.255.0.1, UDP 4000->4001)\n"
@@ -66,7 +68,10 @@ pg_usage(void)
 	       "  --progress         one status line per second on stderr\n"
 	       "  --ping-mode busy|block  wait for replies by polling (default) or\n"
 	       "                     asleep on the rx queue interrupt (ping, reflect)\n"
-	       "  --interval US      microseconds between pings (default 1000)\n"
+	       "  --interval US|MIN-MAX  microseconds from one ping to the next, or a\n"
+	       "                     random time in MIN..MAX (default 1000)\n"
+	       "  --latency          rx: one-way latency of each of our frames, from\n"
+	       "                     the sender's TSC in it (same host only)\n"
 	       "  --timeout S        seconds to wait for one reply (default 1)\n"
 	       "  -h, --help         this text\n"
 	       "\n"
@@ -159,6 +164,31 @@ parse_size(const char *s, struct pg_options *o)
 	return 0;
 }
 
+/* US or MIN-MAX, microseconds up to 60 s. */
+static int
+parse_us_range(const char *opt, const char *s, uint32_t *min, uint32_t *max)
+{
+	const char *what = "must be microseconds N or MIN-MAX (0..60000000, MIN <= MAX)";
+	unsigned long lo, hi;
+	char *end;
+
+	errno = 0;
+	lo = strtoul(s, &end, 10);
+	hi = lo;
+	if (end != s && *end == '-') {
+		const char *h = end + 1;
+
+		hi = strtoul(h, &end, 10);
+		if (end == h || *h == '-')
+			return bad(opt, what, s);
+	}
+	if (errno || end == s || *s == '-' || *end != '\0' || hi > 60000000 || lo > hi)
+		return bad(opt, what, s);
+	*min = (uint32_t)lo;
+	*max = (uint32_t)hi;
+	return 0;
+}
+
 static int
 parse_mode(const char *s, enum pg_mode *m)
 {
@@ -192,7 +222,7 @@ enum {
 	OPT_MODE = 256, OPT_TX_PORT, OPT_RX_PORT, OPT_SIZE, OPT_BURST, OPT_RATE,
 	OPT_FLOWS, OPT_SRC_MAC, OPT_DST_MAC, OPT_LEARN, OPT_DURATION, OPT_COUNT,
 	OPT_WARMUP, OPT_JSON, OPT_PROGRESS, OPT_PING_MODE, OPT_INTERVAL,
-	OPT_TIMEOUT,
+	OPT_TIMEOUT, OPT_GAP, OPT_LATENCY,
 };
 
 static const struct option longopts[] = {
@@ -214,6 +244,8 @@ static const struct option longopts[] = {
 	{ "ping-mode", required_argument, NULL, OPT_PING_MODE },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "gap", required_argument, NULL, OPT_GAP },
+	{ "latency", no_argument, NULL, OPT_LATENCY },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -227,7 +259,7 @@ set_defaults(struct pg_options *o)
 	o->size_min = o->size_max = PG_MIN_SIZE;
 	o->burst = 32;
 	o->flows = 1;
-	o->interval_us = 1000;
+	o->interval_us = o->interval_max_us = 1000;
 	o->timeout_s = 1.0;
 	rte_ether_unformat_addr("02:00:00:00:ff:01", &o->src_mac);
 	rte_ether_unformat_addr("02:00:00:00:00:01", &o->dst_mac);
@@ -262,10 +294,9 @@ parse_one(int c, const char *arg, struct pg_options *o, bool *rx_set)
 	case OPT_PROGRESS: o->progress = true; return 0;
 	case OPT_PING_MODE: return parse_ping_mode(arg, &o->ping_block);
 	case OPT_INTERVAL:
-		if (parse_u64("interval", arg, 0, 60000000, &v))
-			return -EINVAL;
-		o->interval_us = (uint32_t)v;
-		return 0;
+		return parse_us_range("interval", arg, &o->interval_us, &o->interval_max_us);
+	case OPT_GAP: return parse_us_range("gap", arg, &o->gap_min_us, &o->gap_max_us);
+	case OPT_LATENCY: o->latency = true; return 0;
 	case OPT_TIMEOUT:
 		if (parse_seconds("timeout", arg, &o->timeout_s))
 			return -EINVAL;
@@ -296,6 +327,16 @@ finish(struct pg_options *o, bool rx_set)
 	if (o->learn && (o->mode == PG_RX || o->mode == PG_REFLECT)) {
 		fprintf(stderr, "%s: --learn works with --mode tx, txrx or ping, not %s\n",
 			PG_PROG, pg_mode_name(o->mode));
+		return -EINVAL;
+	}
+	if (o->gap_max_us && o->mode != PG_TX) {
+		fprintf(stderr, "%s: --gap applies to --mode tx, not %s\n", PG_PROG,
+			pg_mode_name(o->mode));
+		return -EINVAL;
+	}
+	if (o->latency && o->mode != PG_RX) {
+		fprintf(stderr, "%s: --latency applies to --mode rx, not %s\n", PG_PROG,
+			pg_mode_name(o->mode));
 		return -EINVAL;
 	}
 	if (o->ping_block && o->mode != PG_PING && o->mode != PG_REFLECT) {

@@ -47,11 +47,15 @@ struct pg_options {
 	bool json;
 	bool progress;
 	bool ping_block;		/* --ping-mode block */
+	bool latency;			/* rx: one-way latency from the payload TSC */
 	double duration_s;		/* 0 = until --count or SIGINT */
 	uint64_t count;			/* 0 = no limit */
 	double warmup_s;
-	uint32_t interval_us;
+	uint32_t interval_us;		/* ping: send to send, or a random */
+	uint32_t interval_max_us;	/* time in [interval_us, this] */
 	double timeout_s;		/* per ping */
+	uint32_t gap_min_us;		/* tx: silence before each burst, */
+	uint32_t gap_max_us;		/* uniform in [min, max]; 0 = none */
 };
 
 /*
@@ -112,6 +116,7 @@ struct pg_ctx {
 	/* Sequence numbers: sent, and what rx expects next. */
 	uint32_t seq_next, seq_start;
 	uint16_t tx_pending;		/* filled, not yet accepted by the queue */
+	uint64_t rx_tsc;		/* when the burst being accounted arrived */
 	uint32_t rx_expect;
 	bool rx_seen;
 	bool seq_filter;		/* we sent what we receive: filter warm-up */
@@ -120,7 +125,7 @@ struct pg_ctx {
 	struct pg_stats st;
 	struct pg_stats st_prog;	/* at the last progress line */
 	uint64_t t_prog;
-	struct pg_rtt rtt;
+	struct pg_rtt rtt;		/* ping: RTT; rx --latency: one-way */
 };
 
 extern volatile sig_atomic_t pg_quit;

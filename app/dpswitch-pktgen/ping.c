@@ -11,6 +11,7 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_interrupts.h>
+#include <rte_random.h>
 
 #include "pg.h"
 
@@ -165,11 +166,22 @@ wait_until(struct pg_ctx *c, uint64_t when)
 	}
 }
 
+/* --interval, in TSC cycles: fixed, or uniform in [min, max]. */
+static uint64_t
+ping_interval(const struct pg_ctx *c)
+{
+	const struct pg_options *o = c->opt;
+	uint64_t us = o->interval_us;
+
+	if (o->interval_max_us > o->interval_us)
+		us += rte_rand_max(o->interval_max_us - o->interval_us + 1);
+	return us * c->hz / 1000000;
+}
+
 int
 pg_run_ping(struct pg_ctx *c)
 {
 	const struct pg_options *o = c->opt;
-	const uint64_t interval = (uint64_t)o->interval_us * c->hz / 1000000;
 	uint64_t next = rte_rdtsc();
 	uint32_t flow = 0, size_idx = 0;
 	int rc = 0;
@@ -178,7 +190,7 @@ pg_run_ping(struct pg_ctx *c)
 		if (!wait_until(c, next))
 			break;
 		/* Keep the schedule, but never send a backlog in a rush. */
-		next = RTE_MAX(next + interval, rte_rdtsc());
+		next = RTE_MAX(next + ping_interval(c), rte_rdtsc());
 		rc = ping_once(c, flow, c->fr.sizes[size_idx]);
 		if (rc == 0 && c->measuring)
 			c->st.ping_timeouts++;

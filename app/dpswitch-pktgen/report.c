@@ -122,6 +122,8 @@ pg_rx_account(struct pg_ctx *c, struct rte_mbuf **pkts, uint16_t n)
 			s->rx_foreign++;
 			continue;
 		}
+		if (c->opt->latency && pg_rtt_add(&c->rtt, c->rx_tsc - p->tsc) != 0)
+			fprintf(stderr, "%s: out of memory for latency samples\n", PG_PROG);
 		d = (int32_t)(p->seq - c->rx_expect);
 		if (unlikely(d != 0) && c->rx_seen) {
 			if (d > 0)
@@ -240,6 +242,20 @@ summarize(struct pg_ctx *c, struct pg_summary *m)
 	}
 }
 
+/* rx --latency: the samples are one-way latencies. */
+static void
+report_latency_json(const struct pg_ctx *c, const struct pg_summary *m)
+{
+	if (c->rtt.nb == 0)
+		printf("\"rtt_us\": null, \"latency_us\": {\"min\": null, \"avg\": null, "
+		       "\"p50\": null, \"p99\": null, \"max\": null, \"samples\": 0}}\n");
+	else
+		printf("\"rtt_us\": null, \"latency_us\": {\"min\": %.3f, \"avg\": %.3f, "
+		       "\"p50\": %.3f, \"p99\": %.3f, \"max\": %.3f, \"samples\": %" PRIu64
+		       "}}\n", m->rtt[0], m->rtt[1], m->rtt[2], m->rtt[3], m->rtt[4],
+		       c->rtt.nb_total);
+}
+
 static void
 report_json(const struct pg_ctx *c, const struct pg_summary *m)
 {
@@ -262,7 +278,9 @@ report_json(const struct pg_ctx *c, const struct pg_summary *m)
 		       m->loss, m->loss_pct);
 	else
 		printf("\"loss_packets\": null, \"loss_pct\": null, ");
-	if (c->opt->mode != PG_PING)
+	if (c->opt->latency)
+		report_latency_json(c, m);
+	else if (c->opt->mode != PG_PING)
 		printf("\"rtt_us\": null}\n");
 	else if (c->rtt.nb == 0)
 		printf("\"ping_timeouts\": %" PRIu64 ", \"rtt_us\": {\"min\": null, "
@@ -304,6 +322,10 @@ report_text(const struct pg_ctx *c, const struct pg_summary *m)
 		       s->ping_timeouts);
 	else if (c->opt->mode == PG_PING)
 		printf("rtt: no replies (%" PRIu64 " timeouts)\n", s->ping_timeouts);
+	if (c->opt->latency && c->rtt.nb > 0)
+		printf("one-way latency us: min %.3f avg %.3f p50 %.3f p99 %.3f max %.3f "
+		       "(%" PRIu64 " samples)\n", m->rtt[0], m->rtt[1], m->rtt[2],
+		       m->rtt[3], m->rtt[4], c->rtt.nb_total);
 }
 
 void

@@ -4,9 +4,11 @@
  * whole loop through a switch needs only one generator core).
  */
 #include <string.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_random.h>
 
 #include "pg.h"
 
@@ -154,6 +156,8 @@ rx_step(struct pg_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint64_t now)
 
 	if (n == 0)
 		return;
+	if (c->opt->latency)
+		c->rx_tsc = rte_rdtsc();
 	if (c->measuring) {
 		if (c->t_first_rx == 0)
 			c->t_first_rx = now;
@@ -161,6 +165,20 @@ rx_step(struct pg_ctx *c, uint16_t port, struct rte_mbuf **pkts, uint64_t now)
 	}
 	pg_rx_account(c, pkts, n);
 	rte_pktmbuf_free_bulk(pkts, n);
+}
+
+/* --gap: silence before a burst, so that the receiver goes idle. */
+static void
+tx_gap(const struct pg_options *o)
+{
+	uint64_t us = o->gap_min_us;
+	struct timespec ts;
+
+	if (o->gap_max_us > o->gap_min_us)
+		us += rte_rand_max(o->gap_max_us - o->gap_min_us + 1);
+	ts.tv_sec = (time_t)(us / 1000000);
+	ts.tv_nsec = (long)(us % 1000000) * 1000;
+	nanosleep(&ts, NULL);
 }
 
 int
@@ -176,6 +194,11 @@ pg_run_tx(struct pg_ctx *c)
 			break;
 		if (unlikely(tx_done(c)))
 			break;
+		/* Silence before every burst, the first one too. */
+		if (c->opt->gap_max_us && t.nb_pend == 0) {
+			tx_gap(c->opt);
+			now = rte_rdtsc();
+		}
 		tx_step(c, &t, c->opt->tx_port, now);
 	}
 	c->t_end = rte_rdtsc();
