@@ -88,6 +88,24 @@ def testpmd(request, dpswitch, workdir):
 
 
 @pytest.fixture
+def pktgen(dpswitch, workdir):
+    """Factory: pktgen(socks, args, vdevs=None, lcore="0") -> started
+    dpsw.Pktgen, on virtio-user ports for the vhost sockets socks (or on the
+    given vdevs); every one is stopped by pid before the switch."""
+    started = []
+
+    def start(socks, args, vdevs=None, lcore="0"):
+        p = dpsw.Pktgen(workdir, vdevs or dpsw.virtio_vdevs(socks), args, lcore=lcore)
+        started.append(p)
+        return p.start()
+
+    yield start
+
+    for p in reversed(started):
+        p.stop()
+
+
+@pytest.fixture
 def netns():
     """Factory: netns() -> dpsw.Netns; every namespace is deleted at teardown."""
     made = []

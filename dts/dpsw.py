@@ -8,6 +8,8 @@ Everything a test needs to drive real processes:
                socket of the switch, driven interactively over stdin.
 * Netns      - a network namespace (IPv6 off, so the kernel stays quiet).
 * ns_sendp   - scapy sendp of exact frames from inside a namespace.
+* Pktgen     - a dpswitch-pktgen process on any DPDK vdevs (virtio-user on
+               a vhost socket, af_packet, memif, ...), with its JSON report.
 * wait_until - poll a condition (tests never assert on durations).
 
 Safety rules kept here, so tests cannot forget them: every DPDK process gets
@@ -33,6 +35,7 @@ BUILD = os.environ.get("DPSWITCH_BUILD", os.path.join(REPO, "build"))
 DPSWITCH_BIN = os.path.join(BUILD, "app", "dpswitch", "dpswitch")
 CTL_BIN = os.path.join(BUILD, "app", "dpswitch-ctl", "dpswitch-ctl")
 TESTPMD_BIN = shutil.which("dpdk-testpmd") or "/usr/bin/dpdk-testpmd"
+PKTGEN_BIN = os.path.join(BUILD, "app", "dpswitch-pktgen", "dpswitch-pktgen")
 HUGEPAGE_DIR = "/dev/hugepages"
 DPDK_RUN_DIR = "/var/run/dpdk"
 
@@ -497,3 +500,65 @@ def ns_sendp(ns, ifname, src, dst, count, size=64):
     r = ns.exec([sys.executable, "-c", SENDP_CODE, ifname, src, dst,
                  str(count), str(size)])
     assert r.stdout.strip() == "sent %d" % count, r.stdout + r.stderr
+
+
+# --------------------------------------------------------------------------
+
+def virtio_vdevs(socks):
+    """One virtio-user vdev per vhost-user socket: ports 0, 1, ..."""
+    return ["net_virtio_user%d,path=%s,queue_size=1024" % (i, s)
+            for i, s in enumerate(socks)]
+
+
+class Pktgen:
+    """One dpswitch-pktgen process on the given vdevs (ports 0, 1, ...).
+
+    Memory is --in-memory with --single-file-segments, so nothing is left in
+    /dev/hugepages and a vhost-user switch can map it. Use through the
+    conftest fixture, which stops it by pid before the switch.
+    """
+
+    def __init__(self, workdir, vdevs, args, lcore="0"):
+        self.prefix = unique("pg")
+        self.log = os.path.join(workdir, "%s.log" % self.prefix)
+        eal = []
+        for v in vdevs:
+            eal += ["--vdev", v]
+        # The switch's worker polls on lcore 1; the generator takes lcore 0.
+        self.args = [PKTGEN_BIN, "-l", lcore, "--no-pci", "--in-memory",
+                     "--single-file-segments", "-m", "128", "--file-prefix", self.prefix,
+                     "--log-level", "lib.eal:warning"] + eal + ["--"] + list(args) + ["--json"]
+        self.proc = None
+
+    def start(self):
+        self._err = open(self.log, "wb")
+        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=self._err)
+        return self
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def report(self, timeout=30):
+        """Wait for the end of the run; return the JSON report."""
+        try:
+            out, _ = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise AssertionError("pktgen did not finish within %s s\n%s"
+                                 % (timeout, tail(self.log)))
+        assert self.proc.returncode == 0, "pktgen exited with %d\n%s" % (
+            self.proc.returncode, tail(self.log))
+        return jsonlib.loads(out)
+
+    def interrupt(self, timeout=15):
+        """SIGINT ends a run and prints its report."""
+        self.proc.send_signal(signal.SIGINT)
+        return self.report(timeout)
+
+    def stop(self):
+        if self.proc is not None:
+            kill_pid(self.proc)
+            self._err.close()
+            remove_dpdk_files(self.prefix)
+            self.proc = None

@@ -10,80 +10,16 @@ on v1. Every pktgen process gets --no-pci, its own --file-prefix and
 
 import json
 import os
-import signal
-import subprocess
 
 import pytest
 
 import dpsw
 from dpsw import wait_until
 
-PKTGEN_BIN = os.path.join(dpsw.BUILD, "app", "dpswitch-pktgen", "dpswitch-pktgen")
 COUNT = 10000
 # Modest, so a shared core that deschedules the generator for a time slice
 # cannot overflow the 1024-slot rings: nothing may be dropped.
 RATE = 100000
-
-
-class Pktgen:
-    """One dpswitch-pktgen process with a virtio-user port per socket."""
-
-    def __init__(self, workdir, socks, args):
-        self.prefix = dpsw.unique("pg")
-        self.log = os.path.join(workdir, "%s.log" % self.prefix)
-        vdevs = []
-        for i, sock in enumerate(socks):
-            vdevs += ["--vdev", "net_virtio_user%d,path=%s,queue_size=1024" % (i, sock)]
-        # The switch's worker polls on lcore 1; the generator takes lcore 0.
-        self.args = [PKTGEN_BIN, "-l", "0", "--no-pci", "--in-memory",
-                     "--single-file-segments", "-m", "128", "--file-prefix", self.prefix,
-                     "--log-level", "lib.eal:warning"] + vdevs + ["--"] + list(args) + ["--json"]
-        self.proc = None
-
-    def start(self):
-        self._err = open(self.log, "wb")
-        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=self._err)
-        return self
-
-    def report(self, timeout=30):
-        """Wait for the end of the run; return the JSON report."""
-        try:
-            out, _ = self.proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.stop()
-            raise AssertionError("pktgen did not finish within %s s\n%s"
-                                 % (timeout, dpsw.tail(self.log)))
-        assert self.proc.returncode == 0, "pktgen exited with %d\n%s" % (
-            self.proc.returncode, dpsw.tail(self.log))
-        return json.loads(out)
-
-    def interrupt(self, timeout=15):
-        """SIGINT ends a run and prints its report."""
-        self.proc.send_signal(signal.SIGINT)
-        return self.report(timeout)
-
-    def stop(self):
-        if self.proc is not None:
-            dpsw.kill_pid(self.proc)
-            self._err.close()
-            dpsw.remove_dpdk_files(self.prefix)
-
-
-@pytest.fixture
-def pktgen(dpswitch, workdir):
-    """Factory: pktgen(socks, args) -> started Pktgen; stopped before the switch."""
-    started = []
-
-    def start(socks, args):
-        p = Pktgen(workdir, socks, args)
-        started.append(p)
-        return p.start()
-
-    yield start
-
-    for p in reversed(started):
-        p.stop()
 
 
 @pytest.fixture
@@ -148,3 +84,18 @@ def test_ping_through_switch(bed, pktgen):
     assert rtt["min"] <= rtt["avg"] <= rtt["max"], rtt
     rr = refl.interrupt()
     assert rr["mode"] == "reflect" and rr["tx_packets"] >= 20, rr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--mode", "rx", "--gap", "100"], "--gap applies to --mode tx, not rx"),
+    (["--mode", "tx", "--gap", "5-2"], "--gap must be microseconds N or MIN-MAX"),
+    (["--mode", "tx", "--gap", "-3"], "--gap must be microseconds"),
+    (["--mode", "tx", "--latency"], "--latency applies to --mode rx, not tx"),
+    (["--mode", "ping", "--interval", "300-100"], "--interval must be microseconds"),
+    (["--mode", "ping", "--interval", "1-x"], "--interval must be microseconds"),
+])
+def test_bad_options(args, message):
+    """Option mistakes are caught before EAL starts: exit 2, one line."""
+    r = dpsw.run([dpsw.PKTGEN_BIN, "--"] + args, check=False)
+    assert r.returncode == 2, r
+    assert message in r.stderr and r.stderr.count("\n") == 1, r.stderr
