@@ -227,8 +227,12 @@ worker_xconnect_burst(struct dps_worker *w, const struct dps_dp_config *cfg,
 		txbuf_add(w, cfg, out, pkts[i]);
 }
 
-/* One round over the worker's queues; returns the packets received. */
-static inline uint32_t
+/*
+ * One round over the worker's queues; returns the packets received. Inlined
+ * in the main loop, which is what runs under load (the park path has its
+ * own copy).
+ */
+static __rte_always_inline uint32_t
 worker_poll(struct dps_worker *w, const struct dps_dp_config *cfg,
 	    struct rte_mbuf **pkts, uint32_t now_s)
 {

@@ -23,13 +23,14 @@ struct dps_worker {
 	uint64_t idle_cycles;
 	uint64_t loops;
 	uint64_t dirty;			/* ports with buffered packets */
-	/*
-	 * The configuration generation this worker runs by, published at
-	 * the top of its loop once it holds nothing of older ones.
-	 */
-	uint64_t gen_ack;
 	struct dps_port_counters ctr[DPS_MAX_PORTS];
 	struct txbuf tx[DPS_MAX_PORTS];
+	/*
+	 * The configuration generation this worker runs by, published at
+	 * the top of its loop once it holds nothing of older ones. (After
+	 * the hot arrays, which keep their alignment.)
+	 */
+	uint64_t gen_ack;
 	struct park_state park;
 } __rte_cache_aligned;
 
