@@ -160,7 +160,9 @@ def dps_measure(sw, interval):
             if d:
                 drops["%s.%s" % (p, k)] = d
     busy = sum(w["busy_cycles"] for w in l1) - sum(w["busy_cycles"] for w in l0)
-    idle = sum(w["idle_cycles"] for w in l1) - sum(w["idle_cycles"] for w in l0)
+    # asleep counts as idle: the worker's TSC time is busy + spin + asleep
+    idle = sum(w["idle_cycles"] + w.get("sleep_cycles", 0) for w in l1) - \
+        sum(w["idle_cycles"] + w.get("sleep_cycles", 0) for w in l0)
     return {"fwd_mpps": tx / dt / 1e6, "rx_mpps": rx / dt / 1e6,
             "cycles_per_pkt": busy / tx if tx else None,
             "cycles_per_rx_pkt": busy / rx if rx else None,

@@ -257,14 +257,17 @@ class Dpswitch(Peer):
     """dpswitch with two vhost-user ports (server side), bridge or xconnect.
 
     ports: list of 'NAME KIND [DEVARGS]' to use instead of the two vhost ports
-    (e.g. null ports); execs: extra start-up commands; burst: 'set burst N'.
+    (e.g. null ports); execs: extra start-up commands; burst: 'set burst N';
+    rx_mode: --rx-mode (poll, interrupt, adaptive; default: the daemon's).
     """
 
-    def __init__(self, mode="bridge", ports=None, execs=(), burst=None, mbufs=None):
+    def __init__(self, mode="bridge", ports=None, execs=(), burst=None, mbufs=None,
+                 rx_mode=None):
         super().__init__()
         assert mode in ("bridge", "xconnect")
         self.mode = mode
-        self.name = "dpswitch-" + mode
+        self.rx_mode = rx_mode
+        self.name = "dpswitch-" + mode + ("-" + rx_mode if rx_mode else "")
         self.ports_arg = ports
         self.execs = list(execs)
         self.burst = burst
@@ -286,6 +289,8 @@ class Dpswitch(Peer):
                 "--file-prefix", self.prefix, "--log-level=lib.eal:error", "--", "-s", self.sock]
         if self.mbufs:
             args += ["--mbufs", str(self.mbufs)]
+        if self.rx_mode:
+            args += ["--rx-mode", self.rx_mode]
         for p in ports:
             args += ["-p", p]
         execs = []
@@ -325,11 +330,15 @@ class Dpswitch(Peer):
     def lcore(self):
         return self.ctl("lcore", "show")["workers"]
 
-    def wait_links(self, timeout=20):
+    def wait_links(self, timeout=20, ports=None):
+        """Wait until the links of ports (indexes into port_names; default
+        all) are up, i.e. their peers are connected."""
+        names = [self.port_names[i] for i in ports] if ports is not None else None
+
         def up():
             self.check_alive()
             ps = self.ctl("port", "show")["ports"]
-            return all(p["link_up"] for p in ps)
+            return all(p["link_up"] for p in ps if names is None or p["name"] in names)
         wait_until(up, timeout, "dpswitch links up")
 
     def pre_close(self):
@@ -535,6 +544,14 @@ class OvsDpdk(Peer):
     @property
     def pid(self):
         return self.vproc.pid
+
+    def wait_links(self, timeout=20, ports=(0, 1)):
+        """OVS reconnects to a vhost-user server about once a second."""
+        def up():
+            self.check_alive()
+            return all(self.vsctl("get", "Interface", "vu%d" % i, "link_state").strip() == "up"
+                       for i in ports)
+        wait_until(up, timeout, "OVS vhost-user links up")
 
     def pre_close(self):
         if getattr(self, "vproc", None) is not None and self.vproc.poll() is None:
