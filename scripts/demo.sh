@@ -67,6 +67,7 @@ done
 step "what dpswitch saw"
 "${CTL[@]}" port stats
 "${CTL[@]}" mac show
+"${CTL[@]}" lcore show
 
 results=$(grep -a -h 'DPS-PING-RESULT' "$DEMO_DIR"/vm*.log | tr -d '\r' || true)
 good=$(echo "$results" | awk '{split($2,s,"="); split($3,r,"=");

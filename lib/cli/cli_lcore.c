@@ -132,15 +132,16 @@ static void
 lcore_show_text(unsigned int w, const struct dps_worker_info *wi)
 {
 	uint64_t total = wi->busy_cycles + wi->idle_cycles + wi->sleep_cycles;
-	char label[16], desc[160];
+	char label[16], desc[160], wakes[72];
 
 	sleep_desc(wi, desc, sizeof(desc));
-	cli_printf("%-6u %-9s %-7s %5.1f%% %5.1f%% %5.1f%% %-10" PRIu64 " %" PRIu64
-		   "/%" PRIu64 "/%" PRIu64 "\t", wi->lcore_id, dps_rx_mode_name(wi->mode),
-		   wi->asleep ? "asleep" : "polling", pct(wi->busy_cycles, total),
-		   pct(wi->idle_cycles, total), pct(wi->sleep_cycles, total), wi->sleeps,
-		   wi->wakeups[DPS_WAKE_RX], wi->wakeups[DPS_WAKE_CONTROL],
-		   wi->wakeups[DPS_WAKE_TIMER]);
+	snprintf(wakes, sizeof(wakes), "%" PRIu64 "/%" PRIu64 "/%" PRIu64,
+		 wi->wakeups[DPS_WAKE_RX], wi->wakeups[DPS_WAKE_CONTROL],
+		 wi->wakeups[DPS_WAKE_TIMER]);
+	cli_printf("%-6u %-9s %-7s %5.1f%% %5.1f%% %5.1f%% %-10" PRIu64 " %-22s",
+		   wi->lcore_id, dps_rx_mode_name(wi->mode), wi->asleep ? "asleep" : "polling",
+		   pct(wi->busy_cycles, total), pct(wi->idle_cycles, total),
+		   pct(wi->sleep_cycles, total), wi->sleeps, wakes);
 	lcore_show_queues(w);
 	cli_printf("\n       %s\n", desc);
 	if (wi->sleeps == 0)
@@ -165,9 +166,9 @@ lcore_show_cb(void *parsed, struct cmdline *cl, void *data)
 		jw_obj(NULL);
 		jw_arr("workers");
 	} else {
-		cli_printf("%-6s %-9s %-7s %-6s %-6s %-6s %-10s %s\n", "LCORE", "MODE",
-			   "STATE", "BUSY", "SPIN", "ASLEEP", "SLEEPS",
-			   "WAKEUPS(rx/ctl/timer)  RX QUEUES");
+		cli_printf("%-6s %-9s %-7s %6s %6s %6s %-10s %-22s %s\n", "LCORE", "MODE",
+			   "STATE", "BUSY", "SPIN", "ASLEEP", "SLEEPS", "WAKEUPS rx/ctl/timer",
+			   "RX QUEUES");
 	}
 	for (unsigned int w = 0; w < dps_worker_count(); w++) {
 		struct dps_worker_info wi;
