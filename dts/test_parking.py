@@ -29,7 +29,7 @@ RX_MAC = "02:00:00:00:00:02"
 TX_MAC = "02:00:00:00:00:01"
 CYCLES = 1000
 BURST = 32
-GAP_US = 3000          # silence before each burst; parking takes ~0.1 ms
+GAP_US = 5000          # silence before each burst; parking takes ~0.1 ms
 
 
 def worker(d):
@@ -190,11 +190,11 @@ def test_burst_silence_cycles(kind, dpswitch, pktgen, workdir, veth):
         kind, count, sleeps, woke, rx["latency_us"]))
     # Asleep before every burst: each burst woke the worker (rx interrupt)
     # or found it in a timed sleep. A vCPU that the host takes longer than
-    # the gap to wake (seen here: up to 10 ms) merges two bursts into one
-    # wake-up, hence the 3% allowance; a lost wake-up is test_arming_race's.
-    assert sleeps >= CYCLES * 0.97, "the worker slept %d times in %d cycles" % (sleeps, CYCLES)
+    # the gap to resume (seen here: up to 10 ms) merges two bursts into one
+    # wake-up, hence the 5% allowance; a lost wake-up is test_arming_race's.
+    assert sleeps >= CYCLES * 0.95, "the worker slept %d times in %d cycles" % (sleeps, CYCLES)
     if expect_sleep == "interrupt":
-        assert woke["rx"] >= CYCLES * 0.97, "%d rx wake-ups for %d bursts" % (woke["rx"], CYCLES)
+        assert woke["rx"] >= CYCLES * 0.95, "%d rx wake-ups for %d bursts" % (woke["rx"], CYCLES)
     else:
         assert woke["timer"] >= CYCLES, woke
 
