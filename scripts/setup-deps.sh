@@ -5,7 +5,7 @@ set -euo pipefail
 
 PKGS=(
     dpdk dpdk-dev libdpdk-dev meson ninja-build pkg-config python3-pyelftools
-    libpcap-dev libnuma-dev gcc
+    libpcap-dev libnuma-dev gcc clang libclang-rt-14-dev
     python3-scapy python3-pytest python3-matplotlib
     busybox-static cpio qemu-system-x86 iproute2 iputils-ping
 )

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The README's second command: the whole test suite on a fresh machine.
 # Installs what is missing, sets up hugepages, builds with -Werror, then
-# runs the unit tests (meson, suite "fast") and the system tests (dts/).
+# runs the unit tests (meson, suite "fast"), a 30 s libFuzzer run over the
+# shared-ring checks and the system tests (dts/).
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 
@@ -14,6 +15,9 @@ scripts/build-guest.sh
 
 echo "== unit tests"
 meson test -C build --suite fast --print-errorlogs
+
+echo "== fuzzing (shared-ring checks, 30 s)"
+scripts/fuzz.sh 30
 
 echo "== system tests"
 # Debian's python3 has scapy and pytest; a python3 earlier on PATH may not.

@@ -6,9 +6,11 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "shm/dpsr.h"
+#include "shm/dpsr_queue.h"
 #include "test_common.h"
 
 static void
@@ -191,11 +193,130 @@ test_region_check(void)
 	CHECK_EQ(dpsr_region_check(&h, h.region_size, NULL), -EINVAL);
 }
 
+/* A region in ordinary memory, laid out as good_region() says. */
+static uint8_t *
+make_region(struct dpsr_view *v)
+{
+	struct dpsr_region h = good_region();
+	uint8_t *base = aligned_alloc(4096, h.region_size);
+	const char *why = NULL;
+
+	if (base == NULL)
+		abort();
+	memset(base, 0, h.region_size);
+	memcpy(base, &h, sizeof(h));
+	for (uint32_t i = 0; i < 2 * h.nb_qpairs; i++) {
+		struct dpsr_ring *r = (struct dpsr_ring *)(base + dpsr_ring_off(&h, i));
+
+		r->size = h.ring_size;
+		/* Every slot owns a buffer: ring i's slots own buffers i*256 .. */
+		for (uint32_t k = 0; k < h.ring_size; k++)
+			r->desc[k].buf = i * h.ring_size + k;
+	}
+	CHECK_EQ(dpsr_view_init(v, base, h.region_size, &why), 0);
+	return base;
+}
+
+static void
+test_copy_paths(void)
+{
+	struct dpsr_view v;
+	uint8_t *base = make_region(&v);
+	struct dpsr_qring tx, rx;
+	struct dpsr_errors err = { 0 };
+	uint8_t frames[40][128], out[40][128];
+	const uint8_t *src[40];
+	uint8_t *dst[40];
+	uint16_t len[40], got_len[40];
+
+	for (int i = 0; i < 40; i++) {
+		memset(frames[i], i + 1, sizeof(frames[i]));
+		src[i] = frames[i];
+		dst[i] = out[i];
+		len[i] = (uint16_t)(60 + i);
+	}
+	/* Producer and consumer of ring 0, each with its own private index. */
+	dpsr_qring_init(&tx, &v, 0);
+	dpsr_qring_init(&rx, &v, 0);
+	/* Start just below 2^32 so the batch wraps the indices. */
+	tx.idx = rx.idx = UINT32_MAX - 10;
+	tx.shared->prod = tx.shared->cons = UINT32_MAX - 10;
+
+	CHECK_EQ(dpsr_send_copy(&v, &tx, src, len, 40, &err), 40);
+	CHECK_EQ(tx.shared->prod, UINT32_MAX - 10 + 40);
+	CHECK_EQ(dpsr_recv_copy(&v, &rx, dst, got_len, 40, 128, &err), 40);
+	CHECK_EQ(rx.shared->cons, tx.shared->prod);
+	for (int i = 0; i < 40; i++) {
+		CHECK_EQ(got_len[i], len[i]);
+		CHECK(memcmp(out[i], frames[i], len[i]) == 0);
+	}
+	CHECK_EQ(err.bad_index, 0);
+
+	/* The ring holds at most size frames; the rest waits. */
+	{
+		uint8_t *const *d = dst;
+		uint32_t sent = 0;
+
+		for (int k = 0; k < 10; k++)
+			sent += dpsr_send_copy(&v, &tx, src, len, 40, &err);
+		CHECK_EQ(sent, 256);
+		CHECK_EQ(dpsr_send_copy(&v, &tx, src, len, 40, &err), 0);
+		CHECK_EQ(dpsr_recv_copy(&v, &rx, d, got_len, 40, 128, &err), 40);
+		CHECK_EQ(dpsr_send_copy(&v, &tx, src, len, 40, &err), 40);
+		while (dpsr_recv_copy(&v, &rx, d, got_len, 40, 128, &err) > 0)
+			;
+	}
+
+	/* A hostile producer: bad descriptors are counted, skipped, released. */
+	CHECK_EQ(dpsr_send_copy(&v, &tx, src, len, 4, &err), 4);
+	tx.shared->desc[dpsr_slot(256, tx.idx - 4)].buf = 5000;		/* out of the pool */
+	tx.shared->desc[dpsr_slot(256, tx.idx - 3)].off = 2040;		/* past the end */
+	tx.shared->desc[dpsr_slot(256, tx.idx - 2)].len = 2;		/* runt */
+	CHECK_EQ(dpsr_recv_copy(&v, &rx, dst, got_len, 40, 128, &err), 1);
+	CHECK(memcmp(out[0], frames[3], len[3]) == 0);
+	CHECK_EQ(err.bad_desc[DPSR_BAD_BUF], 1);
+	CHECK_EQ(err.bad_desc[DPSR_BAD_RANGE], 1);
+	CHECK_EQ(err.bad_desc[DPSR_BAD_LEN], 1);
+	CHECK_EQ(rx.idx, tx.idx);				/* every slot released */
+
+	/* A frame longer than the consumer's buffer is refused, not cut. */
+	CHECK_EQ(dpsr_send_copy(&v, &tx, src, len, 1, &err), 1);
+	CHECK_EQ(dpsr_recv_copy(&v, &rx, dst, got_len, 40, 59, &err), 0);
+	CHECK_EQ(err.bad_desc[DPSR_BAD_LEN], 2);
+
+	/* A producer index far ahead: at most one ring is read, and counted. */
+	{
+		uint32_t before = rx.idx;
+
+		tx.shared->prod = rx.idx + 256 + 1000;
+		dpsr_recv_copy(&v, &rx, dst, got_len, 40, 128, &err);
+		CHECK_EQ(err.bad_index, 1);
+		CHECK_EQ(rx.idx - before, 40);		/* a batch, as asked */
+		CHECK_EQ(rx.shared->cons, rx.idx);
+	}
+
+	/* A consumer that puts a foreign buffer index in its slot: refused. */
+	{
+		struct dpsr_qring p;
+
+		dpsr_qring_init(&p, &v, 1);
+		p.shared->desc[0].buf = UINT32_MAX;
+		CHECK_EQ(dpsr_send_copy(&v, &p, src, len, 4, &err), 0);
+		CHECK_EQ(p.shared->prod, 0);
+	}
+
+	/* The header is read once: a view ignores later changes to it. */
+	((struct dpsr_region *)base)->nb_bufs = UINT32_MAX;
+	CHECK_EQ(v.lim.nb_bufs, 1024);
+	free(base);
+}
+
 int
 main(void)
 {
 	test_indices();
 	test_desc_check();
 	test_region_check();
+	test_copy_paths();
 	return test_report();
 }
