@@ -12,8 +12,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "shm/dpsr.h"
+#include "shm/dpsr_ctl.h"
 #include "shm/dpsr_queue.h"
 #include "shm/dpsr_region.h"
 #include "test_common.h"
@@ -391,6 +397,116 @@ test_region_create(void)
 	}
 }
 
+/* Open file descriptors of this process. */
+static int
+open_fds(void)
+{
+	int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++)
+		n += fcntl(fd, F_GETFD) != -1;
+	return n;
+}
+
+static void
+test_attach_messages(void)
+{
+	struct dpsr_hello h, hr;
+	struct dpsr_welcome w, wr;
+	const char *why = NULL;
+	int sv[2], fds[1 + DPSR_DB_PER_QPAIR], got[DPSR_FDS_MAX];
+	unsigned int nfds;
+	int before = open_fds(), n;
+
+	CHECK_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+
+	/* hello: built, sent, received and accepted; the secret matters. */
+	CHECK_EQ(dpsr_hello_init(&h, 1, "s3cret"), 0);
+	CHECK_EQ(dpsr_msg_send(sv[0], &h, sizeof(h), NULL, 0), 0);
+	n = dpsr_msg_recv(sv[1], &hr, sizeof(hr), got, DPSR_FDS_MAX, &nfds, 1000);
+	CHECK_EQ(n, (int)sizeof(hr));
+	CHECK_EQ(nfds, 0);
+	CHECK_EQ(dpsr_hello_check(&hr, (size_t)n, "s3cret", &why), 0);
+	CHECK_EQ(dpsr_hello_check(&hr, (size_t)n, "s3cre", &why), -EACCES);
+	CHECK_STREQ(why, "wrong secret");
+	CHECK_EQ(dpsr_hello_check(&hr, (size_t)n, NULL, &why), -EACCES);
+	CHECK_EQ(dpsr_hello_init(&h, 1, NULL), 0);
+	CHECK_EQ(dpsr_hello_check(&h, sizeof(h), "", &why), 0);
+	CHECK_EQ(dpsr_hello_check(&h, sizeof(h), "x", &why), -EACCES);
+	{
+		char longs[DPSR_SECRET_MAX + 2];
+
+		memset(longs, 'a', sizeof(longs) - 1);
+		longs[sizeof(longs) - 1] = '\0';
+		CHECK_EQ(dpsr_hello_init(&h, 1, longs), -E2BIG);
+	}
+	/* Not a hello, another version, unknown features, short. */
+	dpsr_hello_init(&h, 1, NULL);
+	CHECK_EQ(dpsr_hello_check(&h, sizeof(h) - 1, NULL, &why), -EPROTO);
+	h.magic = 0;
+	CHECK_EQ(dpsr_hello_check(&h, sizeof(h), NULL, &why), -EPROTO);
+	CHECK_STREQ(why, "not a dpsring hello");
+	dpsr_hello_init(&h, 1, NULL);
+	h.version = 9;
+	CHECK_EQ(dpsr_hello_check(&h, sizeof(h), NULL, &why), -EPROTO);
+	CHECK_CONTAINS(why, "version");
+	dpsr_hello_init(&h, 1, NULL);
+	h.features = 4;
+	CHECK_EQ(dpsr_hello_check(&h, sizeof(h), NULL, &why), -EPROTO);
+	dpsr_hello_init(&h, 65, NULL);
+	CHECK_EQ(dpsr_hello_check(&h, sizeof(h), NULL, &why), -EPROTO);
+
+	/* welcome with a memfd and 4 doorbells: all arrive, usable. */
+	memset(&w, 0, sizeof(w));
+	w.magic = DPSR_MAGIC;
+	w.version = DPSR_VERSION;
+	w.size = sizeof(w);
+	w.nb_qpairs = 1;
+	w.nb_fds = 1 + DPSR_DB_PER_QPAIR;
+	fds[0] = memfd_create("t", MFD_CLOEXEC);
+	for (int i = 1; i <= DPSR_DB_PER_QPAIR; i++)
+		fds[i] = eventfd(0, EFD_CLOEXEC);
+	CHECK_EQ(dpsr_msg_send(sv[1], &w, sizeof(w), fds, 1 + DPSR_DB_PER_QPAIR), 0);
+	n = dpsr_msg_recv(sv[0], &wr, sizeof(wr), got, DPSR_FDS_MAX, &nfds, 1000);
+	CHECK_EQ(n, (int)sizeof(wr));
+	CHECK_EQ(nfds, 1 + DPSR_DB_PER_QPAIR);
+	CHECK_EQ(dpsr_welcome_check(&wr, (size_t)n, nfds, &why), 0);
+	{
+		uint64_t one = 1, v = 0;
+
+		/* The received doorbell is the same eventfd as the sent one. */
+		CHECK_EQ(write(fds[1], &one, sizeof(one)), (ssize_t)sizeof(one));
+		CHECK_EQ(read(got[1], &v, sizeof(v)), (ssize_t)sizeof(v));
+		CHECK_EQ(v, 1);
+	}
+	for (unsigned int i = 0; i < nfds; i++)
+		close(got[i]);
+	CHECK_EQ(dpsr_welcome_check(&wr, (size_t)n, nfds - 1, &why), -EPROTO);
+	wr.status = -EACCES;
+	CHECK_EQ(dpsr_welcome_check(&wr, (size_t)n, nfds, &why), -EACCES);
+	wr.status = 12345;
+	CHECK_EQ(dpsr_welcome_check(&wr, (size_t)n, nfds, &why), -EPROTO);
+
+	/* More fds than the receiver takes: refused, and none leaks. */
+	CHECK_EQ(dpsr_msg_send(sv[1], &w, sizeof(w), fds, 1 + DPSR_DB_PER_QPAIR), 0);
+	CHECK_EQ(dpsr_msg_recv(sv[0], &wr, sizeof(wr), got, 2, &nfds, 1000), -EMSGSIZE);
+	CHECK_EQ(nfds, 0);
+	/* A message longer than the buffer: refused, fds closed. */
+	CHECK_EQ(dpsr_msg_send(sv[1], &w, sizeof(w), fds, 1 + DPSR_DB_PER_QPAIR), 0);
+	CHECK_EQ(dpsr_msg_recv(sv[0], &hr, 8, got, DPSR_FDS_MAX, &nfds, 1000), -EMSGSIZE);
+	for (int i = 0; i <= DPSR_DB_PER_QPAIR; i++)
+		close(fds[i]);
+
+	/* Nothing sent: a timeout; the other side gone: a reset. */
+	CHECK_EQ(dpsr_msg_recv(sv[0], &wr, sizeof(wr), got, DPSR_FDS_MAX, &nfds, 20),
+		 -ETIMEDOUT);
+	close(sv[1]);
+	CHECK_EQ(dpsr_msg_recv(sv[0], &wr, sizeof(wr), got, DPSR_FDS_MAX, &nfds, 1000),
+		 -ECONNRESET);
+	close(sv[0]);
+	CHECK_EQ(open_fds(), before);
+}
+
 int
 main(void)
 {
@@ -399,5 +515,6 @@ main(void)
 	test_region_check();
 	test_copy_paths();
 	test_region_create();
+	test_attach_messages();
 	return test_report();
 }
