@@ -14,6 +14,7 @@
 #ifndef DPSR_QUEUE_H
 #define DPSR_QUEUE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -78,5 +79,70 @@ uint32_t dpsr_recv_copy(const struct dpsr_view *v, struct dpsr_qring *q, uint8_t
 uint32_t dpsr_send_copy(const struct dpsr_view *v, struct dpsr_qring *q,
 			const uint8_t *const *src, const uint16_t *len, uint32_t n,
 			struct dpsr_errors *err);
+
+/*
+ * Doorbells (docs/shm-protocol.md, "Doorbells"): a side that wants to sleep
+ * raises its wait flag, fences, and looks at the other side's index once
+ * more; the other side, after publishing its index, fences and rings only
+ * if the flag is up. One of the two always sees the other.
+ */
+
+/**
+ * Consumer about to sleep on its doorbell. true: nothing arrived, sleep,
+ * then call dpsr_cons_sleep_done(); false: frames arrived meanwhile, the
+ * flag is down again, poll instead.
+ */
+static inline bool
+dpsr_cons_sleep_prepare(struct dpsr_qring *q)
+{
+	__atomic_store_n(&q->shared->cons_wait, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&q->shared->prod, __ATOMIC_ACQUIRE) != q->idx) {
+		__atomic_store_n(&q->shared->cons_wait, 0, __ATOMIC_RELAXED);
+		return false;
+	}
+	return true;
+}
+
+static inline void
+dpsr_cons_sleep_done(struct dpsr_qring *q)
+{
+	__atomic_store_n(&q->shared->cons_wait, 0, __ATOMIC_RELAXED);
+}
+
+/** Producer, after dpsr_send_*() published frames: ring the consumer? */
+static inline bool
+dpsr_cons_kick_needed(const struct dpsr_qring *q)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return __atomic_load_n(&q->shared->cons_wait, __ATOMIC_RELAXED) != 0;
+}
+
+/** Producer about to sleep for room; as dpsr_cons_sleep_prepare(). */
+static inline bool
+dpsr_prod_sleep_prepare(struct dpsr_qring *q)
+{
+	__atomic_store_n(&q->shared->prod_wait, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (dpsr_room(q->size, q->idx, __atomic_load_n(&q->shared->cons, __ATOMIC_ACQUIRE))) {
+		__atomic_store_n(&q->shared->prod_wait, 0, __ATOMIC_RELAXED);
+		return false;
+	}
+	return true;
+}
+
+static inline void
+dpsr_prod_sleep_done(struct dpsr_qring *q)
+{
+	__atomic_store_n(&q->shared->prod_wait, 0, __ATOMIC_RELAXED);
+}
+
+/** Consumer, after releasing slots: ring the producer? */
+static inline bool
+dpsr_prod_kick_needed(const struct dpsr_qring *q)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return __atomic_load_n(&q->shared->prod_wait, __ATOMIC_RELAXED) != 0;
+}
 
 #endif /* DPSR_QUEUE_H */
