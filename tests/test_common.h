@@ -9,6 +9,7 @@
 #ifndef DPS_TEST_COMMON_H
 #define DPS_TEST_COMMON_H
 
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -224,5 +225,16 @@ json_valid(const char *s)
 	const char *j_ = (s);						\
 	CHECK_MSG(json_valid(j_), "invalid JSON: %s", j_ ? j_ : "(null)"); \
 } while (0)
+
+/* Open file descriptors of this process (leak checks: compare before/after). */
+static inline int
+test_open_fds(void)
+{
+	int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++)
+		n += fcntl(fd, F_GETFD) != -1;
+	return n;
+}
 
 #endif /* DPS_TEST_COMMON_H */

@@ -399,17 +399,6 @@ test_region_create(void)
 	}
 }
 
-/* Open file descriptors of this process. */
-static int
-open_fds(void)
-{
-	int n = 0;
-
-	for (int fd = 0; fd < 1024; fd++)
-		n += fcntl(fd, F_GETFD) != -1;
-	return n;
-}
-
 static void
 test_attach_messages(void)
 {
@@ -418,7 +407,7 @@ test_attach_messages(void)
 	const char *why = NULL;
 	int sv[2], fds[1 + DPSR_DB_PER_QPAIR], got[DPSR_FDS_MAX];
 	unsigned int nfds;
-	int before = open_fds(), n;
+	int before = test_open_fds(), n;
 
 	CHECK_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
 
@@ -506,7 +495,7 @@ test_attach_messages(void)
 	CHECK_EQ(dpsr_msg_recv(sv[0], &wr, sizeof(wr), got, DPSR_FDS_MAX, &nfds, 1000),
 		 -ECONNRESET);
 	close(sv[0]);
-	CHECK_EQ(open_fds(), before);
+	CHECK_EQ(test_open_fds(), before);
 }
 
 /*

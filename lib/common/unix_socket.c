@@ -22,13 +22,25 @@ fill_addr(struct sockaddr_un *sa, const char *path)
 int
 dps_unix_connect(const char *path)
 {
+	return dps_unix_connect_type(path, SOCK_STREAM);
+}
+
+int
+dps_unix_listen(const char *path, struct dps_err *err)
+{
+	return dps_unix_listen_type(path, SOCK_STREAM, err);
+}
+
+int
+dps_unix_connect_type(const char *path, int type)
+{
 	struct sockaddr_un sa;
 	int fd, rc;
 
 	rc = fill_addr(&sa, path);
 	if (rc != 0)
 		return rc;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
@@ -40,7 +52,7 @@ dps_unix_connect(const char *path)
 }
 
 int
-dps_unix_listen(const char *path, struct dps_err *err)
+dps_unix_listen_type(const char *path, int type, struct dps_err *err)
 {
 	struct sockaddr_un sa;
 	struct stat st;
@@ -54,15 +66,17 @@ dps_unix_listen(const char *path, struct dps_err *err)
 		if (!S_ISSOCK(st.st_mode))
 			return dps_err_set(err, -EEXIST,
 				"'%s' exists and is not a socket", path);
-		fd = dps_unix_connect(path);
-		if (fd >= 0) {
-			close(fd);
+		fd = dps_unix_connect_type(path, type);
+		/* A live socket of another type refuses us, yet is in use. */
+		if (fd >= 0 || fd == -EPROTOTYPE) {
+			if (fd >= 0)
+				close(fd);
 			return dps_err_set(err, -EADDRINUSE,
 				"socket '%s' is in use by another process", path);
 		}
 		unlink(path);	/* stale: its owner is gone */
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return dps_err_set(err, -errno, "socket: %s", strerror(errno));
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 16) != 0) {

@@ -18,4 +18,8 @@ int dps_unix_listen(const char *path, struct dps_err *err);
 /** Connect to @p path; fd or -errno. */
 int dps_unix_connect(const char *path);
 
+/** The same for a socket @p type (SOCK_STREAM, SOCK_SEQPACKET). */
+int dps_unix_listen_type(const char *path, int type, struct dps_err *err);
+int dps_unix_connect_type(const char *path, int type);
+
 #endif /* DPS_UNIX_SOCKET_H */

@@ -5,6 +5,8 @@
 #endif
 #include "dpsr_region.h"
 
+#include "dpsr_queue.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -58,18 +60,17 @@ dpsr_layout(const struct dpsr_geometry *g, struct dpsr_region *h, const char **w
 	return 0;
 }
 
-/* Every slot of ring i owns buffer i * ring_size + slot; spares follow. */
-static void
-region_init(void *base, const struct dpsr_region *h)
+void
+dpsr_rings_reset(const struct dpsr_view *v)
 {
-	memcpy(base, h, sizeof(*h));
-	for (uint32_t i = 0; i < 2 * h->nb_qpairs; i++) {
-		struct dpsr_ring *r = (struct dpsr_ring *)((uint8_t *)base + dpsr_ring_off(h, i));
+	for (uint32_t i = 0; i < 2 * v->nb_qpairs; i++) {
+		struct dpsr_ring *r = (struct dpsr_ring *)(v->base + v->rings_off +
+							   (uint64_t)i * v->ring_stride);
 
 		r->prod = r->cons = r->prod_wait = r->cons_wait = 0;
-		r->size = h->ring_size;
-		for (uint32_t k = 0; k < h->ring_size; k++)
-			r->desc[k] = (struct dpsr_desc){ .buf = i * h->ring_size + k };
+		r->size = v->ring_size;
+		for (uint32_t k = 0; k < v->ring_size; k++)
+			r->desc[k] = (struct dpsr_desc){ .buf = i * v->ring_size + k };
 	}
 }
 
@@ -114,7 +115,13 @@ dpsr_region_create(const struct dpsr_geometry *g, bool allow_small_pages,
 		return fail(why, "cannot map the region", rc);
 	}
 	mem->size = h.region_size;
-	region_init(mem->base, &h);
+	memcpy(mem->base, &h, sizeof(h));
+	{
+		struct dpsr_view v;
+
+		dpsr_view_init(&v, mem->base, mem->size, NULL);	/* our own layout */
+		dpsr_rings_reset(&v);
+	}
 	return 0;
 }
 

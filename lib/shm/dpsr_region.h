@@ -48,4 +48,8 @@ int dpsr_region_create(const struct dpsr_geometry *g, bool allow_small_pages,
 
 void dpsr_region_destroy(struct dpsr_mem *mem);
 
+struct dpsr_view;
+/** Empty every ring: indices and wait flags 0, ring i's slot k owning buffer i * size + k. */
+void dpsr_rings_reset(const struct dpsr_view *v);
+
 #endif /* DPSR_REGION_H */

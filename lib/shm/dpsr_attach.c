@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* dpsring: both ends of attaching (see dpsr_attach.h). */
+#include "dpsr_attach.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/unix_socket.h"
+
+#define HELLO_TIMEOUT_MS 1000
+
+static void
+close_all(int *fds, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
+int
+dpsr_server_open(struct dpsr_server *s, const char *path, const char *secret,
+		 const struct dpsr_geometry *g, bool allow_small_pages, struct dps_err *err)
+{
+	const char *why = NULL;
+	unsigned int nb_db;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->listen_fd = s->peer_fd = -1;
+	for (unsigned int i = 0; i < 64 * DPSR_DB_PER_QPAIR; i++)
+		s->db[i] = -1;
+	if (secret != NULL && strlen(secret) > DPSR_SECRET_MAX)
+		return dps_err_set(err, -E2BIG, "secret longer than %d bytes", DPSR_SECRET_MAX);
+	if (strlen(path) >= sizeof(s->path))
+		return dps_err_set(err, -ENAMETOOLONG, "socket path '%s' is too long", path);
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	snprintf(s->secret, sizeof(s->secret), "%s", secret ? secret : "");
+	rc = dpsr_region_create(g, allow_small_pages, &s->mem, &why);
+	if (rc != 0)
+		return dps_err_set(err, rc, "cannot create the shared region: %s", why);
+	rc = dpsr_view_init(&s->view, s->mem.base, s->mem.size, &why);
+	if (rc != 0)
+		goto fail_msg;
+	s->nb_qpairs = g->nb_qpairs;
+	nb_db = s->nb_qpairs * DPSR_DB_PER_QPAIR;
+	for (unsigned int i = 0; i < nb_db; i++) {
+		s->db[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (s->db[i] < 0) {
+			rc = -errno;
+			why = "cannot create a doorbell eventfd";
+			goto fail_msg;
+		}
+	}
+	s->listen_fd = dps_unix_listen_type(path, SOCK_SEQPACKET, err);
+	if (s->listen_fd < 0) {
+		rc = s->listen_fd;
+		s->listen_fd = -1;
+		dpsr_server_close(s);
+		return rc;
+	}
+	return 0;
+fail_msg:
+	dpsr_server_close(s);
+	return dps_err_set(err, rc, "%s", why);
+}
+
+/* Tell a peer no, in one line; it is closed afterwards. */
+static void
+refuse(int fd, int status, const char *reason)
+{
+	struct dpsr_welcome w = { 0 };
+
+	w.magic = DPSR_MAGIC;
+	w.version = DPSR_VERSION;
+	w.size = sizeof(w);
+	w.status = status;
+	snprintf(w.reason, sizeof(w.reason), "%s", reason);
+	dpsr_msg_send(fd, &w, sizeof(w), NULL, 0);
+}
+
+int
+dpsr_server_accept(struct dpsr_server *s, struct dps_err *err)
+{
+	int fds[1 + 64 * DPSR_DB_PER_QPAIR], junk[DPSR_FDS_MAX];
+	struct dpsr_welcome w = { 0 };
+	struct dpsr_hello h;
+	const char *why = NULL;
+	unsigned int nfds;
+	int fd, n, rc;
+
+	fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = dpsr_msg_recv(fd, &h, sizeof(h), junk, DPSR_FDS_MAX, &nfds, HELLO_TIMEOUT_MS);
+	close_all(junk, nfds);		/* a hello carries no descriptors */
+	if (n < 0) {
+		rc = dps_err_set(err, n, "peer sent no hello: %s", strerror(-n));
+		goto refused;
+	}
+	rc = dpsr_hello_check(&h, (size_t)n, s->secret, &why);
+	if (rc == 0 && s->peer_fd >= 0) {
+		rc = -EBUSY;
+		why = "a peer is already attached to this port";
+	}
+	if (rc == 0 && h.nb_qpairs > s->nb_qpairs) {
+		rc = -EINVAL;
+		why = "more queue pairs requested than the port has";
+	}
+	if (rc != 0) {
+		refuse(fd, rc, why);
+		dps_err_set(err, rc, "peer refused: %s", why);
+		goto refused;
+	}
+	w.magic = DPSR_MAGIC;
+	w.version = DPSR_VERSION;
+	w.size = sizeof(w);
+	w.nb_qpairs = s->nb_qpairs;
+	w.region_size = s->mem.size;
+	w.nb_fds = 1 + DPSR_DB_PER_QPAIR * s->nb_qpairs;
+	fds[0] = s->mem.fd;
+	memcpy(fds + 1, s->db, sizeof(int) * DPSR_DB_PER_QPAIR * s->nb_qpairs);
+	rc = dpsr_msg_send(fd, &w, sizeof(w), fds, w.nb_fds);
+	if (rc != 0) {
+		dps_err_set(err, rc, "cannot send the welcome: %s", strerror(-rc));
+		goto refused;
+	}
+	s->peer_fd = fd;
+	s->attaches++;
+	return 1;
+refused:
+	s->refusals++;
+	close(fd);
+	return 0;
+}
+
+void
+dpsr_server_detach(struct dpsr_server *s)
+{
+	uint64_t v;
+
+	if (s->peer_fd >= 0)
+		close(s->peer_fd);
+	s->peer_fd = -1;
+	/* Fresh rings for the next peer: indices, flags, slot buffers. */
+	dpsr_rings_reset(&s->view);
+	for (unsigned int i = 0; i < s->nb_qpairs * DPSR_DB_PER_QPAIR; i++)
+		while (read(s->db[i], &v, sizeof(v)) == sizeof(v))
+			;
+}
+
+void
+dpsr_server_close(struct dpsr_server *s)
+{
+	if (s->peer_fd >= 0)
+		close(s->peer_fd);
+	if (s->listen_fd >= 0) {
+		close(s->listen_fd);
+		unlink(s->path);
+	}
+	s->peer_fd = s->listen_fd = -1;
+	close_all(s->db, 64 * DPSR_DB_PER_QPAIR);
+	if (s->mem.base != NULL)
+		dpsr_region_destroy(&s->mem);
+}
+
+int
+dpsr_client_attach(struct dpsr_client *c, const char *path, const char *secret,
+		   uint32_t nb_qpairs, struct dps_err *err)
+{
+	int fds[DPSR_FDS_MAX];
+	struct dpsr_welcome w;
+	struct dpsr_hello h;
+	const char *why = NULL;
+	unsigned int nfds = 0;
+	int n, rc;
+
+	memset(c, 0, sizeof(*c));
+	c->sock = -1;
+	if (dpsr_hello_init(&h, nb_qpairs, secret) != 0)
+		return dps_err_set(err, -E2BIG, "secret longer than %d bytes", DPSR_SECRET_MAX);
+	c->sock = dps_unix_connect_type(path, SOCK_SEQPACKET);
+	if (c->sock < 0) {
+		rc = c->sock;
+		c->sock = -1;
+		return dps_err_set(err, rc, "cannot connect to '%s': %s", path, strerror(-rc));
+	}
+	rc = dpsr_msg_send(c->sock, &h, sizeof(h), NULL, 0);
+	if (rc == 0) {
+		n = dpsr_msg_recv(c->sock, &w, sizeof(w), fds, DPSR_FDS_MAX, &nfds, 5000);
+		rc = n < 0 ? n : 0;
+	}
+	if (rc != 0) {
+		dps_err_set(err, rc, "no welcome from '%s': %s", path, strerror(-rc));
+		goto fail;
+	}
+	rc = dpsr_welcome_check(&w, (size_t)n, nfds, &why);
+	if (rc != 0) {
+		w.reason[sizeof(w.reason) - 1] = '\0';
+		dps_err_set(err, rc, "'%s' refused: %s", path,
+			    w.status != 0 && w.reason[0] ? w.reason : why);
+		goto fail;
+	}
+	c->base = mmap(NULL, w.region_size, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0);
+	if (c->base == MAP_FAILED) {
+		c->base = NULL;
+		rc = -errno;
+		dps_err_set(err, rc, "cannot map the region: %s", strerror(errno));
+		goto fail;
+	}
+	c->size = w.region_size;
+	rc = dpsr_view_init(&c->view, c->base, c->size, &why);
+	if (rc != 0) {
+		dps_err_set(err, rc, "the region is not valid: %s", why);
+		goto fail;
+	}
+	c->nb_qpairs = w.nb_qpairs;
+	c->nb_db = nfds - 1;
+	memcpy(c->db, fds + 1, sizeof(int) * c->nb_db);
+	close(fds[0]);			/* the mapping keeps the region */
+	return 0;
+fail:
+	close_all(fds, nfds);
+	dpsr_client_detach(c);
+	return rc;
+}
+
+void
+dpsr_client_detach(struct dpsr_client *c)
+{
+	if (c->base != NULL)
+		munmap(c->base, c->size);
+	c->base = NULL;
+	close_all(c->db, c->nb_db);
+	c->nb_db = 0;
+	if (c->sock >= 0)
+		close(c->sock);
+	c->sock = -1;
+}

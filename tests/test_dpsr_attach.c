@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of attaching (lib/shm/dpsr_attach.c) over a real unix socket:
+ * a server thread (the switch's end) and clients (the peer's end) in this
+ * process. Secret, busy port, frames both ways through two different
+ * mappings of the region with doorbells, detach and re-attach, a path in
+ * use, and no descriptor leaked. Plain C, no DPDK.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shm/dpsr_attach.h"
+#include "test_common.h"
+
+static struct dpsr_server srv;
+static int stop;
+
+static void *
+server_loop(void *arg)
+{
+	struct dps_err err;
+
+	(void)arg;
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+		struct pollfd p[2] = { { .fd = srv.listen_fd, .events = POLLIN },
+				       { .fd = srv.peer_fd, .events = POLLIN } };
+
+		if (poll(p, srv.peer_fd >= 0 ? 2 : 1, 20) <= 0)
+			continue;
+		if (p[0].revents & POLLIN)
+			dpsr_server_accept(&srv, &err);
+		/* A peer says nothing after its hello: readable means gone. */
+		if (srv.peer_fd >= 0 && (p[1].revents & (POLLIN | POLLHUP)))
+			dpsr_server_detach(&srv);
+	}
+	return NULL;
+}
+
+static bool
+readable(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, ms) == 1;
+}
+
+static bool
+wait_detached(void)
+{
+	for (int i = 0; i < 200; i++) {
+		if (__atomic_load_n(&srv.peer_fd, __ATOMIC_RELAXED) < 0)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+static void
+test_traffic(struct dpsr_client *c)
+{
+	struct dpsr_qring ptx, srx, stx, prx;
+	struct dpsr_errors err = { 0 };
+	uint8_t frame[100], out[4][256], *dst[4] = { out[0], out[1], out[2], out[3] };
+	const uint8_t *src[4] = { frame, frame, frame, frame };
+	uint16_t len[4] = { 100, 100, 100, 100 }, got[4];
+	uint64_t v;
+
+	for (int i = 0; i < 100; i++)
+		frame[i] = (uint8_t)(i * 7);
+	/* Peer to switch on ring 0; the switch sleeps, the peer rings. */
+	dpsr_qring_init(&ptx, &c->view, 0);
+	dpsr_qring_init(&srx, &srv.view, 0);
+	CHECK(dpsr_cons_sleep_prepare(&srx));
+	CHECK_EQ(dpsr_send_copy(&c->view, &ptx, src, len, 4, &err), 4);
+	CHECK(dpsr_cons_kick_needed(&ptx));
+	CHECK_EQ(write(c->db[DPSR_DB_SWITCH_RX], &(uint64_t){ 1 }, 8), 8);
+	CHECK(readable(srv.db[DPSR_DB_SWITCH_RX], 1000));
+	CHECK_EQ(read(srv.db[DPSR_DB_SWITCH_RX], &v, 8), 8);
+	dpsr_cons_sleep_done(&srx);
+	CHECK_EQ(dpsr_recv_copy(&srv.view, &srx, dst, got, 4, 256, &err), 4);
+	CHECK(got[3] == 100 && memcmp(out[3], frame, 100) == 0);
+	/* Switch to peer on ring 1. */
+	dpsr_qring_init(&stx, &srv.view, 1);
+	dpsr_qring_init(&prx, &c->view, 1);
+	CHECK_EQ(dpsr_send_copy(&srv.view, &stx, src, len, 2, &err), 2);
+	memset(out, 0, sizeof(out));
+	CHECK_EQ(dpsr_recv_copy(&c->view, &prx, dst, got, 4, 256, &err), 2);
+	CHECK(memcmp(out[1], frame, 100) == 0);
+	CHECK_EQ(err.bad_index, 0);
+}
+
+int
+main(void)
+{
+	struct dpsr_geometry g = { .nb_qpairs = 1, .ring_size = 64, .buf_size = 2048,
+				   .nb_spares = 16 };
+	struct dpsr_client c, c2;
+	struct dpsr_server other;
+	struct dps_err err = { "" };
+	char path[64];
+	pthread_t th;
+	int before = test_open_fds();
+
+	snprintf(path, sizeof(path), "/tmp/dpsr-test-%d.sock", (int)getpid());
+	CHECK_EQ(dpsr_server_open(&srv, path, "k3y", &g, true, &err), 0);
+	pthread_create(&th, NULL, server_loop, NULL);
+
+	/* The secret is checked; the peer hears why it was refused. */
+	CHECK_EQ(dpsr_client_attach(&c, path, "wrong", 1, &err), -EACCES);
+	CHECK_CONTAINS(err.msg, "wrong secret");
+	CHECK_EQ(dpsr_client_attach(&c, path, NULL, 1, &err), -EACCES);
+	CHECK_EQ(dpsr_client_attach(&c, path, "k3y", 2, &err), -EINVAL);
+	CHECK_CONTAINS(err.msg, "more queue pairs");
+
+	/* Attached: a mapping of its own, four doorbells, frames both ways. */
+	CHECK_EQ(dpsr_client_attach(&c, path, "k3y", 1, &err), 0);
+	CHECK_EQ(c.nb_qpairs, 1);
+	CHECK_EQ(c.nb_db, DPSR_DB_PER_QPAIR);
+	CHECK(c.base != NULL && c.base != srv.mem.base);
+	test_traffic(&c);
+
+	/* One peer per port. */
+	CHECK_EQ(dpsr_client_attach(&c2, path, "k3y", 1, &err), -EBUSY);
+	CHECK_CONTAINS(err.msg, "already attached");
+
+	/* The peer goes: detected, rings reset; a new peer attaches. */
+	dpsr_client_detach(&c);
+	CHECK(wait_detached());
+	CHECK_EQ(((struct dpsr_ring *)((uint8_t *)srv.mem.base + srv.view.rings_off))->prod, 0);
+	CHECK_EQ(dpsr_client_attach(&c, path, "k3y", 0, &err), 0);
+	test_traffic(&c);
+	dpsr_client_detach(&c);
+	CHECK(wait_detached());
+
+	/* The path is in use while the server listens. */
+	CHECK_EQ(dpsr_server_open(&other, path, NULL, &g, true, &err), -EADDRINUSE);
+	CHECK_CONTAINS(err.msg, "in use");
+	/* Nothing listens at a path that does not exist. */
+	CHECK_EQ(dpsr_client_attach(&c, "/tmp/dpsr-no-such.sock", NULL, 1, &err), -ENOENT);
+	CHECK_CONTAINS(err.msg, "cannot connect");
+
+	/* 3 bad hellos, 1 busy, and the in-use probe that sent no hello. */
+	for (int i = 0; i < 200 && __atomic_load_n(&srv.refusals, __ATOMIC_RELAXED) < 5; i++)
+		usleep(10000);
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	pthread_join(th, NULL);
+	CHECK_EQ(srv.attaches, 2);
+	CHECK_EQ(srv.refusals, 5);
+	dpsr_server_close(&srv);
+	CHECK(access(path, F_OK) != 0);		/* the socket file is gone */
+	CHECK_EQ(test_open_fds(), before);
+	return test_report();
+}
