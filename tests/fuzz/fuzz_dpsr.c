@@ -3,7 +3,8 @@
  * libFuzzer target over the shared-ring checks and copy paths: whatever a
  * hostile peer writes into a region (its header, its descriptors, its
  * indices), dpsr_view_init(), dpsr_recv_copy() and dpsr_send_copy() never
- * read or write outside the region or the caller's buffers. Built and run
+ * read or write outside the region or the caller's buffers; and whatever it
+ * sends as a hello or welcome, the checks read only the message. Built and run
  * by scripts/fuzz.sh (clang -fsanitize=fuzzer,address,undefined); each
  * region is malloc'd at its exact size, so AddressSanitizer catches a
  * single byte out of bounds.
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "shm/dpsr.h"
+#include "shm/dpsr_ctl.h"
 #include "shm/dpsr_queue.h"
 
 #define RING 64
@@ -94,6 +96,21 @@ fuzz_ring(const uint8_t *data, size_t size)
 	free(base);
 }
 
+/* The input is an attach message of any length. */
+static void
+fuzz_messages(const uint8_t *data, size_t size)
+{
+	struct dpsr_hello *h = malloc(size ? size : 1);
+	const char *why = NULL;
+
+	memcpy(h, data, size);
+	/* A short message is refused on its length, before any field is read. */
+	dpsr_hello_check(h, size, "secret", &why);
+	dpsr_hello_check(h, size, NULL, &why);
+	dpsr_welcome_check((const struct dpsr_welcome *)h, size, (unsigned int)(size % 300), &why);
+	free(h);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -101,9 +118,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size == 0)
 		return 0;
-	if (data[0] & 1)
+	switch (data[0] % 3) {
+	case 1:
 		fuzz_region(data + 1, size - 1);
-	else
+		break;
+	case 2:
+		fuzz_messages(data + 1, size - 1);
+		break;
+	default:
 		fuzz_ring(data + 1, size - 1);
+	}
 	return 0;
 }
