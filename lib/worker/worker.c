@@ -277,6 +277,7 @@ worker_park(struct dps_worker *w, const struct dps_dp_config *cfg,
 	    struct rte_mbuf **pkts, uint32_t now_s)
 {
 	struct park_state *ps = &w->park;
+	bool quiet;
 	uint32_t got;
 
 	if (cfg->rx_mode[w->index] == DPS_RX_POLL) {
@@ -286,10 +287,11 @@ worker_park(struct dps_worker *w, const struct dps_dp_config *cfg,
 	park_arm(ps);
 	/* The re-poll: it catches what arrived before interrupts were on. */
 	got = worker_poll(w, cfg, pkts, now_s);
-	if (got == 0 && __atomic_load_n(&rt.gen, __ATOMIC_RELAXED) == cfg->gen &&
-	    !rt.stop)
+	quiet = got == 0 && __atomic_load_n(&rt.gen, __ATOMIC_RELAXED) == cfg->gen &&
+		!rt.stop;
+	if (quiet)
 		park_sleep(ps, cfg->sleep_max_us);
-	park_disarm(ps, rt.tsc_hz);
+	park_disarm(ps, quiet, rt.tsc_hz);
 	if (got) {
 		ps->empty_polls = 0;
 		ps->sleep_us = 0;

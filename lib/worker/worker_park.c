@@ -224,7 +224,6 @@ park_sleep(struct park_state *ps, uint32_t sleep_max_us)
 	ps->sleeps++;
 	n = rte_epoll_wait(ps->epfd, ev, PARK_MAX_EVENTS, -1);
 	ps->wake_tsc = rte_rdtsc();
-	ps->slept = true;
 	for (int i = 0; i < n; i++) {
 		if (ev[i].epdata.data == TAG_RX)
 			rx = true;
@@ -254,16 +253,15 @@ park_hist_bucket(uint64_t ns)
 }
 
 void
-park_disarm(struct park_state *ps, uint64_t tsc_hz)
+park_disarm(struct park_state *ps, bool slept, uint64_t tsc_hz)
 {
 	uint64_t ns;
 
 	for (uint16_t i = 0; i < ps->nb_reg; i++)
 		rte_eth_dev_rx_intr_disable(ps->reg[i].port, ps->reg[i].queue);
 	__atomic_store_n(&ps->parked, 0, __ATOMIC_RELAXED);
-	if (!ps->slept)
+	if (!slept)
 		return;
-	ps->slept = false;
 	ps->sleep_cycles += ps->wake_tsc - ps->sleep_tsc;
 	/*
 	 * Wake latency: from the wake-up signal to polling again, that is

@@ -46,7 +46,6 @@ struct park_state {
 	uint32_t parked;		/* read by the control thread */
 	uint32_t empty_polls;		/* consecutive polls that found nothing */
 	uint32_t sleep_us;		/* next timed sleep; 0 = start of the ramp */
-	bool slept;			/* park_sleep() blocked */
 	uint64_t sleep_tsc;		/* when it blocked */
 	uint64_t wake_tsc;		/* when it returned */
 	uint64_t run_delay_ns;		/* schedstat before blocking */
@@ -100,8 +99,8 @@ void park_arm(struct park_state *ps);
  */
 void park_sleep(struct park_state *ps, uint32_t sleep_max_us);
 
-/** Step 4: disable interrupts, lower `parked`, account the wake-up. */
-void park_disarm(struct park_state *ps, uint64_t tsc_hz);
+/** Step 4: disable interrupts, lower `parked`; account the sleep if there was one. */
+void park_disarm(struct park_state *ps, bool slept, uint64_t tsc_hz);
 
 /** Control thread: wake the worker if it is parked. */
 void park_wake(struct park_state *ps);
