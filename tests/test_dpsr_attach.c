@@ -18,6 +18,8 @@
 #include "test_common.h"
 
 static struct dpsr_server srv;
+static struct dpsr_mem mem;		/* the region the server serves */
+static struct dpsr_view view;		/* the switch's view of it */
 static int stop;
 
 static void *
@@ -35,8 +37,10 @@ server_loop(void *arg)
 		if (p[0].revents & POLLIN)
 			dpsr_server_accept(&srv, &err);
 		/* A peer says nothing after its hello: readable means gone. */
-		if (srv.peer_fd >= 0 && (p[1].revents & (POLLIN | POLLHUP)))
+		if (srv.peer_fd >= 0 && (p[1].revents & (POLLIN | POLLHUP))) {
 			dpsr_server_detach(&srv);
+			dpsr_rings_reset(&view);	/* the owner's job */
+		}
 	}
 	return NULL;
 }
@@ -74,7 +78,7 @@ test_traffic(struct dpsr_client *c)
 		frame[i] = (uint8_t)(i * 7);
 	/* Peer to switch on ring 0; the switch sleeps, the peer rings. */
 	dpsr_qring_init(&ptx, &c->view, 0);
-	dpsr_qring_init(&srx, &srv.view, 0);
+	dpsr_qring_init(&srx, &view, 0);
 	CHECK(dpsr_cons_sleep_prepare(&srx));
 	CHECK_EQ(dpsr_send_copy(&c->view, &ptx, src, len, 4, &err), 4);
 	CHECK(dpsr_cons_kick_needed(&ptx));
@@ -82,12 +86,12 @@ test_traffic(struct dpsr_client *c)
 	CHECK(readable(srv.db[DPSR_DB_SWITCH_RX], 1000));
 	CHECK_EQ(read(srv.db[DPSR_DB_SWITCH_RX], &v, 8), 8);
 	dpsr_cons_sleep_done(&srx);
-	CHECK_EQ(dpsr_recv_copy(&srv.view, &srx, dst, got, 4, 256, &err), 4);
+	CHECK_EQ(dpsr_recv_copy(&view, &srx, dst, got, 4, 256, &err), 4);
 	CHECK(got[3] == 100 && memcmp(out[3], frame, 100) == 0);
 	/* Switch to peer on ring 1. */
-	dpsr_qring_init(&stx, &srv.view, 1);
+	dpsr_qring_init(&stx, &view, 1);
 	dpsr_qring_init(&prx, &c->view, 1);
-	CHECK_EQ(dpsr_send_copy(&srv.view, &stx, src, len, 2, &err), 2);
+	CHECK_EQ(dpsr_send_copy(&view, &stx, src, len, 2, &err), 2);
 	memset(out, 0, sizeof(out));
 	CHECK_EQ(dpsr_recv_copy(&c->view, &prx, dst, got, 4, 256, &err), 2);
 	CHECK(memcmp(out[1], frame, 100) == 0);
@@ -107,7 +111,9 @@ main(void)
 	int before = test_open_fds();
 
 	snprintf(path, sizeof(path), "/tmp/dpsr-test-%d.sock", (int)getpid());
-	CHECK_EQ(dpsr_server_open(&srv, path, "k3y", &g, true, &err), 0);
+	CHECK_EQ(dpsr_region_create(&g, true, &mem, NULL), 0);
+	CHECK_EQ(dpsr_view_init(&view, mem.base, mem.size, NULL), 0);
+	CHECK_EQ(dpsr_server_open(&srv, path, "k3y", mem.fd, mem.size, 0, 1, &err), 0);
 	pthread_create(&th, NULL, server_loop, NULL);
 
 	/* The secret is checked; the peer hears why it was refused. */
@@ -120,8 +126,9 @@ main(void)
 	/* Attached: a mapping of its own, four doorbells, frames both ways. */
 	CHECK_EQ(dpsr_client_attach(&c, path, "k3y", 1, &err), 0);
 	CHECK_EQ(c.nb_qpairs, 1);
+	CHECK_EQ(c.qpair_base, 0);
 	CHECK_EQ(c.nb_db, DPSR_DB_PER_QPAIR);
-	CHECK(c.base != NULL && c.base != srv.mem.base);
+	CHECK(c.base != NULL && c.base != mem.base);
 	test_traffic(&c);
 
 	/* One peer per port. */
@@ -131,14 +138,15 @@ main(void)
 	/* The peer goes: detected, rings reset; a new peer attaches. */
 	dpsr_client_detach(&c);
 	CHECK(wait_detached());
-	CHECK_EQ(((struct dpsr_ring *)((uint8_t *)srv.mem.base + srv.view.rings_off))->prod, 0);
+	CHECK_EQ(((struct dpsr_ring *)((uint8_t *)mem.base + view.rings_off))->prod, 0);
 	CHECK_EQ(dpsr_client_attach(&c, path, "k3y", 0, &err), 0);
 	test_traffic(&c);
 	dpsr_client_detach(&c);
 	CHECK(wait_detached());
 
 	/* The path is in use while the server listens. */
-	CHECK_EQ(dpsr_server_open(&other, path, NULL, &g, true, &err), -EADDRINUSE);
+	CHECK_EQ(dpsr_server_open(&other, path, NULL, mem.fd, mem.size, 0, 1, &err),
+		 -EADDRINUSE);
 	CHECK_CONTAINS(err.msg, "in use");
 	/* Nothing listens at a path that does not exist. */
 	CHECK_EQ(dpsr_client_attach(&c, "/tmp/dpsr-no-such.sock", NULL, 1, &err), -ENOENT);
@@ -152,6 +160,7 @@ main(void)
 	CHECK_EQ(srv.attaches, 2);
 	CHECK_EQ(srv.refusals, 5);
 	dpsr_server_close(&srv);
+	dpsr_region_destroy(&mem);
 	CHECK(access(path, F_OK) != 0);		/* the socket file is gone */
 	CHECK_EQ(test_open_fds(), before);
 	return test_report();

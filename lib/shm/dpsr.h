@@ -34,10 +34,20 @@
 #define DPSR_BUF_SIZE_MAX 65536
 #define DPSR_FRAME_MIN 14		/* an Ethernet header */
 #define DPSR_FRAME_MAX 9216		/* jumbo frames, without FCS */
+/**
+ * Where a producer that copies puts a frame in its buffer, when the frame
+ * fits after it: room for a switch to push a VLAN tag in place.
+ */
+#define DPSR_HEADROOM 128
 
-/** One packet: which buffer, where in it, how long. Written by the producer. */
+/**
+ * One packet: which buffer, where in it, how long. The producer writes
+ * off, len and flags; buf is the switch's alone (docs/shm-protocol.md,
+ * "Buffer ownership"): the buffer the slot owns, which a peer reads and
+ * never changes.
+ */
 struct dpsr_desc {
-	uint32_t buf;			/**< index in the region's buffer pool */
+	uint32_t buf;			/**< (s) index in the region's buffer pool */
 	uint16_t off;			/**< first byte of the frame in the buffer */
 	uint16_t len;			/**< frame length, without FCS */
 	uint16_t flags;			/**< DPSR_DESC_*; none defined in v1 */

@@ -26,9 +26,9 @@ close_all(int *fds, unsigned int n)
 
 int
 dpsr_server_open(struct dpsr_server *s, const char *path, const char *secret,
-		 const struct dpsr_geometry *g, bool allow_small_pages, struct dps_err *err)
+		 int region_fd, uint64_t region_size, uint32_t qpair_base,
+		 uint32_t nb_qpairs, struct dps_err *err)
 {
-	const char *why = NULL;
 	unsigned int nb_db;
 	int rc;
 
@@ -42,20 +42,21 @@ dpsr_server_open(struct dpsr_server *s, const char *path, const char *secret,
 		return dps_err_set(err, -ENAMETOOLONG, "socket path '%s' is too long", path);
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	snprintf(s->secret, sizeof(s->secret), "%s", secret ? secret : "");
-	rc = dpsr_region_create(g, allow_small_pages, &s->mem, &why);
-	if (rc != 0)
-		return dps_err_set(err, rc, "cannot create the shared region: %s", why);
-	rc = dpsr_view_init(&s->view, s->mem.base, s->mem.size, &why);
-	if (rc != 0)
-		goto fail_msg;
-	s->nb_qpairs = g->nb_qpairs;
+	if (nb_qpairs == 0 || nb_qpairs > 64 || qpair_base + nb_qpairs > 64)
+		return dps_err_set(err, -EINVAL, "queue pairs %u..%u outside 0..63",
+				   qpair_base, qpair_base + nb_qpairs - 1);
+	s->region_fd = region_fd;
+	s->region_size = region_size;
+	s->qpair_base = qpair_base;
+	s->nb_qpairs = nb_qpairs;
 	nb_db = s->nb_qpairs * DPSR_DB_PER_QPAIR;
 	for (unsigned int i = 0; i < nb_db; i++) {
 		s->db[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (s->db[i] < 0) {
 			rc = -errno;
-			why = "cannot create a doorbell eventfd";
-			goto fail_msg;
+			dpsr_server_close(s);
+			return dps_err_set(err, rc, "cannot create a doorbell eventfd: %s",
+					   strerror(-rc));
 		}
 	}
 	s->listen_fd = dps_unix_listen_type(path, SOCK_SEQPACKET, err);
@@ -66,9 +67,6 @@ dpsr_server_open(struct dpsr_server *s, const char *path, const char *secret,
 		return rc;
 	}
 	return 0;
-fail_msg:
-	dpsr_server_close(s);
-	return dps_err_set(err, rc, "%s", why);
 }
 
 /* Tell a peer no, in one line; it is closed afterwards. */
@@ -121,17 +119,20 @@ dpsr_server_accept(struct dpsr_server *s, struct dps_err *err)
 	w.magic = DPSR_MAGIC;
 	w.version = DPSR_VERSION;
 	w.size = sizeof(w);
-	w.nb_qpairs = s->nb_qpairs;
-	w.region_size = s->mem.size;
-	w.nb_fds = 1 + DPSR_DB_PER_QPAIR * s->nb_qpairs;
-	fds[0] = s->mem.fd;
-	memcpy(fds + 1, s->db, sizeof(int) * DPSR_DB_PER_QPAIR * s->nb_qpairs);
+	/* A peer may use fewer queue pairs than the port has: the first ones. */
+	w.nb_qpairs = h.nb_qpairs != 0 ? h.nb_qpairs : s->nb_qpairs;
+	w.qpair_base = s->qpair_base;
+	w.region_size = s->region_size;
+	w.nb_fds = 1 + DPSR_DB_PER_QPAIR * w.nb_qpairs;
+	fds[0] = s->region_fd;
+	memcpy(fds + 1, s->db, sizeof(int) * DPSR_DB_PER_QPAIR * w.nb_qpairs);
 	rc = dpsr_msg_send(fd, &w, sizeof(w), fds, w.nb_fds);
 	if (rc != 0) {
 		dps_err_set(err, rc, "cannot send the welcome: %s", strerror(-rc));
 		goto refused;
 	}
 	s->peer_fd = fd;
+	s->granted = w.nb_qpairs;
 	s->attaches++;
 	return 1;
 refused:
@@ -148,8 +149,7 @@ dpsr_server_detach(struct dpsr_server *s)
 	if (s->peer_fd >= 0)
 		close(s->peer_fd);
 	s->peer_fd = -1;
-	/* Fresh rings for the next peer: indices, flags, slot buffers. */
-	dpsr_rings_reset(&s->view);
+	s->granted = 0;
 	for (unsigned int i = 0; i < s->nb_qpairs * DPSR_DB_PER_QPAIR; i++)
 		while (read(s->db[i], &v, sizeof(v)) == sizeof(v))
 			;
@@ -166,8 +166,6 @@ dpsr_server_close(struct dpsr_server *s)
 	}
 	s->peer_fd = s->listen_fd = -1;
 	close_all(s->db, 64 * DPSR_DB_PER_QPAIR);
-	if (s->mem.base != NULL)
-		dpsr_region_destroy(&s->mem);
 }
 
 int
@@ -220,6 +218,14 @@ dpsr_client_attach(struct dpsr_client *c, const char *path, const char *secret,
 		dps_err_set(err, rc, "the region is not valid: %s", why);
 		goto fail;
 	}
+	if ((uint64_t)w.qpair_base + w.nb_qpairs > c->view.nb_qpairs) {
+		rc = -EPROTO;
+		dps_err_set(err, rc, "the switch granted queue pairs %u..%u of a region "
+			    "that has %u", w.qpair_base, w.qpair_base + w.nb_qpairs - 1,
+			    c->view.nb_qpairs);
+		goto fail;
+	}
+	c->qpair_base = w.qpair_base;
 	c->nb_qpairs = w.nb_qpairs;
 	c->nb_db = nfds - 1;
 	memcpy(c->db, fds + 1, sizeof(int) * c->nb_db);

@@ -3,9 +3,10 @@
  * @file
  * dpsring: both ends of attaching (docs/shm-protocol.md, "Attaching").
  *
- * The switch's end owns a region, its doorbells and a listening unix
- * socket, and serves one peer at a time; the peer's end connects, maps the
- * region and checks it. Both are plain C over lib/shm and lib/common, so
+ * The switch's end serves one port: a range of queue pairs of a region
+ * that it does not own (a trust group's, or the port's own), the port's
+ * doorbells and a listening unix socket, one peer at a time. The peer's
+ * end connects, maps the region and checks it. Both are plain C over lib/shm and lib/common, so
  * the switch's port, the peer PMD and the tests share them.
  */
 #ifndef DPSR_ATTACH_H
@@ -24,22 +25,26 @@ struct dpsr_server {
 	int peer_fd;			/**< -1 while no peer is attached */
 	char path[108];
 	char secret[DPSR_SECRET_MAX + 1];
-	struct dpsr_mem mem;
-	struct dpsr_view view;
-	uint32_t nb_qpairs;
+	int region_fd;			/**< the region's memfd; not owned */
+	uint64_t region_size;
+	uint32_t qpair_base;		/**< the port's first queue pair in the region */
+	uint32_t nb_qpairs;		/**< the port's queue pairs */
+	uint32_t granted;		/**< queue pairs the attached peer asked for */
 	int db[64 * DPSR_DB_PER_QPAIR];	/**< eventfds, DPSR_DB_* order per queue pair */
 	uint64_t attaches;
 	uint64_t refusals;
 };
 
 /**
- * Create the region for @p g, its doorbells, and listen on @p path
+ * Serve queue pairs [@p qpair_base, + @p nb_qpairs) of the region behind
+ * @p region_fd: create their doorbells and listen on @p path
  * (SOCK_SEQPACKET; a path in use is refused, a stale one replaced).
- * @p secret: NULL or "" for none, at most 64 bytes.
+ * @p secret: NULL or "" for none, at most 64 bytes. The region must
+ * outlive the server.
  */
 int dpsr_server_open(struct dpsr_server *s, const char *path, const char *secret,
-		     const struct dpsr_geometry *g, bool allow_small_pages,
-		     struct dps_err *err);
+		     int region_fd, uint64_t region_size, uint32_t qpair_base,
+		     uint32_t nb_qpairs, struct dps_err *err);
 
 /**
  * The listening socket is readable: take one connection, read its hello
@@ -50,7 +55,11 @@ int dpsr_server_open(struct dpsr_server *s, const char *path, const char *secret
  */
 int dpsr_server_accept(struct dpsr_server *s, struct dps_err *err);
 
-/** The peer's socket is readable or hung up: the peer is gone. Reset. */
+/**
+ * The peer's socket is readable or hung up: the peer is gone. Closes the
+ * connection and drains the doorbells; resetting the port's rings is the
+ * owner's job (it knows which buffer each slot owns: dpsr_ring_reset()).
+ */
 void dpsr_server_detach(struct dpsr_server *s);
 
 void dpsr_server_close(struct dpsr_server *s);
@@ -61,6 +70,7 @@ struct dpsr_client {
 	void *base;
 	uint64_t size;
 	struct dpsr_view view;
+	uint32_t qpair_base;		/**< our queue pair q is the region's qpair_base + q */
 	uint32_t nb_qpairs;
 	unsigned int nb_db;
 	int db[64 * DPSR_DB_PER_QPAIR];

@@ -48,7 +48,7 @@ struct dpsr_welcome {
 	uint64_t features;		/**< agreed */
 	uint64_t region_size;
 	uint32_t nb_fds;		/**< 1 + DPSR_DB_PER_QPAIR * nb_qpairs on success, else 0 */
-	uint32_t rsvd;
+	uint32_t qpair_base;		/**< the peer's queue pair q is the region's qpair_base + q */
 	char reason[DPSR_REASON_MAX];	/**< one line, when status != 0 */
 };
 

@@ -82,6 +82,7 @@ dpsr_send_copy(const struct dpsr_view *v, struct dpsr_qring *q,
 {
 	uint32_t cons = __atomic_load_n(&q->shared->cons, __ATOMIC_ACQUIRE);
 	uint32_t room = dpsr_room(q->size, q->idx, cons), i;
+	uint16_t off;
 
 	if (dpsr_used(q->idx, cons) > q->size)
 		err->bad_index++;
@@ -96,8 +97,9 @@ dpsr_send_copy(const struct dpsr_view *v, struct dpsr_qring *q,
 			err->bad_desc[buf >= v->lim.nb_bufs ? DPSR_BAD_BUF : DPSR_BAD_LEN]++;
 			break;
 		}
-		memcpy(dpsr_buf(v, buf), src[i], len[i]);
-		s->off = 0;
+		off = (uint32_t)len[i] + DPSR_HEADROOM <= v->lim.buf_size ? DPSR_HEADROOM : 0;
+		memcpy(dpsr_buf(v, buf) + off, src[i], len[i]);
+		s->off = off;
 		s->len = len[i];
 		s->flags = 0;
 		s->rsvd0 = 0;

@@ -74,6 +74,15 @@ dpsr_rings_reset(const struct dpsr_view *v)
 	}
 }
 
+void
+dpsr_ring_reset(struct dpsr_ring *r, uint32_t size, const uint32_t *bufs)
+{
+	r->prod = r->cons = r->prod_wait = r->cons_wait = 0;
+	r->size = size;
+	for (uint32_t k = 0; k < size; k++)
+		r->desc[k] = (struct dpsr_desc){ .buf = bufs[k] };
+}
+
 int
 dpsr_region_create(const struct dpsr_geometry *g, bool allow_small_pages,
 		   struct dpsr_mem *mem, const char **why)

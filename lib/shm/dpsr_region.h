@@ -52,4 +52,10 @@ struct dpsr_view;
 /** Empty every ring: indices and wait flags 0, ring i's slot k owning buffer i * size + k. */
 void dpsr_rings_reset(const struct dpsr_view *v);
 
+/**
+ * Empty one ring for a new peer: indices and wait flags 0, slot k owning
+ * buffer @p bufs[k] (the owner's private record of the slots' buffers).
+ */
+void dpsr_ring_reset(struct dpsr_ring *r, uint32_t size, const uint32_t *bufs);
+
 #endif /* DPSR_REGION_H */
