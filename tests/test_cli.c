@@ -276,7 +276,7 @@ test_ports(void)
 	/* Unknown kind: the valid kinds are listed. */
 	CHECK_ERR("port add n1 bogus", "unknown port kind 'bogus'");
 	CHECK_CONTAINS(out, dps_port_kind_list());
-	CHECK_CONTAINS(out, "vhost, tap, af_packet, pcap, memif, ring, null, pci");
+	CHECK_CONTAINS(out, "vhost, tap, af_packet, pcap, memif, shm, ring, null, pci");
 	CHECK_EQ(rc, -EINVAL);
 
 	/* Unknown devargs key: the valid keys are listed. */

@@ -23,7 +23,7 @@
 RTE_LOG_REGISTER(dps_logtype_cli, dpswitch.cli, INFO);
 
 static const struct cli_cmd *const families[] = {
-	cli_port_cmds, cli_mac_cmds, cli_vlan_cmds, cli_lcore_cmds, cli_misc_cmds,
+	cli_port_cmds, cli_mac_cmds, cli_vlan_cmds, cli_lcore_cmds, cli_shm_cmds, cli_misc_cmds,
 };
 
 static struct {

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_errno.h>
+
 #include "cli_priv.h"
 #include "port/port.h"
 
@@ -114,10 +116,9 @@ port_show_header(void)
 		   "LINK", "MAC", "RX/TX", "WAKE", "ROLE", "VLAN", "ARGS");
 }
 
-/* Run @fn on one named port or, with no name, on all; JSON wraps a list. */
-static void
-port_each(const char *name, const char *list_key, void (*header)(void),
-	  int (*fn)(uint16_t, void *))
+void
+cli_port_each(const char *name, const char *list_key, void (*header)(void),
+	      int (*fn)(uint16_t, void *))
 {
 	int id = -1;
 
@@ -148,7 +149,7 @@ port_show_cb(void *parsed, struct cmdline *cl, void *data)
 	struct port_res *r = parsed;
 
 	RTE_SET_USED(cl);
-	port_each(data ? r->name : NULL, "ports", port_show_header, port_show_one);
+	cli_port_each(data ? r->name : NULL, "ports", port_show_header, port_show_one);
 }
 
 static int
@@ -198,7 +199,50 @@ port_stats_cb(void *parsed, struct cmdline *cl, void *data)
 	struct port_res *r = parsed;
 
 	RTE_SET_USED(cl);
-	port_each(data ? r->name : NULL, "ports", NULL, port_stats_one);
+	cli_port_each(data ? r->name : NULL, "ports", NULL, port_stats_one);
+}
+
+/* Extended counters: in text, the non-zero ones; in JSON, all. */
+static void
+port_xstat_one(const char *name, uint64_t value, void *arg)
+{
+	RTE_SET_USED(arg);
+	if (cli_json())
+		jw_u64(name, value);
+	else if (value != 0)
+		cli_printf("  %-32s %" PRIu64 "\n", name, value);
+}
+
+static int
+port_xstats_one(uint16_t id, void *arg)
+{
+	int rc;
+
+	RTE_SET_USED(arg);
+	if (cli_json()) {
+		jw_obj(NULL);
+		jw_str("name", dps_port_name(id));
+		jw_obj("xstats");
+	} else {
+		cli_printf("port %s\n", dps_port_name(id));
+	}
+	rc = dps_port_xstats(id, port_xstat_one, NULL);
+	if (cli_json()) {
+		jw_end_obj();
+		jw_end_obj();
+	} else if (rc != 0) {
+		cli_printf("  (no extended counters: %s)\n", rte_strerror(-rc));
+	}
+	return 0;
+}
+
+static void
+port_xstats_cb(void *parsed, struct cmdline *cl, void *data)
+{
+	struct port_res *r = parsed;
+
+	RTE_SET_USED(cl);
+	cli_port_each(data ? r->name : NULL, "ports", NULL, port_xstats_one);
 }
 
 static int
@@ -256,6 +300,10 @@ PORT_CMD(cmd_port_show_all, show, port_show_cb, 0, "port show: list ports");
 PORT_CMD(cmd_port_show, show, port_show_cb, 1, "port show NAME: one port");
 PORT_CMD(cmd_port_stats_all, stats, port_stats_cb, 0, "port stats: counters of all ports");
 PORT_CMD(cmd_port_stats, stats, port_stats_cb, 1, "port stats NAME: counters of a port");
+PORT_CMD(cmd_port_xstats_all, xstats, port_xstats_cb, 0,
+	 "port xstats: the drivers' extended counters, non-zero ones");
+PORT_CMD(cmd_port_xstats, xstats, port_xstats_cb, 1,
+	 "port xstats NAME: a port driver's extended counters");
 PORT_CMD(cmd_port_clear_all, clear, port_clear_cb, 0, "port clear: zero all counters");
 PORT_CMD(cmd_port_clear, clear, port_clear_cb, 1, "port clear NAME: zero a port's counters");
 
@@ -267,6 +315,8 @@ const struct cli_cmd cli_port_cmds[] = {
 	{ &cmd_port_show, "port show [NAME]" },
 	{ &cmd_port_stats_all, "port stats [NAME]" },
 	{ &cmd_port_stats, "port stats [NAME]" },
+	{ &cmd_port_xstats_all, "port xstats [NAME]" },
+	{ &cmd_port_xstats, "port xstats [NAME]" },
 	{ &cmd_port_clear_all, "port clear [NAME]" },
 	{ &cmd_port_clear, "port clear [NAME]" },
 	{ NULL, NULL },

@@ -32,6 +32,15 @@ struct cli_cmd {
 extern const struct cli_cmd cli_port_cmds[];
 extern const struct cli_cmd cli_mac_cmds[];
 extern const struct cli_cmd cli_vlan_cmds[];
+extern const struct cli_cmd cli_shm_cmds[];
+
+/**
+ * Run @p fn on the port named @p name or, with NULL, on every port; in
+ * JSON the results are a list under @p list_key, in text @p header (may
+ * be NULL) comes first. An unknown name is the request's error.
+ */
+void cli_port_each(const char *name, const char *list_key, void (*header)(void),
+		   int (*fn)(uint16_t, void *));
 extern const struct cli_cmd cli_lcore_cmds[];
 extern const struct cli_cmd cli_misc_cmds[];
 

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_bus.h>
@@ -466,12 +467,48 @@ dps_port_stats(uint16_t id, struct dps_port_stats *st)
 }
 
 int
+dps_port_xstats(uint16_t id, void (*cb)(const char *name, uint64_t value, void *arg),
+		void *arg)
+{
+	struct rte_eth_xstat_name *names = NULL;
+	struct rte_eth_xstat *vals = NULL;
+	int n, rc;
+
+	if (id >= DPS_MAX_PORTS || !reg.p[id].in_use)
+		return -ENOENT;
+	n = rte_eth_xstats_get_names(id, NULL, 0);
+	if (n <= 0)
+		return n;
+	names = calloc((size_t)n, sizeof(*names));
+	vals = calloc((size_t)n, sizeof(*vals));
+	rc = -ENOMEM;
+	if (names == NULL || vals == NULL)
+		goto out;
+	rc = rte_eth_xstats_get_names(id, names, (unsigned int)n);
+	if (rc == n)
+		rc = rte_eth_xstats_get(id, vals, (unsigned int)n);
+	if (rc != n) {
+		rc = rc < 0 ? rc : -EAGAIN;
+		goto out;
+	}
+	for (int i = 0; i < n; i++)
+		if (vals[i].id < (uint64_t)n)
+			cb(names[vals[i].id].name, vals[i].value, arg);
+	rc = 0;
+out:
+	free(names);
+	free(vals);
+	return rc;
+}
+
+int
 dps_port_stats_clear(uint16_t id)
 {
 	if (id >= DPS_MAX_PORTS || !reg.p[id].in_use)
 		return -ENOENT;
 	dps_port_counters_sum(id, &reg.p[id].base);
 	rte_eth_stats_reset(id);
+	rte_eth_xstats_reset(id);
 	return 0;
 }
 

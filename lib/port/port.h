@@ -85,6 +85,14 @@ int dps_port_foreach(int (*cb)(uint16_t id, void *arg), void *arg);
 unsigned int dps_port_count(void);
 
 int dps_port_stats(uint16_t id, struct dps_port_stats *st);
+
+/**
+ * The driver's extended counters of port @p id (rte_eth_xstats): @p cb for
+ * each, with its name and value. -ENOENT if unknown, -ENOMEM, or the
+ * driver's error.
+ */
+int dps_port_xstats(uint16_t id, void (*cb)(const char *name, uint64_t value, void *arg),
+		    void *arg);
 int dps_port_stats_clear(uint16_t id);
 
 /** Re-read link state of every port (housekeeping, LSC fallback). */

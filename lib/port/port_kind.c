@@ -16,6 +16,7 @@
 #include <rte_pci.h>
 
 #include "common/dps_log.h"
+#include "shmport/shmport.h"
 
 #define KEY_IFACE "iface"
 #define KEY_QUEUES "queues"
@@ -199,6 +200,8 @@ pcap_check(const char *port, struct rte_kvargs *kv, struct dps_err *err)
 	return 0;
 }
 
+static const char *const shm_required[] = { "path", NULL };
+
 static const struct port_kind kinds[] = {
 	{ .name = "vhost", .driver = "net_vhost", .keys = vhost_keys,
 	  .required = vhost_required, .check = vhost_check, .nb_rxq = vhost_nb_rxq,
@@ -211,6 +214,9 @@ static const struct port_kind kinds[] = {
 	{ .name = "pcap", .driver = "net_pcap", .keys = pcap_keys,
 	  .required = pcap_required, .check = pcap_check, .link_always_up = true },
 	{ .name = "memif", .driver = "net_memif", .keys = memif_keys },
+	{ .name = "shm", .driver = DPS_SHM_DRIVER, .keys = dps_shm_keys,
+	  .required = shm_required, .check = dps_shm_args_check, .nb_rxq = dps_shm_nb_rxq,
+	  .rx_intr = true },
 	{ .name = "ring", .driver = "net_ring", .keys = ring_keys, .link_always_up = true },
 	{ .name = "null", .driver = "net_null", .keys = null_keys, .link_always_up = true },
 	{ .name = "pci", .driver = NULL, .rx_intr = true },
