@@ -3,9 +3,9 @@
  * The shared-ring port as a DPDK vdev (net_dpsw_shm): devargs, ethdev ops,
  * statistics, rx interrupts on the doorbells, and attaching peers.
  *
- * Peers attach and leave on EAL's interrupt thread (a callback on the
- * port's listening socket, then one on the peer's connection), while
- * workers run the burst functions. Every change of attach state closes
+ * Peers attach and leave on the shm control thread (shm_ctl.c: a callback
+ * on the port's listening socket, then one on the peer's connection),
+ * while workers run the burst functions. Every change of attach state closes
  * the queues' gates first and waits for bursts in flight, then resets the
  * rings from the switch's private record of which buffer each slot owns,
  * and reopens the gates only for a started port with a peer. A link
@@ -117,17 +117,16 @@ shm_detach(struct shm_dev *sd)
 	SHM_LOG(INFO, "port %s: peer detached", sd->name);
 }
 
+/* A peer says nothing after its hello: readable means it is gone. */
 static void
 shm_on_peer(void *arg)
 {
 	struct shm_dev *sd = arg;
 
-	pthread_mutex_lock(&sd->lock);
-	/* Not the running callback's own removal: that must be deferred. */
-	rte_intr_callback_unregister_pending(sd->peer_intr, shm_on_peer, sd, NULL);
-	if (sd->attached)
-		shm_detach(sd);
-	pthread_mutex_unlock(&sd->lock);
+	if (!sd->attached)
+		return;
+	shm_ctl_unwatch(sd->srv.peer_fd);
+	shm_detach(sd);
 	shm_link_changed(sd);
 }
 
@@ -139,28 +138,26 @@ shm_on_listen(void *arg)
 	struct dps_err err = { "" };
 	int rc;
 
-	pthread_mutex_lock(&sd->lock);
 	rc = dpsr_server_accept(&sd->srv, &err);
-	if (rc == 1) {
-		shm_quiesce(sd);
-		shm_reset(sd);
-		sd->attached = true;
-		if (rte_intr_fd_set(sd->peer_intr, sd->srv.peer_fd) != 0 ||
-		    rte_intr_callback_register(sd->peer_intr, shm_on_peer, sd) != 0) {
-			SHM_LOG(ERR, "port %s: cannot watch the peer's connection; detaching it",
-				sd->name);
-			shm_detach(sd);
-		} else {
-			shm_open_if_ready(sd);
-			SHM_LOG(INFO, "port %s: peer attached (%u queue pair%s)", sd->name,
-				sd->srv.granted, sd->srv.granted == 1 ? "" : "s");
-		}
-	} else if (rc == 0) {
+	if (rc == 0) {
 		SHM_LOG(NOTICE, "port %s: %s", sd->name, err.msg);
+		return;
 	}
-	pthread_mutex_unlock(&sd->lock);
-	if (rc == 1)
-		shm_link_changed(sd);
+	if (rc < 0)
+		return;
+	shm_quiesce(sd);
+	shm_reset(sd);
+	sd->attached = true;
+	if (shm_ctl_watch(sd->srv.peer_fd, shm_on_peer, sd) != 0) {
+		SHM_LOG(ERR, "port %s: cannot watch the peer's connection; detaching it",
+			sd->name);
+		shm_detach(sd);
+		return;
+	}
+	shm_open_if_ready(sd);
+	SHM_LOG(INFO, "port %s: peer attached (%u queue pair%s)", sd->name, sd->srv.granted,
+		sd->srv.granted == 1 ? "" : "s");
+	shm_link_changed(sd);
 }
 
 /* ---- ethdev ops ---- */
@@ -236,10 +233,10 @@ shm_dev_start(struct rte_eth_dev *dev)
 		SHM_LOG(ERR, "port %s: cannot set up rx interrupts", sd->name);
 		return -ENOMEM;
 	}
-	pthread_mutex_lock(&sd->lock);
+	shm_ctl_lock_take();
 	sd->started = true;
 	shm_open_if_ready(sd);
-	pthread_mutex_unlock(&sd->lock);
+	shm_ctl_lock_release();
 	for (uint16_t q = 0; q < dev->data->nb_rx_queues; q++)
 		dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
 	for (uint16_t q = 0; q < dev->data->nb_tx_queues; q++)
@@ -253,10 +250,10 @@ shm_dev_stop(struct rte_eth_dev *dev)
 {
 	struct shm_dev *sd = dev->data->dev_private;
 
-	pthread_mutex_lock(&sd->lock);
+	shm_ctl_lock_take();
 	sd->started = false;
 	shm_quiesce(sd);
-	pthread_mutex_unlock(&sd->lock);
+	shm_ctl_lock_release();
 	for (uint16_t q = 0; q < dev->data->nb_rx_queues; q++)
 		dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
 	for (uint16_t q = 0; q < dev->data->nb_tx_queues; q++)
@@ -268,16 +265,12 @@ shm_dev_stop(struct rte_eth_dev *dev)
 static void
 shm_teardown(struct shm_dev *sd)
 {
-	if (sd->listen_intr != NULL) {
-		rte_intr_callback_unregister_sync(sd->listen_intr, shm_on_listen, sd);
-		rte_intr_instance_free(sd->listen_intr);
-	}
-	if (sd->peer_intr != NULL) {
-		if (sd->attached)
-			rte_intr_callback_unregister_sync(sd->peer_intr, shm_on_peer, sd);
-		rte_intr_instance_free(sd->peer_intr);
-	}
-	sd->listen_intr = sd->peer_intr = NULL;
+	shm_ctl_lock_take();
+	if (sd->listening)
+		shm_ctl_unwatch(sd->srv.listen_fd);
+	if (sd->attached)
+		shm_ctl_unwatch(sd->srv.peer_fd);
+	sd->listening = sd->attached = false;
 	if (sd->wired) {
 		shm_quiesce(sd);
 		/* The slot goes back clean for the group's next port. */
@@ -291,7 +284,8 @@ shm_teardown(struct shm_dev *sd)
 	rte_free(sd->txq);
 	sd->rxq = NULL;
 	sd->txq = NULL;
-	pthread_mutex_destroy(&sd->lock);
+	shm_ctl_lock_release();
+	shm_ctl_stop_if_idle();
 }
 
 static int
@@ -524,14 +518,12 @@ static const struct eth_dev_ops shm_ops = {
 static int
 shm_listen(struct shm_dev *sd, struct dps_err *err)
 {
-	sd->listen_intr = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_SHARED);
-	sd->peer_intr = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_SHARED);
-	if (sd->listen_intr == NULL || sd->peer_intr == NULL ||
-	    rte_intr_type_set(sd->listen_intr, RTE_INTR_HANDLE_EXT) != 0 ||
-	    rte_intr_type_set(sd->peer_intr, RTE_INTR_HANDLE_EXT) != 0 ||
-	    rte_intr_fd_set(sd->listen_intr, sd->srv.listen_fd) != 0 ||
-	    rte_intr_callback_register(sd->listen_intr, shm_on_listen, sd) != 0)
-		return dps_err_set(err, -ENOMEM, "port %s: cannot watch its socket", sd->name);
+	int rc = shm_ctl_watch(sd->srv.listen_fd, shm_on_listen, sd);
+
+	if (rc != 0)
+		return dps_err_set(err, rc, "port %s: cannot watch its socket: %s", sd->name,
+				   strerror(-rc));
+	sd->listening = true;
 	return 0;
 }
 
@@ -541,7 +533,6 @@ shm_dev_init(struct shm_dev *sd, struct rte_eth_dev *dev, struct dps_err *err)
 	struct shm_region_req req;
 	int rc;
 
-	pthread_mutex_init(&sd->lock, NULL);
 	sd->port_id = dev->data->port_id;
 	sd->srv.listen_fd = sd->srv.peer_fd = -1;	/* nothing to close yet */
 	for (unsigned int i = 0; i < RTE_DIM(sd->srv.db); i++)
@@ -672,7 +663,7 @@ dps_shm_info(uint16_t port_id, struct dps_shm_info *info)
 		return -ENOTSUP;
 	sd = dev->data->dev_private;
 	memset(info, 0, sizeof(*info));
-	pthread_mutex_lock(&sd->lock);
+	shm_ctl_lock_take();
 	snprintf(info->path, sizeof(info->path), "%s", sd->args.path);
 	snprintf(info->group, sizeof(info->group), "%s", sd->region->group);
 	info->trusted = sd->region->trusted;
@@ -689,6 +680,6 @@ dps_shm_info(uint16_t port_id, struct dps_shm_info *info)
 	info->attaches = sd->srv.attaches;
 	info->refusals = sd->srv.refusals;
 	info->detaches = sd->detaches;
-	pthread_mutex_unlock(&sd->lock);
+	shm_ctl_lock_release();
 	return 0;
 }

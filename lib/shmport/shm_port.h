@@ -220,10 +220,7 @@ struct shm_dev {
 	struct shm_region *region;
 	uint32_t slot;			/* the port's slot in its region */
 	struct dpsr_server srv;
-	struct rte_intr_handle *listen_intr;	/* the control socket, EAL's intr thread */
-	struct rte_intr_handle *peer_intr;	/* the attached peer's connection */
-	/* Attach state against start/stop/close: the intr thread vs the control thread. */
-	pthread_mutex_t lock;
+	bool listening;			/* srv.listen_fd is watched by shm_ctl */
 	bool wired;			/* queues point into the region */
 	bool started;
 	bool attached;
@@ -231,6 +228,22 @@ struct shm_dev {
 	struct shm_rxq *rxq;		/* args.qpairs of each, rte_zmalloc'd */
 	struct shm_txq *txq;
 };
+
+/* ---- the control thread (shm_ctl.c) ---- */
+
+/*
+ * Attach state changes on the shm control thread, under this lock, which
+ * every control operation on a port takes too (recursive).
+ */
+void shm_ctl_lock_take(void);
+void shm_ctl_lock_release(void);
+
+/** Call @p cb(@p arg) on the control thread, under the lock, whenever @p fd is readable. */
+int shm_ctl_watch(int fd, void (*cb)(void *arg), void *arg);
+/** Stop watching @p fd; afterwards its callback neither runs nor will run. */
+void shm_ctl_unwatch(int fd);
+/** No watch left: end the thread. Not under the lock. */
+void shm_ctl_stop_if_idle(void);
 
 /** Point a queue at ring @p ring_idx of @p r (gate closed). */
 void shm_qring_init(struct shm_qring *q, const struct shm_region *r, uint32_t ring_idx,
