@@ -3,11 +3,13 @@
 #include "dpsr_attach.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/unix_socket.h"
@@ -175,6 +177,7 @@ dpsr_client_attach(struct dpsr_client *c, const char *path, const char *secret,
 	int fds[DPSR_FDS_MAX];
 	struct dpsr_welcome w;
 	struct dpsr_hello h;
+	struct stat st;
 	const char *why = NULL;
 	unsigned int nfds = 0;
 	int n, rc;
@@ -203,6 +206,13 @@ dpsr_client_attach(struct dpsr_client *c, const char *path, const char *secret,
 		w.reason[sizeof(w.reason) - 1] = '\0';
 		dps_err_set(err, rc, "'%s' refused: %s", path,
 			    w.status != 0 && w.reason[0] ? w.reason : why);
+		goto fail;
+	}
+	/* Map no more than the memfd holds: past its end a touch is SIGBUS. */
+	if (fstat(fds[0], &st) != 0 || (uint64_t)st.st_size < w.region_size) {
+		rc = -EPROTO;
+		dps_err_set(err, rc, "the switch announced a %" PRIu64 "-byte region but "
+			    "sent a smaller file", w.region_size);
 		goto fail;
 	}
 	c->base = mmap(NULL, w.region_size, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0);

@@ -145,8 +145,11 @@ shm_on_listen(void *arg)
 	}
 	if (rc < 0)
 		return;
-	shm_quiesce(sd);
-	shm_reset(sd);
+	/*
+	 * No reset here: the peer may already be using the rings it was
+	 * welcomed to. They were handed over empty (reset at creation and
+	 * whenever a peer left) and the gates stayed closed since.
+	 */
 	sd->attached = true;
 	if (shm_ctl_watch(sd->srv.peer_fd, shm_on_peer, sd) != 0) {
 		SHM_LOG(ERR, "port %s: cannot watch the peer's connection; detaching it",
