@@ -24,6 +24,7 @@
 #include <rte_malloc.h>
 #include <rte_memcpy.h>
 #include <rte_pause.h>
+#include <rte_prefetch.h>
 
 #include "shm_port.h"
 
@@ -101,6 +102,30 @@ shm_kick_if_waiting(const struct shm_qring *q, const uint32_t *wait, uint64_t *c
 		(*ctr)++;
 }
 
+/*
+ * The descriptors of a burst sit in cache lines the other core wrote (or
+ * will read): each is a cache miss that costs as much as the rest of the
+ * packet's handling. Ask for all of a burst's lines before touching the
+ * first, so the misses overlap instead of queueing one after the other.
+ */
+static inline void
+shm_prefetch_descs(const struct shm_qring *q, uint32_t first, uint32_t n, bool write)
+{
+	const uint32_t per_line = DPSR_CACHE_LINE / sizeof(struct dpsr_desc);
+
+	for (uint32_t i = 0; i < n; i += per_line) {
+		const struct dpsr_desc *d = &q->ring->desc[(first + i) & q->mask];
+
+		if (write)
+			rte_prefetch0_write(d);
+		else
+			rte_prefetch0(d);
+	}
+	/* The burst may end in a line its first slots did not reach. */
+	if (n > 1)
+		rte_prefetch0(&q->ring->desc[(first + n - 1) & q->mask]);
+}
+
 /* The private copy of a peer's descriptor, checked; DPSR_OK or why not. */
 static inline enum dpsr_bad
 shm_desc_take(const struct shm_qring *q, uint32_t slot, struct dpsr_desc *d)
@@ -111,6 +136,9 @@ shm_desc_take(const struct shm_qring *q, uint32_t slot, struct dpsr_desc *d)
 	bad = dpsr_desc_check(d, &q->lim);
 	if (bad == DPSR_OK && unlikely(d->buf != q->shadow[slot]))
 		bad = DPSR_BAD_BUF;		/* a peer may not move buffers */
+	/* Whatever the peer wrote there, the slot goes back naming its own buffer. */
+	if (unlikely(bad == DPSR_BAD_BUF))
+		((volatile struct dpsr_desc *)&q->ring->desc[slot])->buf = q->shadow[slot];
 	return bad;
 }
 
@@ -240,11 +268,18 @@ shm_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 		return 0;
 	}
 	if (unlikely(avail > q->mask + 1)) {
-		/* The peer lied; take what a ring can hold, checked as always. */
+		/*
+		 * The peer claims more frames than its ring holds. Taking a
+		 * ring's worth would forward stale descriptors again and again
+		 * (one store could make millions of frames): take nothing until
+		 * the peer's index makes sense. Only its own port stalls.
+		 */
 		rxq->st.bad_index++;
-		avail = q->mask + 1;
+		shm_gate_leave(&q->gate);
+		return 0;
 	}
 	avail = RTE_MIN(avail, (uint32_t)RTE_MIN(n, SHM_BURST_MAX));
+	shm_prefetch_descs(q, q->idx, avail, false);
 	if (rxq->spares != NULL)
 		got = shm_rx_swap(rxq, pkts, avail);
 	if (got == UINT16_MAX)
@@ -330,6 +365,7 @@ shm_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 		used = q->mask + 1;		/* no room until the peer makes sense */
 	}
 	room = q->mask + 1 - used;
+	shm_prefetch_descs(q, q->idx, RTE_MIN(room, (uint32_t)n), true);
 	for (i = 0; i < n && k < room; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint32_t slot = (q->idx + k) & q->mask;

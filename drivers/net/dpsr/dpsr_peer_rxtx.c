@@ -106,8 +106,9 @@ dpsr_peer_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 	prod = __atomic_load_n(&r->prod, __ATOMIC_ACQUIRE);
 	avail = dpsr_used(prod, idx);
 	if (unlikely(avail > q->ring.size)) {
+		/* Impossible: take nothing (a ring's worth would be stale slots). */
 		q->st.err.bad_index++;
-		avail = q->ring.size;
+		return 0;
 	}
 	for (i = 0; i < avail && got < n; i++) {
 		const volatile struct dpsr_desc *s = &r->desc[dpsr_slot(q->ring.size, idx + i)];
