@@ -148,20 +148,33 @@ struct dpsr_limits {
 	uint32_t buf_size;
 };
 
+/* A descriptor is two 64-bit words; these may alias its fields. */
+typedef uint64_t __attribute__((may_alias)) dpsr_word_t;
+
 /**
- * Copy a descriptor out of shared memory, reading each field exactly once,
- * so the checks and the use see the same values however the peer rewrites
- * the slot meanwhile (no double fetch).
+ * Copy a descriptor out of shared memory, reading each byte exactly once
+ * (two volatile 64-bit loads), so the checks and the use see the same
+ * values however the peer rewrites the slot meanwhile (no double fetch).
  */
 static inline void
 dpsr_desc_fetch(const volatile struct dpsr_desc *shared, struct dpsr_desc *out)
 {
-	out->buf = shared->buf;
-	out->off = shared->off;
-	out->len = shared->len;
-	out->flags = shared->flags;
-	out->rsvd0 = shared->rsvd0;
-	out->rsvd1 = shared->rsvd1;
+	const volatile dpsr_word_t *w = (const volatile dpsr_word_t *)shared;
+	dpsr_word_t *o = (dpsr_word_t *)out;
+
+	o[0] = w[0];
+	o[1] = w[1];
+}
+
+/** Write a whole descriptor into shared memory: two 64-bit stores. */
+static inline void
+dpsr_desc_store(volatile struct dpsr_desc *shared, const struct dpsr_desc *d)
+{
+	volatile dpsr_word_t *w = (volatile dpsr_word_t *)shared;
+	const dpsr_word_t *i = (const dpsr_word_t *)d;
+
+	w[0] = i[0];
+	w[1] = i[1];
 }
 
 /** Check a private copy of a descriptor; DPSR_OK or the first fault. */

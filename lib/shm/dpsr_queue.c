@@ -48,8 +48,9 @@ dpsr_recv_copy(const struct dpsr_view *v, struct dpsr_qring *q, uint8_t *const *
 	uint32_t avail = dpsr_used(prod, q->idx), got = 0, i;
 
 	if (avail > q->size) {
+		/* Impossible: take nothing (a ring's worth would be stale slots). */
 		err->bad_index++;
-		avail = q->size;
+		return 0;
 	}
 	if (avail > n)
 		avail = n;

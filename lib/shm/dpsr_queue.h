@@ -65,7 +65,8 @@ dpsr_buf(const struct dpsr_view *v, uint32_t buf)
  * @p dst[i] (@p cap bytes each) and its length into @p len[i]. Refused
  * descriptors, and frames longer than @p cap, are counted in @p err and
  * skipped; their slots are released all the same. Returns the frames
- * copied; releases every slot it looked at.
+ * copied; releases every slot it looked at. A producer index more than a
+ * ring ahead is counted (bad_index) and nothing is taken.
  */
 uint32_t dpsr_recv_copy(const struct dpsr_view *v, struct dpsr_qring *q, uint8_t *const *dst,
 			uint16_t *len, uint32_t n, uint16_t cap, struct dpsr_errors *err);

@@ -144,6 +144,9 @@ struct shm_gate {
 static inline bool
 shm_gate_enter(struct shm_gate *g)
 {
+	/* A port without a peer is polled all the time: no atomic for it. */
+	if (!__atomic_load_n(&g->open, __ATOMIC_RELAXED))
+		return false;
 	__atomic_exchange_n(&g->busy, 1, __ATOMIC_SEQ_CST);
 	if (likely(__atomic_load_n(&g->open, __ATOMIC_RELAXED)))
 		return true;

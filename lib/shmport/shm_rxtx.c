@@ -295,15 +295,10 @@ shm_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 static inline void
 shm_tx_swap(struct shm_qring *q, uint32_t slot, struct rte_mbuf *m)
 {
-	volatile struct dpsr_desc *s = &q->ring->desc[slot];
 	uint32_t full = shm_buf_index(q, m->buf_addr), empty = q->shadow[slot];
+	const struct dpsr_desc d = { .buf = full, .off = m->data_off, .len = m->data_len };
 
-	s->buf = full;
-	s->off = m->data_off;
-	s->len = m->data_len;
-	s->flags = 0;
-	s->rsvd0 = 0;
-	s->rsvd1 = 0;
+	dpsr_desc_store(&q->ring->desc[slot], &d);
 	q->shadow[slot] = full;
 	/* Freed, the mbuf takes the slot's old buffer back to the spares. */
 	m->buf_addr = shm_buf(q, empty);
@@ -314,7 +309,6 @@ shm_tx_swap(struct shm_qring *q, uint32_t slot, struct rte_mbuf *m)
 static inline int
 shm_tx_copy(struct shm_qring *q, uint32_t slot, const struct rte_mbuf *m)
 {
-	volatile struct dpsr_desc *s = &q->ring->desc[slot];
 	uint32_t len = m->pkt_len, buf = q->shadow[slot];
 	uint32_t off = len + DPSR_HEADROOM <= q->lim.buf_size ? DPSR_HEADROOM : 0;
 	uint8_t *dst = shm_buf(q, buf) + off;
@@ -326,12 +320,8 @@ shm_tx_copy(struct shm_qring *q, uint32_t slot, const struct rte_mbuf *m)
 		dst += seg->data_len;
 	}
 	/* buf too: the switch owns it, whatever a peer scribbled there. */
-	s->buf = buf;
-	s->off = (uint16_t)off;
-	s->len = (uint16_t)len;
-	s->flags = 0;
-	s->rsvd0 = 0;
-	s->rsvd1 = 0;
+	dpsr_desc_store(&q->ring->desc[slot],
+			&(struct dpsr_desc){ .buf = buf, .off = (uint16_t)off, .len = (uint16_t)len });
 	return 0;
 }
 
@@ -347,10 +337,10 @@ shm_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct shm_txq *txq = queue;
 	struct shm_qring *q = &txq->q;
-	struct rte_mbuf *done[SHM_BURST_MAX];
+	struct rte_mbuf *done[SHM_BURST_MAX], *swapped[SHM_BURST_MAX];
 	uint32_t cons, used, room, k = 0;
 	uint64_t bytes = 0;
-	uint16_t i, nb_done = 0;
+	uint16_t i, nb_done = 0, nb_swapped = 0;
 
 	n = RTE_MIN(n, SHM_BURST_MAX);
 	if (unlikely(!shm_gate_enter(&q->gate))) {
@@ -370,14 +360,14 @@ shm_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 		struct rte_mbuf *m = pkts[i];
 		uint32_t slot = (q->idx + k) & q->mask;
 
-		done[nb_done++] = m;
 		if (txq->spares != NULL && shm_tx_swappable(txq, m)) {
 			shm_tx_swap(q, slot, m);
-			txq->st.zero_copy++;
+			swapped[nb_swapped++] = m;
 		} else if (likely(shm_tx_copy(q, slot, m) == 0)) {
-			txq->st.copied++;
+			done[nb_done++] = m;
 		} else {
 			txq->st.bad_len++;
+			done[nb_done++] = m;
 			continue;
 		}
 		bytes += m->pkt_len;
@@ -389,7 +379,17 @@ shm_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 		shm_kick_if_waiting(q, &q->ring->cons_wait, &txq->st.doorbells);
 	}
 	shm_gate_leave(&q->gate);
-	rte_pktmbuf_free_bulk(done, nb_done);
+	/*
+	 * Swapped mbufs are direct, single-segment, unshared and of the
+	 * group's pool (shm_tx_swappable): straight back to it, each now
+	 * holding the old buffer of the slot it filled.
+	 */
+	if (nb_swapped != 0)
+		rte_mempool_put_bulk(txq->spares, (void **)swapped, nb_swapped);
+	if (nb_done != 0)
+		rte_pktmbuf_free_bulk(done, nb_done);
+	txq->st.zero_copy += nb_swapped;
+	txq->st.copied += k - nb_swapped;
 	txq->st.pkts += k;
 	txq->st.bytes += bytes;
 	return i;
