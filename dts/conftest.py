@@ -68,14 +68,16 @@ def dpswitch(request, workdir):
 
 @pytest.fixture
 def testpmd(request, dpswitch, workdir):
-    """Factory: testpmd(sock_path, mac, queues=1) -> running dpsw.TestPmd.
+    """Factory: testpmd(sock_path, mac, queues=1, vdev=None, eal_extra=()) ->
+    running dpsw.TestPmd (a virtio-user port on sock_path, or the vdev).
 
     Depends on the dpswitch fixture so the peers go away before the switch.
     """
     started = []
 
-    def start(sock_path, mac, queues=1):
-        p = dpsw.TestPmd(workdir, sock_path, mac, queues=queues)
+    def start(sock_path, mac, queues=1, vdev=None, eal_extra=()):
+        p = dpsw.TestPmd(workdir, sock_path, mac, queues=queues, vdev=vdev,
+                         eal_extra=eal_extra)
         started.append(p)
         return p.start()
 
@@ -103,6 +105,26 @@ def pktgen(dpswitch, workdir):
 
     for p in reversed(started):
         p.stop()
+
+
+@pytest.fixture
+def hostile(request, dpswitch, workdir):
+    """Factory: hostile(args) -> started dpsw.Hostile (dpsr-hostile with
+    args, --json added); every one is stopped by pid before the switch."""
+    started = []
+
+    def start(args):
+        h = dpsw.Hostile(workdir, args)
+        started.append(h)
+        return h.start()
+
+    yield start
+
+    for h in reversed(started):
+        if _failed(request) and h.proc is not None:
+            print("---- dpsr-hostile %s: stderr ----\n%s" % (" ".join(h.args[1:]),
+                                                          dpsw.tail(h.log, 10)))
+        h.stop()
 
 
 @pytest.fixture

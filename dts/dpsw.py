@@ -9,7 +9,11 @@ Everything a test needs to drive real processes:
 * Netns      - a network namespace (IPv6 off, so the kernel stays quiet).
 * ns_sendp   - scapy sendp of exact frames from inside a namespace.
 * Pktgen     - a dpswitch-pktgen process on any DPDK vdevs (virtio-user on
-               a vhost socket, af_packet, memif, ...), with its JSON report.
+               a vhost socket, af_packet, memif, net_dpsr, ...), with its
+               JSON report.
+* Hostile    - a dpsr-hostile process (tests/hostile: a raw shared-ring
+               peer, good or malicious), with its JSON report.
+* dpsr_vdev  - the net_dpsr vdev (peer PMD) for a shared-ring port's socket.
 * wait_until - poll a condition (tests never assert on durations).
 
 Safety rules kept here, so tests cannot forget them: every DPDK process gets
@@ -36,6 +40,9 @@ DPSWITCH_BIN = os.path.join(BUILD, "app", "dpswitch", "dpswitch")
 CTL_BIN = os.path.join(BUILD, "app", "dpswitch-ctl", "dpswitch-ctl")
 TESTPMD_BIN = shutil.which("dpdk-testpmd") or "/usr/bin/dpdk-testpmd"
 PKTGEN_BIN = os.path.join(BUILD, "app", "dpswitch-pktgen", "dpswitch-pktgen")
+HOSTILE_BIN = os.path.join(BUILD, "tests", "hostile", "dpsr-hostile")
+# The peer PMD as a plugin (dpdk-testpmd -d PMD_SO); pktgen has it built in.
+PMD_SO = os.path.join(BUILD, "drivers", "net", "dpsr", "librte_net_dpsr.so")
 HUGEPAGE_DIR = "/dev/hugepages"
 DPDK_RUN_DIR = "/var/run/dpdk"
 
@@ -221,6 +228,14 @@ class Dpswitch:
     def stats(self):
         return {p["name"]: p for p in self.ok("port stats", json=True)["ports"]}
 
+    def xstats(self, port):
+        """{name: value} of one port's extended counters (all, zeros too)."""
+        return self.ok("port xstats %s" % port, json=True)["ports"][0]["xstats"]
+
+    def shm(self):
+        """{port: `shm show` object} of every shared-ring port."""
+        return {p["name"]: p for p in self.ok("shm show", json=True)["ports"]}
+
     def macs(self):
         return self.ok("mac show", json=True)["macs"]
 
@@ -279,7 +294,9 @@ class Dpswitch:
 # --------------------------------------------------------------------------
 
 class TestPmd:
-    """dpdk-testpmd with one virtio-user port on a vhost-user socket.
+    """dpdk-testpmd with one port: by default a virtio-user port on a
+    vhost-user socket, or any vdev given (vdev=..., with eal_extra=["-d",
+    PMD_SO] for a plugin PMD such as net_dpsr).
 
     Driven interactively: cmd() writes a line and returns the output up to the
     next prompt. stdbuf -oL makes testpmd's printf output line-buffered, so a
@@ -290,15 +307,17 @@ class TestPmd:
     PROMPT = b"testpmd> "
     __test__ = False  # not a pytest test class
 
-    def __init__(self, workdir, sock_path, mac, queues=1, name="pmd"):
+    def __init__(self, workdir, sock_path, mac, queues=1, name="pmd", vdev=None,
+                 eal_extra=()):
         self.prefix = unique(name)
         self.mac = mac.lower()
         self.queues = queues
         self.log = os.path.join(workdir, "%s.log" % self.prefix)
-        vdev = "net_virtio_user0,path=%s,queues=%d,mac=%s" % (sock_path, queues, mac)
+        if vdev is None:
+            vdev = "net_virtio_user0,path=%s,queues=%d,mac=%s" % (sock_path, queues, mac)
         self.args = ["stdbuf", "-oL", TESTPMD_BIN, "-l", "0,1", "--main-lcore", "1",
                      "--no-pci", "--in-memory", "--single-file-segments", "-m", "64",
-                     "--file-prefix", self.prefix, "--vdev", vdev, "--",
+                     "--file-prefix", self.prefix] + list(eal_extra) + ["--vdev", vdev, "--",
                      "-i", "--total-num-mbufs=2048",
                      "--rxq=%d" % queues, "--txq=%d" % queues]
         self.buf = bytearray()
@@ -561,4 +580,69 @@ class Pktgen:
             kill_pid(self.proc)
             self._err.close()
             remove_dpdk_files(self.prefix)
+            self.proc = None
+
+
+# --------------------------------------------------------------------------
+
+def dpsr_vdev(i, sock, extra=""):
+    """The net_dpsr (peer PMD) vdev number i on a shared-ring port's socket;
+    extra: more devargs, e.g. "secret=s3cret,mac=02:00:00:00:00:01"."""
+    return "net_dpsr%d,path=%s%s" % (i, sock, "," + extra if extra else "")
+
+
+class Hostile:
+    """One dpsr-hostile process (tests/hostile/README.md): a raw peer of a
+    shared-ring port that attacks it, sends good frames or receives
+    carefully. No DPDK, so nothing to clean up but the process. Use through
+    the conftest fixture, which stops it by pid before the switch.
+    """
+
+    def __init__(self, workdir, args):
+        self.log = os.path.join(workdir, "%s.log" % unique("ho"))
+        self.args = [HOSTILE_BIN] + list(args) + ["--json"]
+        self.proc = None
+        self.stdout = None
+
+    def start(self):
+        self._err = open(self.log, "wb")
+        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=self._err)
+        return self
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stderr(self):
+        with open(self.log, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def wait(self, timeout=30):
+        """Wait for the end of the run; return (exit status, stdout, stderr)."""
+        try:
+            out, _ = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise AssertionError("dpsr-hostile %s did not finish within %s s\n%s"
+                                 % (" ".join(self.args[1:]), timeout, self.stderr()))
+        self.stdout = out.decode(errors="replace")
+        return self.proc.returncode, self.stdout, self.stderr()
+
+    def report(self, timeout=30):
+        """Wait for the end of the run (exit status 0); return the JSON report."""
+        rc, out, err = self.wait(timeout)
+        assert rc == 0, "dpsr-hostile %s exited with %d\nstdout: %s\nstderr: %s" % (
+            " ".join(self.args[1:]), rc, out, err)
+        return jsonlib.loads(out)
+
+    def interrupt(self, timeout=15):
+        """SIGINT ends the attack early; the report is printed all the same."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        return self.report(timeout)
+
+    def stop(self):
+        if self.proc is not None:
+            kill_pid(self.proc)
+            self._err.close()
             self.proc = None

@@ -224,6 +224,14 @@ test_rx_interrupt(void)
 	frame_fill(f, 60, 7);
 	CHECK_EQ(rte_eth_dev_rx_intr_ctl_q(id, 0, epfd, RTE_INTR_EVENT_ADD, NULL), 0);
 
+	/*
+	 * The attach rang the switch's doorbell once: a worker that armed the
+	 * queue while no peer was there wakes and arms the new ring.
+	 */
+	CHECK_EQ(rte_eth_dev_rx_intr_enable(id, 0), 0);
+	CHECK_EQ(rte_epoll_wait(epfd, &ev, 1, 1000), 1);
+	CHECK_EQ(rte_eth_dev_rx_intr_disable(id, 0), 0);
+
 	/* Nobody asleep: the peer sees no flag and rings nothing. */
 	CHECK_EQ(dpsr_send_copy(&c.view, &ptx, src, len, 1, &perr), 1);
 	CHECK(!dpsr_cons_kick_needed(&ptx));
@@ -267,7 +275,8 @@ static void
 test_trusted(void)
 {
 	uint16_t a = port_create("ta", "group=g,spares=1024");
-	uint16_t b = port_create("tb", "group=g,spares=1024");
+	/* A later port inherits the geometry it leaves out... */
+	uint16_t b = port_create("tb", "group=g");
 	uint16_t iso = port_create("ti", "");
 	struct dpsr_client ca, cb, ci;
 	struct dpsr_qring atx, arx, btx, brx, itx, irx;
@@ -282,6 +291,12 @@ test_trusted(void)
 	CHECK_EQ(dps_shm_info(a, &si), 0);
 	CHECK(si.trusted && strcmp(si.group, "g") == 0 && si.spares_total == 1024);
 	CHECK_EQ(spares_free(a), 1024);
+	CHECK_EQ(dps_shm_info(b, &si), 0);
+	CHECK(si.spares_total == 1024 && si.ring_size == 1024);
+	/* ... and may not ask for another, nor for its own qpairs. */
+	CHECK(rte_vdev_init("net_dpsw_shm_tc", "path=/tmp/dps-ut-shm-tc.sock,group=g,ring=512") != 0);
+	CHECK(rte_vdev_init("net_dpsw_shm_tc", "path=/tmp/dps-ut-shm-tc.sock,group=g,qpairs=2") != 0);
+	CHECK(rte_vdev_init("net_dpsw_shm_tc", "path=/tmp/dps-ut-shm-tc.sock,group=g,spares=2048") != 0);
 	if (peer_attach(&ca, "ta") || peer_attach(&cb, "tb") || peer_attach(&ci, "ti"))
 		return;
 	/* One region for the group: both peers see the same memory, other queue pairs. */

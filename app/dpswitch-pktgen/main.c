@@ -164,11 +164,24 @@ run(struct pg_options *o)
 	return exit_code(&c, rc);
 }
 
+/* How many --vdev options the EAL part of the command line has. */
+static unsigned int
+count_vdev_args(int argc, char **argv)
+{
+	unsigned int n = 0;
+
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--vdev") || !strncmp(argv[i], "--vdev=", 7))
+			n++;
+	return n;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct pg_options opt;
 	int dd = find_dashdash(argc, argv);
+	unsigned int vdevs;
 	int rc, eal;
 
 	if (dd == argc && argc == 2 &&
@@ -180,10 +193,19 @@ main(int argc, char **argv)
 	if (rc != 0)
 		return rc == 1 ? 0 : PG_EXIT_USAGE;
 	setup_signals();
+	vdevs = count_vdev_args(dd, argv);
 	eal = rte_eal_init(dd, argv);
 	if (eal < 0) {
 		fprintf(stderr, "%s: EAL initialisation failed (see the EAL messages "
 			"above; --help for usage)\n", PG_PROG);
+		return PG_EXIT_ERROR;
+	}
+	/* EAL logs a vdev that fails to probe and goes on without it. */
+	if (rte_eth_dev_count_avail() < vdevs) {
+		fprintf(stderr, "%s: %u of %u --vdev device(s) failed to start (the "
+			"reason is above)\n", PG_PROG, vdevs - rte_eth_dev_count_avail(),
+			vdevs);
+		rte_eal_cleanup();
 		return PG_EXIT_ERROR;
 	}
 	rc = run(&opt);

@@ -39,17 +39,21 @@ struct num_key {
 	size_t off;
 	uint32_t def, lo, hi;
 	bool pow2;
+	uint32_t given;		/* its SHM_GIVEN_* bit */
 };
 
 static const struct num_key num_keys[] = {
-	{ KEY_QPAIRS, offsetof(struct shm_args, qpairs), 1, 1, SHM_MAX_QPAIRS, false },
+	{ KEY_QPAIRS, offsetof(struct shm_args, qpairs), 1, 1, SHM_MAX_QPAIRS, false,
+	  SHM_GIVEN_QPAIRS },
 	{ KEY_RING, offsetof(struct shm_args, ring_size), 1024, DPSR_RING_SIZE_MIN,
-	  DPSR_RING_SIZE_MAX, true },
+	  DPSR_RING_SIZE_MAX, true, SHM_GIVEN_RING },
 	/* An mbuf's buf_len is 16 bits: a trusted buffer is at most 32 KB. */
 	{ KEY_BUFSIZE, offsetof(struct shm_args, buf_size), 2048, DPSR_BUF_SIZE_MIN, 32768,
-	  true },
-	{ KEY_GROUP_PORTS, offsetof(struct shm_args, group_ports), 8, 1, 64, false },
-	{ KEY_SPARES, offsetof(struct shm_args, spares), 8192, 1024, 1u << 20, false },
+	  true, SHM_GIVEN_BUFSIZE },
+	{ KEY_GROUP_PORTS, offsetof(struct shm_args, group_ports), 8, 1, 64, false,
+	  SHM_GIVEN_GROUP_PORTS },
+	{ KEY_SPARES, offsetof(struct shm_args, spares), 8192, 1024, 1u << 20, false,
+	  SHM_GIVEN_SPARES },
 };
 
 static int
@@ -72,6 +76,7 @@ parse_num(const char *port, struct rte_kvargs *kv, const struct num_key *k,
 				   k->key, v, k->pow2 ? "a power of 2" : "a number", k->lo,
 				   k->hi);
 	*out = (uint32_t)n;
+	a->given |= k->given;
 	return 0;
 }
 
@@ -146,6 +151,7 @@ shm_args_region_req(const struct shm_args *a, struct shm_region_req *req)
 		.buf_size = a->buf_size,
 		.group_ports = a->group_ports,
 		.spares = a->spares,
+		.given = a->given,
 	};
 }
 
@@ -153,6 +159,7 @@ shm_args_region_req(const struct shm_args *a, struct shm_region_req *req)
 static int
 path_check(const char *port, const char *path, struct dps_err *err)
 {
+	const char *owner;
 	struct stat st;
 	int fd;
 
@@ -161,6 +168,11 @@ path_check(const char *port, const char *path, struct dps_err *err)
 	if (!S_ISSOCK(st.st_mode))
 		return dps_err_set(err, -EEXIST, "port '%s': '%s' exists and is not a socket",
 				   port, path);
+	/* Our own: asking it (connecting) would count as a refused peer there. */
+	owner = shm_socket_owner(&st);
+	if (owner != NULL)
+		return dps_err_set(err, -EADDRINUSE, "port '%s': socket '%s' is in use by "
+				   "port %s of this switch", port, path, owner);
 	fd = dps_unix_connect_type(path, SOCK_SEQPACKET);
 	if (fd >= 0 || fd == -EPROTOTYPE) {
 		if (fd >= 0)

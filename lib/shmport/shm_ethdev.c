@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ethdev_driver.h>
@@ -75,8 +76,8 @@ shm_open_if_ready(struct shm_dev *sd)
 	if (!sd->started || !sd->attached)
 		return;
 	for (uint32_t q = 0; q < sd->srv.granted && q < sd->args.qpairs; q++) {
-		shm_qring_open(&sd->rxq[q].q);
 		shm_qring_open(&sd->txq[q].q);
+		shm_rxq_open(&sd->rxq[q]);
 	}
 }
 
@@ -544,6 +545,9 @@ shm_dev_init(struct shm_dev *sd, struct rte_eth_dev *dev, struct dps_err *err)
 	sd->region = shm_region_join(&req, &sd->slot, sd->name, err);
 	if (sd->region == NULL)
 		return -EINVAL;
+	/* What the devargs left out, a trust group's port has from the group. */
+	sd->args.ring_size = sd->region->geo.ring_size;
+	sd->args.buf_size = sd->region->geo.buf_size;
 	sd->rxq = rte_zmalloc_socket("shm_rxq", sizeof(*sd->rxq) * sd->args.qpairs,
 				     RTE_CACHE_LINE_SIZE, dev->data->numa_node);
 	sd->txq = rte_zmalloc_socket("shm_txq", sizeof(*sd->txq) * sd->args.qpairs,
@@ -650,6 +654,26 @@ RTE_PMD_REGISTER_PARAM_STRING(net_dpsw_shm,
 	"path=<socket> mode=trusted|isolated group=<name> qpairs=<1-8> ring=<64-32768> "
 	"bufsize=<2048-32768> secret=<string> group-ports=<1-64> spares=<1024-1048576> "
 	"mac=<mac>");
+
+const char *
+shm_socket_owner(const struct stat *sock)
+{
+	/* The switch names the device DPS_SHM_DRIVER "_" PORTNAME. */
+	const size_t prefix = strlen(DPS_SHM_DRIVER "_");
+	uint16_t id;
+
+	RTE_ETH_FOREACH_DEV(id) {
+		const struct rte_eth_dev *dev = &rte_eth_devices[id];
+		const struct shm_dev *sd = dev->data->dev_private;
+		struct stat st;
+
+		if (dev->dev_ops == &shm_ops && stat(sd->args.path, &st) == 0 &&
+		    st.st_dev == sock->st_dev && st.st_ino == sock->st_ino)
+			return strncmp(sd->name, DPS_SHM_DRIVER "_", prefix) == 0 ?
+				sd->name + prefix : sd->name;
+	}
+	return NULL;
+}
 
 /* ---- for the CLI ---- */
 

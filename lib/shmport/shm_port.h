@@ -50,9 +50,15 @@ struct shm_args {
 	uint32_t buf_size;
 	uint32_t group_ports;
 	uint32_t spares;
+	uint32_t given;			/* SHM_GIVEN_* keys the devargs set */
 	bool has_mac;
 	struct rte_ether_addr mac;
 };
+
+struct stat;
+
+/** The switch port name of the shm port listening on socket @p sock, or NULL. */
+const char *shm_socket_owner(const struct stat *sock);
 
 /** Parse and check devargs; 0 or -EINVAL with @p err naming the key. */
 int shm_args_parse(const char *port, struct rte_kvargs *kv, struct shm_args *a,
@@ -90,6 +96,17 @@ struct shm_region {
 };
 
 /** What a port asks of its region. */
+/*
+ * Geometry keys a port's devargs gave. A later port of a trust group
+ * inherits those it leaves out; qpairs, the port's own queue count, must
+ * match whether given or default.
+ */
+#define SHM_GIVEN_QPAIRS	(1u << 0)
+#define SHM_GIVEN_RING		(1u << 1)
+#define SHM_GIVEN_BUFSIZE	(1u << 2)
+#define SHM_GIVEN_GROUP_PORTS	(1u << 3)
+#define SHM_GIVEN_SPARES	(1u << 4)
+
 struct shm_region_req {
 	const char *group;		/* trusted: the group's name; NULL: isolated */
 	uint32_t qpairs;
@@ -97,6 +114,7 @@ struct shm_region_req {
 	uint32_t buf_size;
 	uint32_t group_ports;		/* trusted: ports the group has room for */
 	uint32_t spares;		/* trusted: spare buffers */
+	uint32_t given;			/* SHM_GIVEN_*: the others are defaults */
 };
 
 /**
@@ -257,6 +275,8 @@ void shm_qring_reset(struct shm_qring *q);
 /** Close the gate and wait for a burst in flight; control side. */
 void shm_qring_quiesce(struct shm_qring *q);
 void shm_qring_open(struct shm_qring *q);
+/** Open an rx queue and wake its worker, which may sleep on it unarmed. */
+void shm_rxq_open(struct shm_rxq *rxq);
 
 uint16_t shm_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n);
 uint16_t shm_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n);

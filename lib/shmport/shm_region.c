@@ -107,24 +107,35 @@ region_find(const char *group)
 	return NULL;
 }
 
-/* A later port of a group must ask for what the group has. */
+/*
+ * A later port of a group must ask for what the group has; what it leaves
+ * out it inherits, except qpairs (its own queue count, 1 by default).
+ */
 static int
 region_match(const struct shm_region *r, const struct shm_region_req *req,
 	     const char *port, struct dps_err *err)
 {
 	static const char *const what[] = { "qpairs", "ring", "bufsize", "group-ports",
 					    "spares" };
+	static const uint32_t bit[] = { SHM_GIVEN_QPAIRS, SHM_GIVEN_RING, SHM_GIVEN_BUFSIZE,
+					SHM_GIVEN_GROUP_PORTS, SHM_GIVEN_SPARES };
 	const uint32_t have[] = { r->qpairs_per_port, r->geo.ring_size, r->geo.buf_size,
 				  r->nb_slots, r->nb_spares };
 	const uint32_t want[] = { req->qpairs, req->ring_size, req->buf_size,
 				  req->group_ports, req->spares };
 
-	for (unsigned int i = 0; i < RTE_DIM(what); i++)
-		if (have[i] != want[i])
-			return dps_err_set(err, -EINVAL,
-				"port '%s': group '%s' has %s=%u, not %u (its first port "
-				"set it; leave %s out or give %u)", port, r->group, what[i],
-				have[i], want[i], what[i], have[i]);
+	for (unsigned int i = 0; i < RTE_DIM(what); i++) {
+		if (have[i] == want[i] || (bit[i] != SHM_GIVEN_QPAIRS && !(req->given & bit[i])))
+			continue;
+		if (bit[i] == SHM_GIVEN_QPAIRS)
+			return dps_err_set(err, -EINVAL, "port '%s': group '%s' has qpairs=%u, "
+					   "not %u (its first port set it; give qpairs=%u)", port,
+					   r->group, have[i], want[i], have[i]);
+		return dps_err_set(err, -EINVAL,
+			"port '%s': group '%s' has %s=%u, not %u (its first port "
+			"set it; leave %s out or give %u)", port, r->group, what[i],
+			have[i], want[i], what[i], have[i]);
+	}
 	return 0;
 }
 

@@ -70,6 +70,17 @@ shm_qring_open(struct shm_qring *q)
 	__atomic_store_n(&q->gate.open, 1, __ATOMIC_RELEASE);
 }
 
+void
+shm_rxq_open(struct shm_rxq *rxq)
+{
+	uint64_t one = 1;
+
+	shm_qring_open(&rxq->q);
+	/* Nothing to do if it fails: the counter is already non-zero. */
+	if (write(rxq->intr_fd, &one, sizeof(one)) != sizeof(one))
+		return;
+}
+
 static inline uint8_t *
 shm_buf(const struct shm_qring *q, uint32_t idx)
 {
@@ -395,21 +406,32 @@ shm_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	return i;
 }
 
+/*
+ * Both run on the worker and touch the shared ring, which the control
+ * thread may be unmapping (an isolated port's region is renewed when its
+ * peer goes): through the gate, like a burst. A closed gate has no peer to
+ * ask; opening it rings the worker's doorbell (shm_rxq_open), so a worker
+ * asleep meanwhile wakes and arms the new ring.
+ */
 int
 shm_rxq_intr_enable(struct shm_rxq *rxq)
 {
 	struct shm_qring *q = &rxq->q;
 	uint64_t one = 1;
+	bool pending;
 
+	if (!shm_gate_enter(&q->gate))
+		return 0;
 	__atomic_store_n(&q->ring->cons_wait, 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	pending = __atomic_load_n(&q->ring->prod, __ATOMIC_ACQUIRE) != q->idx;
+	shm_gate_leave(&q->gate);
 	/*
 	 * Frames that came before the flag was up rang nothing: ring our own
 	 * doorbell so that a waiter returns at once, whether or not it polls
 	 * once more after enabling.
 	 */
-	if (__atomic_load_n(&q->ring->prod, __ATOMIC_ACQUIRE) != q->idx &&
-	    write(rxq->intr_fd, &one, sizeof(one)) != sizeof(one))
+	if (pending && write(rxq->intr_fd, &one, sizeof(one)) != sizeof(one))
 		return -errno;
 	return 0;
 }
@@ -417,5 +439,10 @@ shm_rxq_intr_enable(struct shm_rxq *rxq)
 void
 shm_rxq_intr_disable(struct shm_rxq *rxq)
 {
-	__atomic_store_n(&rxq->q.ring->cons_wait, 0, __ATOMIC_RELAXED);
+	struct shm_qring *q = &rxq->q;
+
+	if (!shm_gate_enter(&q->gate))
+		return;
+	__atomic_store_n(&q->ring->cons_wait, 0, __ATOMIC_RELAXED);
+	shm_gate_leave(&q->gate);
 }

@@ -1,0 +1,283 @@
+"""Attacks on shared-ring ports by a hostile peer (tests/hostile,
+dpsr-hostile), while other tenants' traffic runs through the same switch.
+
+The test bed, one dpswitch per test:
+
+    v1 (isolated) ==xconnect== v2 (isolated, deep ring)   the victims
+    e1 (isolated)  e2 (isolated, deep ring)               on the bridge
+    [e3 (isolated)]                                       hoard: a sender
+    [t1, t2 (trusted, group g)]                           trusted attacks
+
+During every attack on e1 (or t1) a victim sends exactly VICTIM_COUNT
+frames with pktgen (net_dpsr) from v1 at VICTIM_RATE, and a pktgen on v2
+must receive every one, with no sequence gap: another tenant is not
+affected, shown by exact counts, not timing. A careful receiver on e2
+(`rx --canary PGW1 --verify`) watches what the bridge hands out: the
+victims' frames carry "PGW1" at offset 42 and never legitimately reach e2
+(v1 and v2 are cross-connected), so one canary there is a leak; and after
+its attack the attacker searches all the memory it mapped (`--scan PGW1`):
+not one canary may be there either. After each
+attack the switch is alive and answers, the attacked port takes a good peer
+whose frames reach e2 exactly, and a trust group has all its spare buffers
+back.
+
+v2 and e2 have rings deep enough to hold everything sent to them, so a
+receiver that the scheduler holds back behind the attackers (two cores!)
+loses nothing; the switch drops frames for a full ring, as for any port.
+"""
+
+import os
+
+import pytest
+
+import dpsw
+from dpsw import wait_until
+
+VICTIM_COUNT = 200000
+VICTIM_RATE = 200000
+VICTIM_CANARY = "PGW1"        # dpswitch-pktgen's payload magic, offset 42
+AFTER_COUNT = 1000            # good frames through the attacked port afterwards
+BAD_KEYS = ("bad_buf", "bad_len", "bad_range", "bad_flags")
+
+
+def sock(workdir, name):
+    return os.path.join(workdir, "%s.sock" % name)
+
+
+def wait_attached(d, *ports, up=True, timeout=20):
+    for p in ports:
+        wait_until(lambda: d.shm()[p]["attached"] == up and d.link_up(p) == up, timeout,
+                   "port %s: peer %s" % (p, "attached" if up else "gone"))
+
+
+def drops(st):
+    return sum(st["drops"].values())
+
+
+def assert_alive(d, when):
+    """Fail at once, with the exit status, if the switch died (the waits
+    that follow would only time out)."""
+    if not d.alive():
+        raise AssertionError("dpswitch died %s: exit status %s (-11: SIGSEGV)\n%s"
+                             % (when, d.proc.returncode, dpsw.tail(d.log, 15)))
+
+
+class Bed:
+    """The switch and its sockets; see the module docstring."""
+
+    def __init__(self, dpswitch, workdir, trusted, e3):
+        self.sock = {p: sock(workdir, p) for p in ("v1", "v2", "e1", "e2", "e3", "t1", "t2")}
+        args = {"v1": "", "v2": "ring=32768", "e1": "", "e2": "ring=8192"}
+        if e3:
+            args["e3"] = ""
+        if trusted:
+            args["t1"] = args["t2"] = "group=g,group-ports=2"
+        self.d = dpswitch(ports=["%s shm path=%s%s" % (p, self.sock[p], "," + a if a else "")
+                                 for p, a in args.items()])
+        self.d.ok("xconnect add v1 v2")
+        self.ports = list(args)
+
+
+# --------------------------------------------------------------------------
+# Per attack: the tool's arguments, and what the switch must have counted.
+# check(d, port, report, xstats before, xstats after, extra) asserts it.
+
+def check_exact(d, port, r, x0, x1, extra):
+    """Every descriptor counted, by reason, exactly as the tool classified it."""
+    assert r["unconsumed"] == 0 and not r["stalled"], r
+    got = {k: x1["rx_" + k] - x0["rx_" + k] for k in BAD_KEYS}
+    got["good"] = x1["rx_good_packets"] - x0["rx_good_packets"]
+    want = {k: r[k] for k in BAD_KEYS + ("good",)}
+    assert got == want, "port %s counted %s, the attacker sent %s" % (port, got, want)
+    assert sum(want.values()) == r["sent"], r
+
+
+def check_mixed(d, port, r, x0, x1, extra):
+    assert r["sent"] == 5000 and r["good"] == 1000, r
+    check_exact(d, port, r, x0, x1, extra)
+
+
+def check_overlap(d, port, r, x0, x1, extra):
+    assert r["sent"] == 4096 and r["good"] == 512 and r["bad_buf"] == 4096 - 512, r
+    check_exact(d, port, r, x0, x1, extra)
+
+
+def check_bad_prod(d, port, r, x0, x1, extra):
+    """A producer index half the index space ahead: counted, and nothing
+    taken beyond the frames really published before the lie."""
+    assert x1["rx_bad_index"] - x0["rx_bad_index"] >= 1, x1
+    taken = sum(x1["rx_" + k] - x0["rx_" + k] for k in BAD_KEYS) + \
+        x1["rx_good_packets"] - x0["rx_good_packets"]
+    assert taken <= r["sent"], "took %d descriptors, %d were published: %s" % (
+        taken, r["sent"], r)
+    assert r["cons_advance"] <= r["sent"], r
+    print("bad-prod: %d slots filled, switch took %d, bad_index %d" % (
+        r["sent"], taken, x1["rx_bad_index"]))
+
+
+def check_flip(d, port, r, x0, x1, extra):
+    """Double fetch: whatever mix the switch saw, each descriptor was
+    counted once, and what it forwarded is a whole frame of --size bytes."""
+    assert r["unconsumed"] == 0, r
+    taken = sum(x1["rx_" + k] - x0["rx_" + k] for k in BAD_KEYS) + \
+        x1["rx_good_packets"] - x0["rx_good_packets"]
+    assert taken == r["sent"], "switch counted %d descriptors, %d were sent" % (taken, r["sent"])
+    c = extra["canary"]
+    assert c["received"] > 0, c
+    assert c["len_min"] == c["len_max"] == 60, "frames of other lengths reached e2: %s" % c
+
+
+def check_hoard(d, port, r, x0, x1, extra):
+    """The hoarder's ring filled and the rest was dropped there, counted;
+    the same broadcast reached e2 whole."""
+    st, sent = d.stats(), extra["sender"]["sent"]
+    assert st[port]["drops"]["tx_full"] > 0, st[port]
+    assert st[port]["tx_packets"] + st[port]["drops"]["tx_full"] == sent, (st[port], sent)
+    assert r["queued"] == st[port]["tx_packets"], (r, st[port])
+    assert st["e2"]["tx_packets"] == sent and drops(st["e2"]) == 0, st["e2"]
+
+
+def check_doorbell_flood(d, port, r, x0, x1, extra):
+    assert r["writes"] > 0, r
+    assert x1["rx_good_packets"] == x0["rx_good_packets"], x1
+
+
+def check_wait_flags(d, port, r, x0, x1, extra):
+    """Both wait flags up for good: a doorbell per batch at most."""
+    check_exact(d, port, r, x0, x1, extra)
+    assert r["good"] == 1000, r
+    rang = x1["rx_doorbells"] - x0["rx_doorbells"]
+    assert 1 <= rang <= r["good"], "%d doorbells for %d frames" % (rang, r["good"])
+
+
+def check_scribble(d, port, r, x0, x1, extra):
+    assert r["passes"] > 0, r
+
+
+def check_connect_flood(d, port, r, x0, x1, extra):
+    """Every connection that did not attach is one refusal, no more."""
+    assert r["accepted"] == 0 and r["refused"] == 1 and r["no_welcome"] == 0, r
+    want = x0["peer_refusals"] + r["connections"] - r["accepted"]
+    wait_until(lambda: d.xstats(port)["peer_refusals"] == want, 10,
+               "peer_refusals %d -> %d (%d connections)" % (
+                   x0["peer_refusals"], want, r["connections"]))
+    x = d.xstats(port)
+    assert x["peer_attaches"] == x0["peer_attaches"], x
+
+
+ATTACKS = {
+    "mixed": (["--count", "5000"], check_mixed),
+    "overlap": (["--count", "4096"], check_overlap),
+    "bad-prod": ([], check_bad_prod),
+    "flip": (["--duration", "2"], check_flip),
+    "hoard": (["--duration", "2"], check_hoard),
+    "doorbell-flood": (["--duration", "2"], check_doorbell_flood),
+    "wait-flags": ([], check_wait_flags),
+    "scribble": (["--duration", "2"], check_scribble),
+    "connect-flood": (["--count", "100"], check_connect_flood),
+}
+
+# Attacks whose accepted frames are not hostile frames (random descriptors
+# into the attacker's own region): the canary receiver cannot verify those.
+UNVERIFIABLE = {"scribble"}
+
+CASES = [("e1", a) for a in ATTACKS] + [("t1", "mixed"), ("t1", "scribble")]
+
+
+@pytest.mark.parametrize("port, attack", CASES, ids=["%s-%s" % c for c in CASES])
+def test_attack(port, attack, dpswitch, pktgen, hostile, workdir):
+    args, check = ATTACKS[attack]
+    bed = Bed(dpswitch, workdir, trusted=port == "t1", e3=attack == "hoard")
+    d, s = bed.d, bed.sock
+    x_before = d.xstats(port)
+
+    # The victims' receiver and the canary watcher, then the victims' sender.
+    vrx = pktgen(None, ["--mode", "rx", "--count", str(VICTIM_COUNT)],
+                 vdevs=[dpsw.dpsr_vdev(0, s["v2"])])
+    canary = hostile(["--path", s["e2"], "--attack", "rx", "--canary", VICTIM_CANARY,
+                      "--verify", "--duration", "120"])
+    wait_attached(d, "v2", "e2")
+    vtx = pktgen(None, ["--mode", "tx", "--count", str(VICTIM_COUNT), "--rate", str(VICTIM_RATE)],
+                 vdevs=[dpsw.dpsr_vdev(0, s["v1"])])
+    wait_until(lambda: d.stats()["v1"]["rx_packets"] > 0, 30, "victim traffic to start")
+    assert vtx.alive() and d.stats()["v1"]["rx_packets"] < VICTIM_COUNT, \
+        "the victims' traffic ended before the attack began"
+
+    # The attack.
+    extra = {}
+    tool = ["--path", s[port], "--attack", attack] + args
+    if attack != "connect-flood":
+        # Afterwards the attacker looks for the victims' canary in all the
+        # memory it mapped: the switch must never have put any there.
+        tool += ["--scan", VICTIM_CANARY]
+    if attack == "connect-flood":
+        r = hostile(tool).report(timeout=60)
+    elif attack == "hoard":
+        h = hostile(tool)
+        wait_attached(d, port)
+        extra["sender"] = hostile(["--path", s["e3"], "--attack", "good", "--count", "3000"]
+                                  ).report(timeout=60)
+        assert extra["sender"]["good"] == 3000, extra["sender"]
+        assert h.alive(), "the hoarder left before the sender was done"
+        r = h.report(timeout=60)
+    else:
+        r = hostile(tool).report(timeout=60)
+    assert r["attack"] == attack and not r["interrupted"], r
+    assert r.get("region_hits", 0) == 0, \
+        "the victims' canary %s is in the attacker's memory: %s" % (VICTIM_CANARY, r)
+    assert_alive(d, "during the attack %s on %s" % (attack, port))
+    if attack != "connect-flood":
+        wait_attached(d, port, up=False)
+    assert_alive(d, "when the attacker on %s left" % port)
+
+    # The victims: every frame, in order, nothing else.
+    t = vtx.report(timeout=60)
+    assert_alive(d, "when the victims' sender on v1 left")
+    assert t["tx_packets"] == VICTIM_COUNT, t
+    wait_until(lambda: d.stats()["v2"]["tx_packets"] + drops(d.stats()["v2"]) >= VICTIM_COUNT,
+               30, "the switch to pass on every victim frame: %s" % d.stats()["v2"])
+    st = d.stats()
+    assert st["v1"]["rx_packets"] == st["v2"]["tx_packets"] == VICTIM_COUNT, \
+        (st["v1"], st["v2"])
+    assert drops(st["v1"]) == drops(st["v2"]) == 0, (st["v1"], st["v2"])
+    v = vrx.report(timeout=60)
+    assert v["rx_packets"] == VICTIM_COUNT and v["rx_seq_gaps"] == 0, v
+    assert v["rx_foreign"] == 0 and v["rx_reordered"] == 0, v
+
+    # The canary watcher on e2: everything the switch sent it, no canary,
+    # and whole hostile frames only.
+    senders = [port] + (["e3"] if attack == "hoard" else [])
+
+    def flooded():
+        st = d.stats()
+        return st["e2"]["tx_packets"] + drops(st["e2"]) == sum(st[p]["rx_packets"]
+                                                               for p in senders)
+    wait_until(flooded, 10, "every broadcast from %s accounted for at e2: %s"
+               % (senders, d.stats()))
+    c = extra["canary"] = canary.interrupt()
+    assert c["canary_hits"] == 0, "a victim's frame (canary %s) reached e2: %s" % (
+        VICTIM_CANARY, c)
+    assert c["bad_from_switch"] == 0 and c["bad_index"] == 0, c
+    assert c["received"] == d.stats()["e2"]["tx_packets"], (c, d.stats()["e2"])
+    if attack not in UNVERIFIABLE:
+        assert c["verified"] == c["received"] and c["corrupt"] == 0, c
+
+    # What the switch counted of the attack.
+    x_after = d.xstats(port)
+    check(d, port, r, x_before, x_after, extra)
+    print("%s on %s: %s" % (attack, port, r))
+
+    # The attacked port still works: a good peer's frames reach e2, all.
+    after = hostile(["--path", s["e2"], "--attack", "rx", "--verify",
+                     "--count", str(AFTER_COUNT), "--duration", "60"])
+    wait_attached(d, "e2")
+    g = hostile(["--path", s[port], "--attack", "good", "--count", str(AFTER_COUNT)]).report()
+    assert g["good"] == AFTER_COUNT and g["unconsumed"] == 0, g
+    a = after.report()
+    assert a["received"] == a["verified"] == AFTER_COUNT, a
+
+    assert d.alive() and set(d.ports()) == set(bed.ports)
+    if port == "t1":
+        wait_attached(d, port, up=False)
+        wait_until(lambda: d.shm()["t1"]["spares_free"] == d.shm()["t1"]["spares_total"], 10,
+                   "group g's spares all free: %s" % d.shm()["t1"])
