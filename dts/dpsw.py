@@ -529,80 +529,13 @@ def virtio_vdevs(socks):
             for i, s in enumerate(socks)]
 
 
-class Pktgen:
-    """One dpswitch-pktgen process on the given vdevs (ports 0, 1, ...).
+class ReportingProcess:
+    """A tool that runs, prints one JSON report on stdout and exits 0
+    (dpswitch-pktgen, dpsr-hostile). Subclasses set self.args, self.log and
+    self.what, and may clean up more in _cleanup()."""
 
-    Memory is --in-memory with --single-file-segments, so nothing is left in
-    /dev/hugepages and a vhost-user switch can map it. Use through the
-    conftest fixture, which stops it by pid before the switch.
-    """
-
-    def __init__(self, workdir, vdevs, args, lcore="0"):
-        self.prefix = unique("pg")
-        self.log = os.path.join(workdir, "%s.log" % self.prefix)
-        eal = []
-        for v in vdevs:
-            eal += ["--vdev", v]
-        # The switch's worker polls on lcore 1; the generator takes lcore 0.
-        self.args = [PKTGEN_BIN, "-l", lcore, "--no-pci", "--in-memory",
-                     "--single-file-segments", "-m", "128", "--file-prefix", self.prefix,
-                     "--log-level", "lib.eal:warning"] + eal + ["--"] + list(args) + ["--json"]
-        self.proc = None
-
-    def start(self):
-        self._err = open(self.log, "wb")
-        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=self._err)
-        return self
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def report(self, timeout=30):
-        """Wait for the end of the run; return the JSON report."""
-        try:
-            out, _ = self.proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.stop()
-            raise AssertionError("pktgen did not finish within %s s\n%s"
-                                 % (timeout, tail(self.log)))
-        assert self.proc.returncode == 0, "pktgen exited with %d\n%s" % (
-            self.proc.returncode, tail(self.log))
-        return jsonlib.loads(out)
-
-    def interrupt(self, timeout=15):
-        """SIGINT ends a run and prints its report."""
-        self.proc.send_signal(signal.SIGINT)
-        return self.report(timeout)
-
-    def stop(self):
-        if self.proc is not None:
-            kill_pid(self.proc)
-            self._err.close()
-            remove_dpdk_files(self.prefix)
-            self.proc = None
-
-
-# --------------------------------------------------------------------------
-
-def dpsr_vdev(i, sock, extra=""):
-    """The net_dpsr (peer PMD) vdev number i on a shared-ring port's socket;
-    extra: more devargs, e.g. "secret=s3cret,mac=02:00:00:00:00:01"."""
-    return "net_dpsr%d,path=%s%s" % (i, sock, "," + extra if extra else "")
-
-
-class Hostile:
-    """One dpsr-hostile process (tests/hostile/README.md): a raw peer of a
-    shared-ring port that attacks it, sends good frames or receives
-    carefully. No DPDK, so nothing to clean up but the process. Use through
-    the conftest fixture, which stops it by pid before the switch.
-    """
-
-    def __init__(self, workdir, args):
-        self.log = os.path.join(workdir, "%s.log" % unique("ho"))
-        self.args = [HOSTILE_BIN] + list(args) + ["--json"]
-        self.proc = None
-        self.stdout = None
+    what = "process"
+    proc = None
 
     def start(self):
         self._err = open(self.log, "wb")
@@ -623,26 +556,77 @@ class Hostile:
             out, _ = self.proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.stop()
-            raise AssertionError("dpsr-hostile %s did not finish within %s s\n%s"
-                                 % (" ".join(self.args[1:]), timeout, self.stderr()))
-        self.stdout = out.decode(errors="replace")
-        return self.proc.returncode, self.stdout, self.stderr()
+            raise AssertionError("%s %s did not finish within %s s\n%s"
+                                 % (self.what, " ".join(self.args[1:]), timeout,
+                                    tail(self.log)))
+        return self.proc.returncode, out.decode(errors="replace"), self.stderr()
 
     def report(self, timeout=30):
         """Wait for the end of the run (exit status 0); return the JSON report."""
         rc, out, err = self.wait(timeout)
-        assert rc == 0, "dpsr-hostile %s exited with %d\nstdout: %s\nstderr: %s" % (
-            " ".join(self.args[1:]), rc, out, err)
+        assert rc == 0, "%s %s exited with %d\nstdout: %s\nstderr: %s" % (
+            self.what, " ".join(self.args[1:]), rc, out, tail(self.log))
         return jsonlib.loads(out)
 
     def interrupt(self, timeout=15):
-        """SIGINT ends the attack early; the report is printed all the same."""
+        """SIGINT ends the run early; the report is printed all the same."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
         return self.report(timeout)
+
+    def _cleanup(self):
+        pass
 
     def stop(self):
         if self.proc is not None:
             kill_pid(self.proc)
             self._err.close()
+            self._cleanup()
             self.proc = None
+
+
+class Pktgen(ReportingProcess):
+    """One dpswitch-pktgen process on the given vdevs (ports 0, 1, ...).
+
+    Memory is --in-memory with --single-file-segments, so nothing is left in
+    /dev/hugepages and a vhost-user switch can map it. Use through the
+    conftest fixture, which stops it by pid before the switch.
+    """
+
+    what = "pktgen"
+
+    def __init__(self, workdir, vdevs, args, lcore="0"):
+        self.prefix = unique("pg")
+        self.log = os.path.join(workdir, "%s.log" % self.prefix)
+        eal = []
+        for v in vdevs:
+            eal += ["--vdev", v]
+        # The switch's worker polls on lcore 1; the generator takes lcore 0.
+        self.args = [PKTGEN_BIN, "-l", lcore, "--no-pci", "--in-memory",
+                     "--single-file-segments", "-m", "128", "--file-prefix", self.prefix,
+                     "--log-level", "lib.eal:warning"] + eal + ["--"] + list(args) + ["--json"]
+
+    def _cleanup(self):
+        remove_dpdk_files(self.prefix)
+
+
+# --------------------------------------------------------------------------
+
+def dpsr_vdev(i, sock, extra=""):
+    """The net_dpsr (peer PMD) vdev number i on a shared-ring port's socket;
+    extra: more devargs, e.g. "secret=s3cret,mac=02:00:00:00:00:01"."""
+    return "net_dpsr%d,path=%s%s" % (i, sock, "," + extra if extra else "")
+
+
+class Hostile(ReportingProcess):
+    """One dpsr-hostile process (tests/hostile/README.md): a raw peer of a
+    shared-ring port that attacks it, sends good frames or receives
+    carefully. No DPDK, so nothing to clean up but the process. Use through
+    the conftest fixture, which stops it by pid before the switch.
+    """
+
+    what = "dpsr-hostile"
+
+    def __init__(self, workdir, args):
+        self.log = os.path.join(workdir, "%s.log" % unique("ho"))
+        self.args = [HOSTILE_BIN] + list(args) + ["--json"]

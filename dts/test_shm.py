@@ -267,8 +267,8 @@ def test_refusals(dpswitch, hostile, pktgen, workdir):
 
     def pg(secret):
         p = pktgen(None, ["--mode", "rx"], vdevs=[dpsw.dpsr_vdev(0, sa, "secret=" + secret)])
-        out, _ = p.proc.communicate(timeout=30)
-        return p.proc.returncode, dpsw.tail(p.log, 100)
+        rc, _, err = p.wait()
+        return rc, err
 
     results = {}
     for secret in ("wrong", None):

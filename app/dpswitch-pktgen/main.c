@@ -21,7 +21,6 @@
 
 #define PG_EXIT_ERROR 1
 #define PG_EXIT_USAGE 2
-#define PG_LINGER_MS 100
 
 volatile sig_atomic_t pg_quit;
 
@@ -156,8 +155,8 @@ run(struct pg_options *o)
 	 * A transmitted frame may still sit in a shared ring (virtio, memif)
 	 * that the peer has not read; closing now would lose it.
 	 */
-	if (o->mode != PG_RX)
-		rte_delay_us_sleep(PG_LINGER_MS * 1000);
+	if (o->mode != PG_RX && o->linger_s > 0)
+		rte_delay_us_sleep((unsigned int)(o->linger_s * 1e6));
 	pg_ports_close(o);
 	pg_frames_free(&c.fr);
 	free(c.rtt.cycles);

@@ -64,6 +64,10 @@ pg_usage(void)
 	       "  --count N          packets to send (tx, txrx), pings to send (ping),\n"
 	       "                     packets to receive (rx, reflect)\n"
 	       "  --warmup S         seconds to run before counting (default 0)\n"
+	       "  --linger S         seconds to keep the ports open after the report\n"
+	       "                     (default 0.1): a frame sent last may still sit\n"
+	       "                     in a shared ring, and a peer may want to stop\n"
+	       "                     polling before we leave\n"
 	       "  --json             final report as one JSON object on stdout\n"
 	       "  --progress         one status line per second on stderr\n"
 	       "  --ping-mode busy|block  wait for replies by polling (default) or\n"
@@ -222,7 +226,7 @@ enum {
 	OPT_MODE = 256, OPT_TX_PORT, OPT_RX_PORT, OPT_SIZE, OPT_BURST, OPT_RATE,
 	OPT_FLOWS, OPT_SRC_MAC, OPT_DST_MAC, OPT_LEARN, OPT_DURATION, OPT_COUNT,
 	OPT_WARMUP, OPT_JSON, OPT_PROGRESS, OPT_PING_MODE, OPT_INTERVAL,
-	OPT_TIMEOUT, OPT_GAP, OPT_LATENCY,
+	OPT_TIMEOUT, OPT_GAP, OPT_LATENCY, OPT_LINGER,
 };
 
 static const struct option longopts[] = {
@@ -239,6 +243,7 @@ static const struct option longopts[] = {
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "count", required_argument, NULL, OPT_COUNT },
 	{ "warmup", required_argument, NULL, OPT_WARMUP },
+	{ "linger", required_argument, NULL, OPT_LINGER },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "ping-mode", required_argument, NULL, OPT_PING_MODE },
@@ -261,6 +266,7 @@ set_defaults(struct pg_options *o)
 	o->flows = 1;
 	o->interval_us = o->interval_max_us = 1000;
 	o->timeout_s = 1.0;
+	o->linger_s = PG_LINGER_S;
 	rte_ether_unformat_addr("02:00:00:00:ff:01", &o->src_mac);
 	rte_ether_unformat_addr("02:00:00:00:00:01", &o->dst_mac);
 }
@@ -290,6 +296,10 @@ parse_one(int c, const char *arg, struct pg_options *o, bool *rx_set)
 	case OPT_DURATION: return parse_seconds("duration", arg, &o->duration_s);
 	case OPT_COUNT: return parse_u64("count", arg, 1, UINT64_MAX >> 1, &o->count);
 	case OPT_WARMUP: return parse_seconds("warmup", arg, &o->warmup_s);
+	case OPT_LINGER:
+		if (parse_seconds("linger", arg, &o->linger_s))
+			return -EINVAL;
+		return o->linger_s <= 60 ? 0 : bad("linger", "must be at most 60 seconds", arg);
 	case OPT_JSON: o->json = true; return 0;
 	case OPT_PROGRESS: o->progress = true; return 0;
 	case OPT_PING_MODE: return parse_ping_mode(arg, &o->ping_block);

@@ -27,6 +27,7 @@
 #define PG_MAX_BURST 512
 #define PG_MAX_FLOWS 65536
 #define PG_NB_DESC 1024
+#define PG_LINGER_S 0.1			/* default --linger */
 
 enum pg_mode { PG_TX, PG_RX, PG_TXRX, PG_PING, PG_REFLECT };
 enum pg_size_kind { PG_SIZE_FIXED, PG_SIZE_RANGE, PG_SIZE_IMIX };
@@ -51,6 +52,7 @@ struct pg_options {
 	double duration_s;		/* 0 = until --count or SIGINT */
 	uint64_t count;			/* 0 = no limit */
 	double warmup_s;
+	double linger_s;		/* ports stay open this long after the run */
 	uint32_t interval_us;		/* ping: send to send, or a random */
 	uint32_t interval_max_us;	/* time in [interval_us, this] */
 	double timeout_s;		/* per ping */

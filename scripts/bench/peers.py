@@ -171,6 +171,12 @@ class Peer:
 
     name = "peer"
     gen_server = False  # generator's virtio-user ports: server=1 when True
+    # How a generator attaches to self.socks: virtio-user (vhost), dpsr
+    # (dpswitch shm ports), memif-client / memif-server (testpmd memif).
+    gen_kind = "virtio"
+    # net_memif needs DPDK's multi-process channel, which --in-memory turns
+    # off: memif processes keep hugepage files (removed by prefix at close).
+    gen_in_memory = True
 
     def __init__(self):
         self.wd = None
@@ -238,18 +244,30 @@ class Peer:
         """pid of the process doing the switching (for cpu_of)."""
         return self.procs[0].pid
 
-    def gen_vdevs(self, n=2):
-        """--vdev arguments for a generator attached to this switch's sockets."""
+    def gen_vdevs(self, n=2, which=None):
+        """--vdev arguments for a generator attached to this switch's sockets
+        (all, or the indexes in which, renumbered from 0)."""
         out = []
-        for i, s in enumerate(self.socks[:n]):
-            v = "net_virtio_user%d,path=%s,queue_size=1024" % (i, s)
-            if self.gen_server:
-                v += ",server=1"
-            out += ["--vdev", v]
+        socks = self.socks[:n] if which is None else [self.socks[i] for i in which]
+        for i, s in enumerate(socks):
+            out += ["--vdev", gen_vdev(self.gen_kind, i, s, self.gen_server)]
         return out
 
     def __repr__(self):
         return "<%s>" % self.name
+
+
+def gen_vdev(kind, i, sock, server=False):
+    """One generator-side vdev on a switch's socket."""
+    if kind == "virtio":
+        return "net_virtio_user%d,path=%s,queue_size=1024%s" % (i, sock,
+                                                                  ",server=1" if server else "")
+    if kind == "dpsr":
+        return "net_dpsr%d,path=%s" % (i, sock)
+    if kind in ("memif-client", "memif-server"):
+        return "net_memif%d,role=%s,socket=%s,socket-abstract=no,id=0" % (
+            i, kind.split("-")[1], sock)
+    raise ValueError(kind)
 
 
 # ----------------------------------------------------------------------------
@@ -262,8 +280,12 @@ class Dpswitch(Peer):
     """
 
     def __init__(self, mode="bridge", ports=None, execs=(), burst=None, mbufs=None,
-                 rx_mode=None):
+                 rx_mode=None, shm=None):
+        """shm: None (vhost ports), or the devargs of two shared-ring ports
+        after path= (e.g. 'group=g' for trusted, '' for isolated); their
+        generator attaches with net_dpsr."""
         super().__init__()
+        self.shm = shm
         assert mode in ("bridge", "xconnect")
         self.mode = mode
         self.rx_mode = rx_mode
@@ -279,7 +301,12 @@ class Dpswitch(Peer):
         self.prefix = unique("d")
         self.prefixes.append(self.prefix)
         self.sock = self.wd("ctl.sock")
-        if self.ports_arg is None:
+        if self.shm is not None:
+            self.gen_kind = "dpsr"
+            self.socks = [self.wd("s0.sock"), self.wd("s1.sock")]
+            ports = ["s%d shm path=%s%s" % (i, s, "," + self.shm if self.shm else "")
+                     for i, s in enumerate(self.socks)]
+        elif self.ports_arg is None:
             self.socks = [self.wd("v0.sock"), self.wd("v1.sock")]
             ports = ["v0 vhost iface=%s" % self.socks[0], "v1 vhost iface=%s" % self.socks[1]]
         else:
@@ -311,7 +338,7 @@ class Dpswitch(Peer):
             return r.returncode == 0
         wait_until(ready, 30, "dpswitch control socket")
         for s in self.socks:
-            wait_until(lambda: os.path.exists(s), 10, "vhost socket " + s)
+            wait_until(lambda: os.path.exists(s), 10, "socket " + s)
 
     def ctl(self, *cmd, json_out=True, check=True):
         args = [CTL_BIN, "-s", self.sock] + (["-j"] if json_out else []) + list(cmd)
@@ -356,8 +383,10 @@ class TestpmdIofwd(Peer):
     """dpdk-testpmd io-fwd between two ports, forwarding on core 1.
 
     Default ports: two net_vhost (server) ports; ports='null' gives two
-    net_null ports (copy=0) for the no-I/O comparison. Interactive: commands
-    through stdin, output in the log.
+    net_null ports (copy=0) for the no-I/O comparison; 'memif': two memif
+    servers (copy mode; the generator is the client); 'memif-zc': two memif
+    clients with zero-copy=yes (the generator is the server). Interactive:
+    commands through stdin, output in the log.
     """
 
     name = "testpmd-iofwd"
@@ -378,10 +407,23 @@ class TestpmdIofwd(Peer):
                 vdevs += ["--vdev", "net_vhost%d,iface=%s,queues=1" % (i, s)]
         elif self.kind == "null":
             vdevs += ["--vdev", "net_null0", "--vdev", "net_null1"]
+        elif self.kind in ("memif", "memif-zc"):
+            self.socks = [self.wd("m0.sock"), self.wd("m1.sock")]
+            role = "server" if self.kind == "memif" else "client"
+            self.gen_kind = "memif-" + ("client" if role == "server" else "server")
+            for i, s in enumerate(self.socks):
+                v = "net_memif%d,role=%s,socket=%s,socket-abstract=no,id=0" % (i, role, s)
+                vdevs += ["--vdev", v + (",zero-copy=yes" if self.kind == "memif-zc" else "")]
         else:
             raise ValueError(self.kind)
-        args = ["stdbuf", "-oL", TESTPMD_BIN, "-l", "0,1", "--main-lcore", "0", "--no-pci",
-                "--in-memory", "-m", "256", "--file-prefix", self.prefix,
+        if self.kind.startswith("memif"):
+            self.gen_in_memory = False
+            self.prefixes.append(self.prefix)
+            mem = ["--single-file-segments"]
+        else:
+            mem = ["--in-memory"]
+        args = ["stdbuf", "-oL", TESTPMD_BIN, "-l", "0,1", "--main-lcore", "0", "--no-pci"] + \
+            mem + ["-m", "256", "--file-prefix", self.prefix,
                 "--log-level=lib.eal:error"] + vdevs + [
                 "--", "-i", "--nb-cores=1", "--forward-mode=io", "--total-num-mbufs=16384",
                 "--record-core-cycles"]
@@ -391,9 +433,9 @@ class TestpmdIofwd(Peer):
         self.proc = self._spawn(args, "testpmd.log", stdin=subprocess.PIPE)
         wait_until(lambda: self.check_alive() or "testpmd> " in self.output(), 30,
                    "testpmd prompt")
-        if self.kind == "vhost":
+        if self.kind in ("vhost", "memif"):   # servers: their sockets must appear
             for s in self.socks:
-                wait_until(lambda: os.path.exists(s), 10, "vhost socket " + s)
+                wait_until(lambda: os.path.exists(s), 10, "socket " + s)
         self.cmd("start")
 
     def output(self):
@@ -582,15 +624,9 @@ class Pktgen:
 
     def eal(self, ports=None):
         prefix = unique("g")
-        vd = self.peer.gen_vdevs()
-        if ports is not None:  # subset of the peer's sockets, renumbered
-            vd = []
-            for j, i in enumerate(ports):
-                v = "net_virtio_user%d,path=%s,queue_size=1024" % (j, self.peer.socks[i])
-                if self.peer.gen_server:
-                    v += ",server=1"
-                vd += ["--vdev", v]
-        return prefix, ["-l", self.lcores, "--no-pci", "--in-memory", "--single-file-segments",
+        vd = self.peer.gen_vdevs(which=ports)
+        mem = ["--in-memory"] if self.peer.gen_in_memory else []
+        return prefix, ["-l", self.lcores, "--no-pci"] + mem + ["--single-file-segments",
                         "-m", "512", "--file-prefix", prefix, "--log-level=lib.eal:error"] + vd
 
     def args(self, mode, **opts):
