@@ -31,6 +31,18 @@ def _failed(request):
     return rep is None or rep.failed
 
 
+@pytest.fixture(scope="session")
+def pmd_plugin():
+    """The net_dpsr plugin for `dpdk-testpmd -d`, copied under /run: EAL
+    refuses a plugin in any directory below a world-writable one ("/tmp is
+    world-writable and insecure"), and a CI clone may well be in /tmp."""
+    d = tempfile.mkdtemp(prefix="dts-plugin-", dir="/run")
+    so = os.path.join(d, os.path.basename(dpsw.PMD_SO))
+    shutil.copy(dpsw.PMD_SO, so)
+    yield so
+    shutil.rmtree(d, ignore_errors=True)
+
+
 @pytest.fixture
 def workdir(request):
     """A short private directory (unix socket paths must stay < 108 bytes)."""

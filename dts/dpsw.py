@@ -296,7 +296,7 @@ class Dpswitch:
 class TestPmd:
     """dpdk-testpmd with one port: by default a virtio-user port on a
     vhost-user socket, or any vdev given (vdev=..., with eal_extra=["-d",
-    PMD_SO] for a plugin PMD such as net_dpsr).
+    plugin] for a plugin PMD such as net_dpsr; see conftest's pmd_plugin).
 
     Driven interactively: cmd() writes a line and returns the output up to the
     next prompt. stdbuf -oL makes testpmd's printf output line-buffered, so a

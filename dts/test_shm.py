@@ -175,7 +175,7 @@ def test_pktgen_peers(mode, dpswitch, pktgen, workdir):
 # --------------------------------------------------------------------------
 # 3. dpdk-testpmd loads the PMD as a plugin.
 
-def test_testpmd_plugin(dpswitch, testpmd, hostile, workdir):
+def test_testpmd_plugin(dpswitch, testpmd, hostile, pmd_plugin, workdir):
     """testpmd -d librte_net_dpsr.so --vdev net_dpsr0,path=A sends exactly N
     frames (txonly bursts via start tx_first); a careful receiver on b gets
     exactly N, of testpmd's 64 bytes."""
@@ -187,7 +187,7 @@ def test_testpmd_plugin(dpswitch, testpmd, hostile, workdir):
     rx = hostile(["--path", sb, "--attack", "rx", "--count", str(n), "--duration", "60"])
     wait_attached(d, "b")
     pmd = testpmd(None, TX_MAC, vdev=dpsw.dpsr_vdev(0, sa, "mac=" + TX_MAC),
-                  eal_extra=["-d", dpsw.PMD_SO])
+                  eal_extra=["-d", pmd_plugin])
     wait_attached(d, "a")
     pmd.send(n, RX_MAC, per_burst=burst)
     r = rx.report()
@@ -204,7 +204,7 @@ def test_testpmd_plugin(dpswitch, testpmd, hostile, workdir):
 N_CRASH = 4096
 
 
-def test_peer_crash_and_reattach(dpswitch, pktgen, testpmd, workdir):
+def test_peer_crash_and_reattach(dpswitch, pktgen, testpmd, pmd_plugin, workdir):
     """Trusted a, b cross-connected. pktgen sends on a until SIGKILLed: the
     port goes down and its rings are reset with every buffer back in the
     group. A new peer (testpmd with the plugin) attaches to a and sends
@@ -236,7 +236,7 @@ def test_peer_crash_and_reattach(dpswitch, pktgen, testpmd, workdir):
     wait_attached(d, "b")
     b0 = d.stats()["b"]["tx_packets"]
     pmd = testpmd(None, TX_MAC, vdev=dpsw.dpsr_vdev(0, sa, "mac=" + TX_MAC),
-                  eal_extra=["-d", dpsw.PMD_SO])
+                  eal_extra=["-d", pmd_plugin])
     wait_attached(d, "a")
     xa = d.xstats("a")
     assert (xa["peer_attaches"], xa["peer_detaches"]) == (2, 1), xa
