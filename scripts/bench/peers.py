@@ -36,6 +36,7 @@ BUILD = os.environ.get("DPSWITCH_BUILD", os.path.join(REPO, "build"))
 DPSWITCH_BIN = os.path.join(BUILD, "app/dpswitch/dpswitch")
 CTL_BIN = os.path.join(BUILD, "app/dpswitch-ctl/dpswitch-ctl")
 PKTGEN_BIN = os.path.join(BUILD, "app/dpswitch-pktgen/dpswitch-pktgen")
+XCORE_RTT_BIN = os.path.join(BUILD, "tools/xcore-rtt/xcore-rtt")
 TESTPMD_BIN = shutil.which("dpdk-testpmd") or "/usr/bin/dpdk-testpmd"
 OVS_VSWITCHD = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
 OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
@@ -268,6 +269,18 @@ def gen_vdev(kind, i, sock, server=False):
         return "net_memif%d,role=%s,socket=%s,socket-abstract=no,id=0" % (
             i, kind.split("-")[1], sock)
     raise ValueError(kind)
+
+
+def xcore_rtt(a=0, b=1):
+    """Cache-line round trip in ns between CPUs a and b (tools/xcore-rtt),
+    or None. Run it while nothing polls: it measures where the hypervisor
+    placed the generator's and the switch's vCPUs."""
+    try:
+        r = subprocess.run([XCORE_RTT_BIN, str(a), str(b)], capture_output=True, text=True,
+                           timeout=30)
+        return json.loads(r.stdout)["rtt_ns"] if r.returncode == 0 else None
+    except (OSError, ValueError, KeyError, subprocess.TimeoutExpired):
+        return None
 
 
 # ----------------------------------------------------------------------------
