@@ -11,7 +11,7 @@ process of its own, attached over the port's socket.
 * a peer SIGKILLed mid-traffic: the port goes down, no buffer is lost, a new
   peer attaches and is served exactly;
 * refusals (wrong secret, a second peer): one line to the peer, exit 1,
-  counted exactly;
+  counted exactly; 200 silent connections hold nobody up;
 * idle: pinger, reflector and the switch all sleep between pings (woken by
   the rings' doorbells), and each uses under 10% of a core;
 * bad `port add` arguments: one error line naming the problem, nothing
@@ -294,6 +294,39 @@ def test_refusals(dpswitch, hostile, pktgen, workdir):
     wrong = {k: v for k, v in results.items() if not refused(*v)}
     assert not wrong, "\n".join("%s: exit %s, want 1 and one line with '%s':\n%s"
                                 % (k, v[0], v[2], v[1]) for k, v in wrong.items())
+
+
+def test_silent_connections_hold_nobody(dpswitch, hostile, workdir):
+    """A client opens 200 connections to port a and says nothing on any,
+    holding them for 60 s. Meanwhile good peers attach to a (the newest
+    silent connections are only kept 4 at a time) and to b, and 1000
+    frames go a -> b exactly, all while the holder still holds: a switch
+    that waited for each hello in turn (1 s) would have kept both peers out
+    for minutes. When the holder lets go, every silent connection has been
+    counted as a refusal, once."""
+    n = 200
+    sa, sb = sock(workdir, "a"), sock(workdir, "b")
+    d = dpswitch(ports=[shm_port("a", sa, ""), shm_port("b", sb, "")])
+    d.ok("xconnect add a b")
+    holder = hostile(["--path", sa, "--attack", "silent-hold", "--count", str(n),
+                      "--duration", "60"])
+    wait_until(lambda: d.xstats("a")["peer_refusals"] >= n - 4, 30,
+               "the oldest silent connections dropped: %s" % d.xstats("a")["peer_refusals"])
+    rx = hostile(["--path", sb, "--attack", "rx", "--verify", "--count", "1000",
+                  "--duration", "60"])
+    wait_attached(d, "b")
+    t = hostile(["--path", sa, "--attack", "good", "--count", "1000"]).report()
+    assert t["good"] == 1000 and t["unconsumed"] == 0, t
+    r = rx.report()
+    assert r["received"] == r["verified"] == 1000, r
+    assert holder.alive(), "the holder ended before the good peers were served"
+    h = holder.interrupt()
+    assert h["connections"] == n and h["connect_failed"] == 0, h
+    wait_until(lambda: d.xstats("a")["peer_refusals"] == n, 10,
+               "every silent connection refused once: %s" % d.xstats("a"))
+    x = d.xstats("a")
+    assert (x["peer_attaches"], x["peer_detaches"]) == (1, 1), x
+    assert d.alive()
 
 
 # --------------------------------------------------------------------------

@@ -86,19 +86,34 @@ refuse(int fd, int status, const char *reason)
 }
 
 int
-dpsr_server_accept(struct dpsr_server *s, struct dps_err *err)
+dpsr_server_take(struct dpsr_server *s)
+{
+	int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+void
+dpsr_server_drop(struct dpsr_server *s, int fd, const char *why, struct dps_err *err)
+{
+	s->refusals++;
+	close(fd);
+	dps_err_set(err, -ECONNREFUSED, "peer refused: %s", why);
+}
+
+int
+dpsr_server_greet(struct dpsr_server *s, int fd, int timeout_ms, struct dps_err *err)
 {
 	int fds[1 + 64 * DPSR_DB_PER_QPAIR], junk[DPSR_FDS_MAX];
 	struct dpsr_welcome w = { 0 };
 	struct dpsr_hello h;
 	const char *why = NULL;
 	unsigned int nfds;
-	int fd, n, rc;
+	int n, rc;
 
-	fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = dpsr_msg_recv(fd, &h, sizeof(h), junk, DPSR_FDS_MAX, &nfds, HELLO_TIMEOUT_MS);
+	n = dpsr_msg_recv(fd, &h, sizeof(h), junk, DPSR_FDS_MAX, &nfds, timeout_ms);
+	if (n == -ETIMEDOUT && timeout_ms == 0)
+		return -EAGAIN;		/* not yet: the caller keeps @p fd */
 	close_all(junk, nfds);		/* a hello carries no descriptors */
 	if (n < 0) {
 		rc = dps_err_set(err, n, "peer sent no hello: %s", strerror(-n));
@@ -141,6 +156,14 @@ refused:
 	s->refusals++;
 	close(fd);
 	return 0;
+}
+
+int
+dpsr_server_accept(struct dpsr_server *s, struct dps_err *err)
+{
+	int fd = dpsr_server_take(s);
+
+	return fd < 0 ? fd : dpsr_server_greet(s, fd, HELLO_TIMEOUT_MS, err);
 }
 
 void

@@ -50,10 +50,25 @@ int dpsr_server_open(struct dpsr_server *s, const char *path, const char *secret
  * The listening socket is readable: take one connection, read its hello
  * and attach it, or refuse it with a reason it is told. Waits up to 1 s
  * for the hello (a peer that connects and stays silent holds the caller
- * that long; a per-connection state machine would not).
+ * that long: an event loop uses dpsr_server_take() and
+ * dpsr_server_greet() instead).
  * @return 1 attached, 0 refused (@p err says why), -errno
  */
 int dpsr_server_accept(struct dpsr_server *s, struct dps_err *err);
+
+/** Take one waiting connection: its fd, or -errno. */
+int dpsr_server_take(struct dpsr_server *s);
+
+/**
+ * Read the hello of connection @p fd (from dpsr_server_take()), waiting
+ * up to @p timeout_ms, and attach it or refuse it (closing @p fd).
+ * @return 1 attached, 0 refused (@p err says why), -EAGAIN with
+ * @p timeout_ms 0 and no hello yet (@p fd stays open)
+ */
+int dpsr_server_greet(struct dpsr_server *s, int fd, int timeout_ms, struct dps_err *err);
+
+/** Give up on connection @p fd (no hello): close it, count a refusal. */
+void dpsr_server_drop(struct dpsr_server *s, int fd, const char *why, struct dps_err *err);
 
 /**
  * The peer's socket is readable or hung up: the peer is gone. Closes the

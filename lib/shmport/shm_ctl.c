@@ -28,7 +28,7 @@
 
 #include "shm_port.h"
 
-#define SHM_CTL_WATCHES 256
+#define SHM_CTL_WATCHES 1024	/* per port: listen, peer, SHM_PENDING_MAX hellos */
 
 struct shm_watch {
 	int fd;				/* -1: free */

@@ -4,7 +4,8 @@
  * statistics, rx interrupts on the doorbells, and attaching peers.
  *
  * Peers attach and leave on the shm control thread (shm_ctl.c: a callback
- * on the port's listening socket, then one on the peer's connection),
+ * on the port's listening socket, one on each connection until its hello,
+ * then one on the attached peer's connection),
  * while workers run the burst functions. Every change of attach state closes
  * the queues' gates first and waits for bursts in flight, then resets the
  * rings from the switch's private record of which buffer each slot owns,
@@ -131,21 +132,10 @@ shm_on_peer(void *arg)
 	shm_link_changed(sd);
 }
 
-/* The listening socket is readable: a peer connects. */
+/* A greeted peer: open its queues, watch its connection for its going. */
 static void
-shm_on_listen(void *arg)
+shm_attached(struct shm_dev *sd)
 {
-	struct shm_dev *sd = arg;
-	struct dps_err err = { "" };
-	int rc;
-
-	rc = dpsr_server_accept(&sd->srv, &err);
-	if (rc == 0) {
-		SHM_LOG(NOTICE, "port %s: %s", sd->name, err.msg);
-		return;
-	}
-	if (rc < 0)
-		return;
 	/*
 	 * No reset here: the peer may already be using the rings it was
 	 * welcomed to. They were handed over empty (reset at creation and
@@ -162,6 +152,98 @@ shm_on_listen(void *arg)
 	SHM_LOG(INFO, "port %s: peer attached (%u queue pair%s)", sd->name, sd->srv.granted,
 		sd->srv.granted == 1 ? "" : "s");
 	shm_link_changed(sd);
+}
+
+static void
+shm_pending_free(struct shm_pending *p)
+{
+	shm_ctl_unwatch(p->fd);
+	p->fd = -1;
+}
+
+/* Close every connection still waiting for its hello (port teardown). */
+static void
+shm_pending_close_all(struct shm_dev *sd)
+{
+	for (unsigned int i = 0; i < SHM_PENDING_MAX; i++) {
+		struct shm_pending *p = &sd->pending[i];
+
+		if (p->fd >= 0) {
+			int fd = p->fd;
+
+			shm_pending_free(p);
+			close(fd);
+		}
+	}
+}
+
+/* A waiting connection is readable: its hello, garbage, or its end. */
+static void
+shm_on_hello(void *arg)
+{
+	struct shm_pending *p = arg;
+	struct shm_dev *sd = p->sd;
+	struct dps_err err = { "" };
+	int fd = p->fd, rc;
+
+	/* Unwatched before the greeting may close it (and free its number). */
+	shm_pending_free(p);
+	rc = dpsr_server_greet(&sd->srv, fd, 0, &err);
+	if (rc == -EAGAIN) {
+		p->fd = fd;
+		if (shm_ctl_watch(fd, shm_on_hello, p) == 0)
+			return;
+		p->fd = -1;
+		dpsr_server_drop(&sd->srv, fd, "the switch cannot watch more connections", &err);
+	}
+	if (rc == 1)
+		shm_attached(sd);
+	else
+		SHM_LOG(NOTICE, "port %s: %s", sd->name, err.msg);
+}
+
+/* A free slot for a new connection; the oldest one's, dropped, if none. */
+static struct shm_pending *
+shm_pending_slot(struct shm_dev *sd)
+{
+	struct shm_pending *oldest = &sd->pending[0];
+	struct dps_err err = { "" };
+	int fd;
+
+	for (unsigned int i = 0; i < SHM_PENDING_MAX; i++) {
+		if (sd->pending[i].fd < 0)
+			return &sd->pending[i];
+		if (sd->pending[i].seq < oldest->seq)
+			oldest = &sd->pending[i];
+	}
+	fd = oldest->fd;
+	shm_pending_free(oldest);
+	dpsr_server_drop(&sd->srv, fd, "no hello before newer connections came", &err);
+	SHM_LOG(NOTICE, "port %s: %s", sd->name, err.msg);
+	return oldest;
+}
+
+/* The listening socket is readable: a peer connects; its hello comes later. */
+static void
+shm_on_listen(void *arg)
+{
+	struct shm_dev *sd = arg;
+	struct dps_err err = { "" };
+	struct shm_pending *p;
+	int fd = dpsr_server_take(&sd->srv);
+
+	if (fd < 0)
+		return;
+	p = shm_pending_slot(sd);
+	*p = (struct shm_pending){ .sd = sd, .fd = fd, .seq = ++sd->pending_seq };
+	if (shm_ctl_watch(fd, shm_on_hello, p) != 0) {
+		p->fd = -1;
+		dpsr_server_drop(&sd->srv, fd, "the switch cannot watch more connections", &err);
+		SHM_LOG(NOTICE, "port %s: %s", sd->name, err.msg);
+		return;
+	}
+	/* Most peers say hello at once: it may be there already. */
+	shm_on_hello(p);
 }
 
 /* ---- ethdev ops ---- */
@@ -274,6 +356,7 @@ shm_teardown(struct shm_dev *sd)
 		shm_ctl_unwatch(sd->srv.listen_fd);
 	if (sd->attached)
 		shm_ctl_unwatch(sd->srv.peer_fd);
+	shm_pending_close_all(sd);
 	sd->listening = sd->attached = false;
 	if (sd->wired) {
 		shm_quiesce(sd);
@@ -539,6 +622,8 @@ shm_dev_init(struct shm_dev *sd, struct rte_eth_dev *dev, struct dps_err *err)
 
 	sd->port_id = dev->data->port_id;
 	sd->srv.listen_fd = sd->srv.peer_fd = -1;	/* nothing to close yet */
+	for (unsigned int i = 0; i < SHM_PENDING_MAX; i++)
+		sd->pending[i].fd = -1;
 	for (unsigned int i = 0; i < RTE_DIM(sd->srv.db); i++)
 		sd->srv.db[i] = -1;
 	shm_args_region_req(&sd->args, &req);

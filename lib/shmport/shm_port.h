@@ -234,6 +234,21 @@ struct shm_txq {
 
 /* ---- the device (shm_ethdev.c) ---- */
 
+/*
+ * A connection waiting for its hello, watched on its own so that a peer
+ * that connects and says nothing holds nobody up. At most SHM_PENDING_MAX
+ * per port: a newer connection displaces the oldest.
+ */
+#define SHM_PENDING_MAX 4
+
+struct shm_dev;
+
+struct shm_pending {
+	struct shm_dev *sd;
+	int fd;				/* -1: free */
+	uint64_t seq;			/* arrival order */
+};
+
 struct shm_dev {
 	char name[64];
 	uint16_t port_id;
@@ -246,6 +261,8 @@ struct shm_dev {
 	bool started;
 	bool attached;
 	uint64_t detaches;
+	struct shm_pending pending[SHM_PENDING_MAX];
+	uint64_t pending_seq;
 	struct shm_rxq *rxq;		/* args.qpairs of each, rte_zmalloc'd */
 	struct shm_txq *txq;
 };

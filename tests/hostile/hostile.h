@@ -134,6 +134,8 @@ struct hostile_slot {
 typedef void (*hostile_make_fn)(struct hostile *h, const struct hostile_slot *s,
 				struct dpsr_desc *d);
 
+#define HOSTILE_HOLD_MAX 1000	/* silent-hold: connections at most */
+
 struct hostile_attack {
 	const char *name;
 	int (*run)(struct hostile *h);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -522,6 +523,41 @@ attack_connect_flood(struct hostile *h)
 	return 0;
 }
 
+/*
+ * Connect --count times and say nothing, holding every connection open
+ * until --duration is over: a switch that waited for each hello in turn
+ * would keep every other peer from attaching meanwhile.
+ */
+static int
+attack_silent_hold(struct hostile *h)
+{
+	uint64_t n = hostile_min_u64(h->o->count, HOSTILE_HOLD_MAX), held = 0, failed = 0;
+	int *fds = calloc(n, sizeof(*fds));
+
+	if (fds == NULL)
+		return -ENOMEM;
+	for (uint64_t i = 0; i < n && !hostile_over(h); i++) {
+		int fd = flood_connect(h->o->path);
+
+		if (fd < 0 && i == 0) {
+			free(fds);
+			return fd;	/* nothing listens there */
+		}
+		if (fd < 0)
+			failed++;
+		else
+			fds[held++] = fd;
+	}
+	while (!hostile_over(h))
+		usleep(10 * 1000);
+	for (uint64_t i = 0; i < held; i++)
+		close(fds[i]);
+	free(fds);
+	hostile_report_u64(h, "connections", held);
+	hostile_report_u64(h, "connect_failed", failed);
+	return 0;
+}
+
 const struct hostile_attack hostile_attacks[] = {
 	{ "good", attack_good, true, true, 0 },
 	{ "bad-buf", attack_bad_buf, true, true, 0 },
@@ -538,5 +574,6 @@ const struct hostile_attack hostile_attacks[] = {
 	{ "scribble", attack_scribble, true, false, 2 },
 	{ "rx", attack_rx, true, false, 2 },
 	{ "connect-flood", attack_connect_flood, false, false, 0 },
+	{ "silent-hold", attack_silent_hold, false, false, 2 },
 };
 const size_t hostile_nb_attacks = sizeof(hostile_attacks) / sizeof(hostile_attacks[0]);
