@@ -4,7 +4,8 @@
  * a server thread (the switch's end) and clients (the peer's end) in this
  * process. Secret, busy port, frames both ways through two different
  * mappings of the region with doorbells, detach and re-attach, a path in
- * use, and no descriptor leaked. Plain C, no DPDK.
+ * use, greeting a connection only once it speaks (the event-loop way),
+ * and no descriptor leaked. Plain C, no DPDK.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/socket.h>
+
+#include "common/unix_socket.h"
 #include "shm/dpsr_attach.h"
 #include "test_common.h"
 
@@ -98,6 +102,39 @@ test_traffic(struct dpsr_client *c)
 	CHECK_EQ(err.bad_index, 0);
 }
 
+/*
+ * An event loop's way (the switch's): take a connection, greet it when it
+ * speaks. No hello yet is not a refusal; a silent one can be dropped.
+ */
+static void
+test_event_loop_greeting(const char *path)
+{
+	struct dps_err err = { "" };
+	struct dpsr_hello h;
+	int cfd, fd;
+
+	cfd = dps_unix_connect_type(path, SOCK_SEQPACKET);
+	CHECK(cfd >= 0);
+	fd = dpsr_server_take(&srv);
+	CHECK(fd >= 0);
+	CHECK_EQ(dpsr_server_greet(&srv, fd, 0, &err), -EAGAIN);
+	CHECK_EQ(srv.refusals, 5);
+	dpsr_hello_init(&h, 1, "k3y");
+	CHECK_EQ(send(cfd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
+	CHECK_EQ(dpsr_server_greet(&srv, fd, 0, &err), 1);
+	CHECK_EQ(srv.attaches, 3);
+	dpsr_server_detach(&srv);
+	close(cfd);
+
+	cfd = dps_unix_connect_type(path, SOCK_SEQPACKET);
+	fd = dpsr_server_take(&srv);
+	CHECK(cfd >= 0 && fd >= 0);
+	dpsr_server_drop(&srv, fd, "no hello", &err);
+	CHECK_EQ(srv.refusals, 6);
+	CHECK_CONTAINS(err.msg, "no hello");
+	close(cfd);
+}
+
 int
 main(void)
 {
@@ -159,6 +196,7 @@ main(void)
 	pthread_join(th, NULL);
 	CHECK_EQ(srv.attaches, 2);
 	CHECK_EQ(srv.refusals, 5);
+	test_event_loop_greeting(path);
 	dpsr_server_close(&srv);
 	dpsr_region_destroy(&mem);
 	CHECK(access(path, F_OK) != 0);		/* the socket file is gone */
