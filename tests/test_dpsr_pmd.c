@@ -3,17 +3,13 @@
  * Unit tests of the peer PMD net_dpsr (drivers/net/dpsr), driven through
  * rte_eth_* calls over a real EAL with no hugepages and no NIC.
  *
- * A switch stand-in serves queue pairs 1..2 of a three-queue-pair region
- * (small pages) on a unix socket: a thread runs lib/shm's server end
- * (accept, detach on hang-up, reset the rings), and the main thread plays
- * the switch's datapath on its own mapping with dpsr_send_copy() and
- * dpsr_recv_copy(), or writes descriptors by hand to play a broken switch.
- * Every frame is checked byte for byte; every counter exactly.
+ * A switch stand-in (dpsr_pmd_standin.c) serves queue pairs 1..2 of a
+ * three-queue-pair region on a unix socket; the tests play the switch's
+ * datapath on its mapping, or write descriptors by hand to play a broken
+ * switch. Every frame is checked byte for byte; every counter exactly.
  */
 #include <errno.h>
 #include <limits.h>
-#include <poll.h>
-#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,193 +23,11 @@
 #include <rte_interrupts.h>
 #include <rte_mbuf.h>
 
-#include "shm/dpsr_attach.h"
+#include "dpsr_pmd_standin.h"
 #include "test_common.h"
 
-#define RING 64
-#define BUF_SIZE 16384
-#define BASE 1			/* the port's first queue pair in the region */
-#define QPAIRS 2
-#define SECRET "k3y"
 #define TXPOOL_N 511
 #define RXPOOL_N 511
-#define SW_OUT 16
-
-/* ---- the switch stand-in ---- */
-
-static struct dpsr_server srv;
-static struct dpsr_mem mem;
-static struct dpsr_view view;		/* the switch's mapping */
-static struct dpsr_qring s_rx[QPAIRS];	/* ring 2(BASE+q): the switch consumes */
-static struct dpsr_qring s_tx[QPAIRS];	/* ring 2(BASE+q)+1: the switch produces */
-static struct dpsr_errors sw_err;
-static char path[64];
-static int stop, req_detach, req_send = -1;
-static uint64_t sw_kicks;		/* doorbells the stand-in rang (cons_wait was up) */
-
-static uint8_t sw_frame[DPSR_FRAME_MAX];
-static uint8_t sw_out[SW_OUT][DPSR_FRAME_MAX];
-
-static uint8_t
-pat(uint8_t seed, uint32_t k)
-{
-	return (uint8_t)(seed + k * 31 + (k >> 8));
-}
-
-static bool
-frame_ok(const uint8_t *p, uint32_t len, uint8_t seed)
-{
-	for (uint32_t k = 0; k < len; k++)
-		if (p[k] != pat(seed, k))
-			return false;
-	return true;
-}
-
-static void
-sw_rings_init(void)
-{
-	memset(&sw_err, 0, sizeof(sw_err));
-	for (uint32_t q = 0; q < QPAIRS; q++) {
-		dpsr_qring_init(&s_rx[q], &view, 2 * (BASE + q));
-		dpsr_qring_init(&s_tx[q], &view, 2 * (BASE + q) + 1);
-	}
-}
-
-static int
-sw_db(uint32_t q, int which)
-{
-	return srv.db[q * DPSR_DB_PER_QPAIR + which];
-}
-
-/* Send n frames of len bytes (seeds seed, seed+1, ...); ring if the peer sleeps. */
-static uint32_t
-sw_send(uint32_t q, uint16_t len, uint32_t n, uint8_t seed)
-{
-	const uint8_t *src[1] = { sw_frame };
-	uint32_t sent = 0;
-
-	for (; sent < n; sent++) {
-		for (uint32_t k = 0; k < len; k++)
-			sw_frame[k] = pat((uint8_t)(seed + sent), k);
-		if (dpsr_send_copy(&view, &s_tx[q], src, &len, 1, &sw_err) != 1)
-			break;
-	}
-	if (dpsr_cons_kick_needed(&s_tx[q])) {
-		uint64_t one = 1;
-
-		if (write(sw_db(q, DPSR_DB_PEER_RX), &one, 8) == 8)
-			__atomic_fetch_add(&sw_kicks, 1, __ATOMIC_RELAXED);
-	}
-	return sent;
-}
-
-static uint32_t
-sw_recv(uint32_t q, uint16_t *len)
-{
-	uint8_t *dst[SW_OUT];
-
-	for (int i = 0; i < SW_OUT; i++)
-		dst[i] = sw_out[i];
-	return dpsr_recv_copy(&view, &s_rx[q], dst, len, SW_OUT, DPSR_FRAME_MAX, &sw_err);
-}
-
-/* The switch's control side: attach, detach on hang-up or on request. */
-static void *
-standin_loop(void *arg)
-{
-	struct dps_err err;
-
-	(void)arg;
-	while (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE)) {
-		struct pollfd p[2] = { { .fd = srv.listen_fd, .events = POLLIN },
-				       { .fd = srv.peer_fd, .events = POLLIN } };
-		int q = __atomic_load_n(&req_send, __ATOMIC_ACQUIRE);
-
-		if (q >= 0) {
-			usleep(50 * 1000);	/* let the main thread fall asleep */
-			sw_send((uint32_t)q, 60, 1, 0xa5);
-			__atomic_store_n(&req_send, -1, __ATOMIC_RELEASE);
-		}
-		if (__atomic_exchange_n(&req_detach, 0, __ATOMIC_ACQ_REL) && srv.peer_fd >= 0) {
-			dpsr_server_detach(&srv);
-			dpsr_rings_reset(&view);
-			continue;
-		}
-		if (poll(p, srv.peer_fd >= 0 ? 2 : 1, 10) <= 0)
-			continue;
-		if (p[0].revents & POLLIN)
-			dpsr_server_accept(&srv, &err);
-		/* The peer says nothing after its hello: readable means gone. */
-		if (p[1].fd >= 0 && p[1].fd == srv.peer_fd && (p[1].revents & (POLLIN | POLLHUP))) {
-			dpsr_server_detach(&srv);
-			dpsr_rings_reset(&view);
-		}
-	}
-	return NULL;
-}
-
-static bool
-wait_peer(bool attached)
-{
-	for (int i = 0; i < 300; i++) {
-		if ((__atomic_load_n(&srv.peer_fd, __ATOMIC_ACQUIRE) >= 0) == attached)
-			return true;
-		usleep(10 * 1000);
-	}
-	return false;
-}
-
-static bool
-readable(int fd, int ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-
-	return poll(&p, 1, ms) == 1;
-}
-
-static void
-drain(int fd)
-{
-	uint64_t v;
-
-	while (readable(fd, 0) && read(fd, &v, 8) == 8)
-		;
-}
-
-/* ---- the log, captured to check the one-line messages ---- */
-
-static FILE *log_stream;
-static char *logbuf;
-static size_t logsize;
-
-static size_t
-log_mark(void)
-{
-	size_t n;
-
-	flockfile(log_stream);
-	fflush(log_stream);
-	n = logsize;
-	funlockfile(log_stream);
-	return n;
-}
-
-/* Lines since @p mark that contain @p needle. The lock keeps writers (other threads) out. */
-static int
-log_count(size_t mark, const char *needle)
-{
-	int n = 0;
-
-	flockfile(log_stream);
-	fflush(log_stream);
-	for (const char *s = logbuf + mark; (s = strstr(s, needle)) != NULL; s++)
-		n++;
-	funlockfile(log_stream);
-	return n;
-}
-
-#define CHECK_LOG(mark, needle) \
-	CHECK_MSG(log_count(mark, needle) >= 1, "no log line with \"%s\"", needle)
 
 /* ---- helpers on the PMD's side ---- */
 
@@ -941,8 +755,6 @@ fds_back_to(int n)
 int
 main(void)
 {
-	struct dpsr_geometry g = { .nb_qpairs = BASE + QPAIRS, .ring_size = RING,
-				   .buf_size = BUF_SIZE, .nb_spares = 16 };
 	char prefix[64], lcores[16], runtime_dir[PATH_MAX] = "";
 	char *eal_argv[] = {
 		"test_dpsr_pmd", "--no-pci", "--no-huge", "-m", "512", "--no-shconf",
@@ -950,8 +762,6 @@ main(void)
 		"--log-level=lib.eal:error", "--log-level=pmd.net.dpsr:info",
 		NULL,
 	};
-	struct dps_err err = { "" };
-	pthread_t th;
 	int cpu = first_cpu(), port, fds;
 
 	if (cpu < 0) {
@@ -960,7 +770,6 @@ main(void)
 	}
 	snprintf(lcores, sizeof(lcores), "%d", cpu);
 	snprintf(prefix, sizeof(prefix), "--file-prefix=dps_ut_pmd_%d", (int)getpid());
-	snprintf(path, sizeof(path), "/tmp/dpsr-pmd-test-%d.sock", (int)getpid());
 	if (rte_eal_init((int)RTE_DIM(eal_argv) - 1, eal_argv) < 0) {
 		fprintf(stderr, "rte_eal_init failed: %s\n", rte_strerror(rte_errno));
 		CHECK_MSG(0, "%s", "EAL initialisation");
@@ -968,20 +777,17 @@ main(void)
 		return test_report();
 	}
 	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
-	log_stream = open_memstream(&logbuf, &logsize);
-	if (log_stream == NULL || rte_openlog_stream(log_stream) != 0)
+	if (log_capture_start() != 0)
 		return test_report();
 	txpool = rte_pktmbuf_pool_create("ut_tx", TXPOOL_N, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					 SOCKET_ID_ANY);
 	rxpool = rte_pktmbuf_pool_create("ut_rx", RXPOOL_N, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					 SOCKET_ID_ANY);
 	CHECK(txpool != NULL && rxpool != NULL);
-	CHECK_EQ(dpsr_region_create(&g, true, &mem, NULL), 0);
-	CHECK_EQ(dpsr_view_init(&view, mem.base, mem.size, NULL), 0);
-	CHECK_EQ(dpsr_server_open(&srv, path, SECRET, mem.fd, mem.size, BASE, QPAIRS, &err), 0);
-	if (txpool == NULL || rxpool == NULL || srv.listen_fd < 0)
+	if (txpool == NULL || rxpool == NULL || standin_start() != 0) {
+		CHECK_MSG(0, "%s", "set-up");
 		return test_report();
-	pthread_create(&th, NULL, standin_loop, NULL);
+	}
 	fds = test_open_fds();
 
 	test_probe_errors();
@@ -1005,21 +811,12 @@ main(void)
 	CHECK(fds_back_to(fds));
 	CHECK_EQ(rte_eth_dev_count_avail(), 0);
 out:
-	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
-	pthread_join(th, NULL);
-	dpsr_server_close(&srv);
-	dpsr_region_destroy(&mem);
+	standin_stop();
 	rte_mempool_free(txpool);
 	rte_mempool_free(rxpool);
 	/* The driver's messages, for a failure or on demand (TEST_SHOW_LOG=1). */
-	if (test_failed || getenv("TEST_SHOW_LOG") != NULL) {
-		fflush(log_stream);
-		fprintf(stderr, "---- captured log ----\n%s---- end ----\n", logbuf);
-	}
-	rte_openlog_stream(NULL);
+	log_capture_end(test_failed || getenv("TEST_SHOW_LOG") != NULL);
 	rte_eal_cleanup();
-	fclose(log_stream);
-	free(logbuf);
 	if (runtime_dir[0] != '\0')
 		rmdir(runtime_dir);
 	return test_report();
