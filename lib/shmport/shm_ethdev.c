@@ -310,6 +310,15 @@ fail:
 	return -ENOMEM;
 }
 
+static void
+shm_queues_state(struct rte_eth_dev *dev, uint8_t state)
+{
+	for (uint16_t q = 0; q < dev->data->nb_rx_queues; q++)
+		dev->data->rx_queue_state[q] = state;
+	for (uint16_t q = 0; q < dev->data->nb_tx_queues; q++)
+		dev->data->tx_queue_state[q] = state;
+}
+
 static int
 shm_dev_start(struct rte_eth_dev *dev)
 {
@@ -323,10 +332,7 @@ shm_dev_start(struct rte_eth_dev *dev)
 	sd->started = true;
 	shm_open_if_ready(sd);
 	shm_ctl_lock_release();
-	for (uint16_t q = 0; q < dev->data->nb_rx_queues; q++)
-		dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
-	for (uint16_t q = 0; q < dev->data->nb_tx_queues; q++)
-		dev->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
+	shm_queues_state(dev, RTE_ETH_QUEUE_STATE_STARTED);
 	shm_link_changed(sd);
 	return 0;
 }
@@ -340,10 +346,7 @@ shm_dev_stop(struct rte_eth_dev *dev)
 	sd->started = false;
 	shm_quiesce(sd);
 	shm_ctl_lock_release();
-	for (uint16_t q = 0; q < dev->data->nb_rx_queues; q++)
-		dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
-	for (uint16_t q = 0; q < dev->data->nb_tx_queues; q++)
-		dev->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
+	shm_queues_state(dev, RTE_ETH_QUEUE_STATE_STOPPED);
 	dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
 	return 0;
 }

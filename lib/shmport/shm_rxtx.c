@@ -22,10 +22,10 @@
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
 #include <rte_malloc.h>
-#include <rte_memcpy.h>
 #include <rte_pause.h>
 #include <rte_prefetch.h>
 
+#include "shm/dpsr_mbuf.h"
 #include "shm_port.h"
 
 #define SHM_BURST_MAX 256
@@ -153,32 +153,6 @@ shm_desc_take(const struct shm_qring *q, uint32_t slot, struct dpsr_desc *d)
 	return bad;
 }
 
-/* Copy one frame into a fresh mbuf chain from @p mp; NULL if out of mbufs. */
-static struct rte_mbuf *
-shm_copy_in(struct rte_mempool *mp, const uint8_t *src, uint32_t len)
-{
-	struct rte_mbuf *head = rte_pktmbuf_alloc(mp), *m = head;
-	uint32_t done = 0;
-
-	while (m != NULL) {
-		uint32_t chunk = RTE_MIN(len - done, (uint32_t)rte_pktmbuf_tailroom(m));
-
-		rte_memcpy(rte_pktmbuf_mtod(m, uint8_t *), src + done, chunk);
-		m->data_len = (uint16_t)chunk;
-		done += chunk;
-		if (done == len) {
-			head->pkt_len = len;
-			return head;
-		}
-		if (chunk == 0 || (m->next = rte_pktmbuf_alloc(mp)) == NULL)
-			break;
-		m = m->next;
-		head->nb_segs++;
-	}
-	rte_pktmbuf_free(head);
-	return NULL;
-}
-
 /* Receive by copy: isolated ports, and trusted ones out of spares. */
 static uint16_t
 shm_rx_copy(struct shm_rxq *rxq, struct rte_mbuf **pkts, uint32_t avail)
@@ -198,7 +172,7 @@ shm_rx_copy(struct shm_rxq *rxq, struct rte_mbuf **pkts, uint32_t avail)
 			rxq->st.bad_desc[bad]++;
 			continue;
 		}
-		m = shm_copy_in(rxq->mp, shm_buf(q, d.buf) + d.off, d.len);
+		m = dpsr_mbuf_copy_in(rxq->mp, shm_buf(q, d.buf) + d.off, d.len);
 		if (unlikely(m == NULL)) {
 			/* The frame stays in its slot for the next burst. */
 			rxq->st.nombuf++;
@@ -322,14 +296,10 @@ shm_tx_copy(struct shm_qring *q, uint32_t slot, const struct rte_mbuf *m)
 {
 	uint32_t len = m->pkt_len, buf = q->shadow[slot];
 	uint32_t off = len + DPSR_HEADROOM <= q->lim.buf_size ? DPSR_HEADROOM : 0;
-	uint8_t *dst = shm_buf(q, buf) + off;
 
 	if (unlikely(len < DPSR_FRAME_MIN || len > q->lim.buf_size || len > DPSR_FRAME_MAX))
 		return -1;
-	for (const struct rte_mbuf *seg = m; seg != NULL; seg = seg->next) {
-		rte_memcpy(dst, rte_pktmbuf_mtod(seg, const uint8_t *), seg->data_len);
-		dst += seg->data_len;
-	}
+	dpsr_mbuf_copy_out(shm_buf(q, buf) + off, m, len);
 	/* buf too: the switch owns it, whatever a peer scribbled there. */
 	dpsr_desc_store(&q->ring->desc[slot],
 			&(struct dpsr_desc){ .buf = buf, .off = (uint16_t)off, .len = (uint16_t)len });

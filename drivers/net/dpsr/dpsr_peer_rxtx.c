@@ -14,9 +14,9 @@
 
 #include <rte_branch_prediction.h>
 #include <rte_mbuf.h>
-#include <rte_memcpy.h>
 
 #include "dpsr_peer.h"
+#include "shm/dpsr_mbuf.h"
 
 void
 dpsr_peer_rxq_init(struct dpsr_peer_rxq *q, const struct dpsr_view *v, uint32_t ring,
@@ -58,39 +58,6 @@ dpsr_ring_doorbell(int fd, uint64_t *counter)
 
 /* ---- receive ---- */
 
-/*
- * Copy one frame into a chain of mbufs. NULL if the mempool ran dry; the
- * part of the chain already taken goes back.
- */
-static inline struct rte_mbuf *
-dpsr_rx_copy(struct dpsr_peer_rxq *q, const uint8_t *src, uint16_t len)
-{
-	struct rte_mbuf *head = rte_pktmbuf_alloc(q->mp), *m = head;
-	uint16_t left = len, n;
-
-	if (unlikely(head == NULL))
-		return NULL;
-	for (;;) {
-		n = RTE_MIN(left, rte_pktmbuf_tailroom(m));
-		rte_memcpy(rte_pktmbuf_mtod(m, void *), src, n);
-		m->data_len = n;
-		src += n;
-		left -= n;
-		if (likely(left == 0))
-			break;
-		m->next = rte_pktmbuf_alloc(q->mp);
-		if (unlikely(m->next == NULL)) {
-			rte_pktmbuf_free(head);
-			return NULL;
-		}
-		m = m->next;
-		head->nb_segs++;
-	}
-	head->pkt_len = len;
-	head->port = q->port_id;
-	return head;
-}
-
 uint16_t
 dpsr_peer_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -123,11 +90,12 @@ dpsr_peer_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 			q->st.err.bad_desc[bad]++;
 			continue;	/* dropped; its slot is released with the rest */
 		}
-		m = dpsr_rx_copy(q, dpsr_buf(&q->view, d.buf) + d.off, d.len);
+		m = dpsr_mbuf_copy_in(q->mp, dpsr_buf(&q->view, d.buf) + d.off, d.len);
 		if (unlikely(m == NULL)) {
 			q->st.nombuf++;
 			break;		/* this frame and the rest stay in the ring */
 		}
+		m->port = q->port_id;
 		pkts[got++] = m;
 		bytes += d.len;
 	}
@@ -168,19 +136,6 @@ dpsr_peer_rxq_intr_disable(struct dpsr_peer_rxq *q)
 }
 
 /* ---- transmit ---- */
-
-/* Gather a (possibly multi-segment) mbuf into one region buffer. */
-static inline void
-dpsr_tx_copy(uint8_t *dst, const struct rte_mbuf *m, uint32_t len)
-{
-	for (; m != NULL && len > 0; m = m->next) {
-		uint32_t n = RTE_MIN((uint32_t)m->data_len, len);
-
-		rte_memcpy(dst, rte_pktmbuf_mtod(m, const uint8_t *), n);
-		dst += n;
-		len -= n;
-	}
-}
 
 /* The switch has gone: the frames are consumed, dropped and counted. */
 static uint16_t
@@ -224,7 +179,7 @@ dpsr_peer_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n)
 		}
 		/* Headroom lets the switch push a VLAN tag in place. */
 		off = len + DPSR_HEADROOM <= q->view.lim.buf_size ? DPSR_HEADROOM : 0;
-		dpsr_tx_copy(dpsr_buf(&q->view, buf) + off, pkts[i], len);
+		dpsr_mbuf_copy_out(dpsr_buf(&q->view, buf) + off, pkts[i], len);
 		s->off = off;
 		s->len = (uint16_t)len;
 		s->flags = 0;
