@@ -6,6 +6,7 @@ and control sockets behind).
 """
 
 import os
+import re
 import signal
 import subprocess
 
@@ -39,3 +40,16 @@ def test_sigterm_shuts_down_cleanly(workdir):
     finally:
         dpsw.kill_pid(proc)
         dpsw.remove_dpdk_files(prefix)
+
+
+def test_help_names_every_port_kind(dpswitch):
+    """--help lists the port kinds the daemon knows (those `port add` offers)."""
+    d = dpswitch()
+    rc, out = d.ctl("port add x nosuchkind")
+    assert rc < 0 and "valid: " in out, out
+    kinds = out.split("valid: ")[1].split(")")[0].split(", ")
+    help_text = subprocess.run([dpsw.DPSWITCH_BIN, "--help"], capture_output=True,
+                               text=True, timeout=30).stdout
+    flat = " ".join(help_text.split())
+    missing = [k for k in kinds if not re.search(r"\b%s\b" % re.escape(k), flat)]
+    assert len(kinds) >= 9 and not missing, "--help misses kinds %s" % missing
