@@ -143,9 +143,6 @@ struct shm_region *shm_region_join(const struct shm_region_req *req, uint32_t *s
 /** Give a slot back; the region goes with its last port. */
 void shm_region_leave(struct shm_region *r, uint32_t slot);
 
-/** Call @p cb for each region; for `shm show`. */
-void shm_region_foreach(void (*cb)(const struct shm_region *r, void *arg), void *arg);
-
 /* ---- queues ---- */
 
 /*

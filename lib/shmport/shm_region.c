@@ -20,14 +20,6 @@
 static struct shm_region *regions[SHM_MAX_REGIONS];
 static unsigned int spares_seq;
 
-void
-shm_region_foreach(void (*cb)(const struct shm_region *r, void *arg), void *arg)
-{
-	for (unsigned int i = 0; i < SHM_MAX_REGIONS; i++)
-		if (regions[i] != NULL)
-			cb(regions[i], arg);
-}
-
 /*
  * Spare buffers are mbufs whose data buffer is a region buffer. An mbuf
  * that goes back to its pool keeps whatever buffer it holds (the pool
