@@ -142,6 +142,7 @@ struct hostile_attack {
 	bool attach;			/* false: talks to the socket only */
 	bool sends;			/* builds frames: --size and --canary go into them */
 	double duration;		/* default --duration; 0: none, --count decides */
+	hostile_make_fn make;		/* attack_produce: the descriptors it writes */
 };
 
 /* hostile_attacks.c */
