@@ -33,7 +33,7 @@ def _failed(request):
 
 @pytest.fixture(scope="session")
 def pmd_plugin():
-    """The net_dpsr plugin for `dpdk-testpmd -d`, copied under /run: EAL
+    """The net_dpsw plugin for `dpdk-testpmd -d`, copied under /run: EAL
     refuses a plugin in any directory below a world-writable one ("/tmp is
     world-writable and insecure"), and a CI clone may well be in /tmp."""
     d = tempfile.mkdtemp(prefix="dts-plugin-", dir="/run")

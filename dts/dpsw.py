@@ -9,11 +9,11 @@ Everything a test needs to drive real processes:
 * Netns      - a network namespace (IPv6 off, so the kernel stays quiet).
 * ns_sendp   - scapy sendp of exact frames from inside a namespace.
 * Pktgen     - a dpswitch-pktgen process on any DPDK vdevs (virtio-user on
-               a vhost socket, af_packet, memif, net_dpsr, ...), with its
+               a vhost socket, af_packet, memif, net_dpsw, ...), with its
                JSON report.
 * Hostile    - a dpsr-hostile process (tests/hostile: a raw shared-ring
                peer, good or malicious), with its JSON report.
-* dpsr_vdev  - the net_dpsr vdev (peer PMD) for a shared-ring port's socket.
+* dpsw_vdev  - the net_dpsw vdev (peer PMD) for a shared-ring port's socket.
 * wait_until - poll a condition (tests never assert on durations).
 
 Safety rules kept here, so tests cannot forget them: every DPDK process gets
@@ -42,7 +42,7 @@ TESTPMD_BIN = shutil.which("dpdk-testpmd") or "/usr/bin/dpdk-testpmd"
 PKTGEN_BIN = os.path.join(BUILD, "app", "dpswitch-pktgen", "dpswitch-pktgen")
 HOSTILE_BIN = os.path.join(BUILD, "tests", "hostile", "dpsr-hostile")
 # The peer PMD as a plugin (dpdk-testpmd -d PMD_SO); pktgen has it built in.
-PMD_SO = os.path.join(BUILD, "drivers", "net", "dpsr", "librte_net_dpsr.so")
+PMD_SO = os.path.join(BUILD, "drivers", "net", "dpsw", "librte_net_dpsw.so")
 HUGEPAGE_DIR = "/dev/hugepages"
 DPDK_RUN_DIR = "/var/run/dpdk"
 
@@ -296,7 +296,7 @@ class Dpswitch:
 class TestPmd:
     """dpdk-testpmd with one port: by default a virtio-user port on a
     vhost-user socket, or any vdev given (vdev=..., with eal_extra=["-d",
-    plugin] for a plugin PMD such as net_dpsr; see conftest's pmd_plugin).
+    plugin] for a plugin PMD such as net_dpsw; see conftest's pmd_plugin).
 
     Driven interactively: cmd() writes a line and returns the output up to the
     next prompt. stdbuf -oL makes testpmd's printf output line-buffered, so a
@@ -612,10 +612,10 @@ class Pktgen(ReportingProcess):
 
 # --------------------------------------------------------------------------
 
-def dpsr_vdev(i, sock, extra=""):
-    """The net_dpsr (peer PMD) vdev number i on a shared-ring port's socket;
+def dpsw_vdev(i, sock, extra=""):
+    """The net_dpsw (peer PMD) vdev number i on a shared-ring port's socket;
     extra: more devargs, e.g. "secret=s3cret,mac=02:00:00:00:00:01"."""
-    return "net_dpsr%d,path=%s%s" % (i, sock, "," + extra if extra else "")
+    return "net_dpsw%d,path=%s%s" % (i, sock, "," + extra if extra else "")
 
 
 class Hostile(ReportingProcess):

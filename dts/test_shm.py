@@ -152,16 +152,16 @@ N_PMD = 8000
 
 @pytest.mark.parametrize("mode", ["isolated", "trusted"])
 def test_pktgen_peers(mode, dpswitch, pktgen, workdir):
-    """pktgen --mode tx on a (net_dpsr), --mode rx on b, separate processes:
+    """pktgen --mode tx on a (net_dpsw), --mode rx on b, separate processes:
     exactly N frames arrive, in order, none missing."""
     sa, sb = sock(workdir, "a"), sock(workdir, "b")
     args = "ring=8192" + (",group=g,group-ports=2" if mode == "trusted" else "")
     d = dpswitch(ports=[shm_port("a", sa, args), shm_port("b", sb, args)])
     d.ok("xconnect add a b")
-    rx = pktgen(None, ["--mode", "rx", "--count", str(N_PMD)], vdevs=[dpsw.dpsr_vdev(0, sb)])
+    rx = pktgen(None, ["--mode", "rx", "--count", str(N_PMD)], vdevs=[dpsw.dpsw_vdev(0, sb)])
     wait_attached(d, "b")
     t = pktgen(None, ["--mode", "tx", "--count", str(N_PMD), "--src-mac", TX_MAC,
-                      "--dst-mac", RX_MAC], vdevs=[dpsw.dpsr_vdev(0, sa)]).report()
+                      "--dst-mac", RX_MAC], vdevs=[dpsw.dpsw_vdev(0, sa)]).report()
     assert t["tx_packets"] == N_PMD, t
     r = rx.report()
     assert r["rx_packets"] == N_PMD and r["rx_seq_gaps"] == 0, r
@@ -176,7 +176,7 @@ def test_pktgen_peers(mode, dpswitch, pktgen, workdir):
 # 3. dpdk-testpmd loads the PMD as a plugin.
 
 def test_testpmd_plugin(dpswitch, testpmd, hostile, pmd_plugin, workdir):
-    """testpmd -d librte_net_dpsr.so --vdev net_dpsr0,path=A sends exactly N
+    """testpmd -d librte_net_dpsw.so --vdev net_dpsw0,path=A sends exactly N
     frames (txonly bursts via start tx_first); a careful receiver on b gets
     exactly N, of testpmd's 64 bytes."""
     burst, rounds = 32, 128
@@ -186,7 +186,7 @@ def test_testpmd_plugin(dpswitch, testpmd, hostile, pmd_plugin, workdir):
     d.ok("xconnect add a b")
     rx = hostile(["--path", sb, "--attack", "rx", "--count", str(n), "--duration", "60"])
     wait_attached(d, "b")
-    pmd = testpmd(None, TX_MAC, vdev=dpsw.dpsr_vdev(0, sa, "mac=" + TX_MAC),
+    pmd = testpmd(None, TX_MAC, vdev=dpsw.dpsw_vdev(0, sa, "mac=" + TX_MAC),
                   eal_extra=["-d", pmd_plugin])
     wait_attached(d, "a")
     pmd.send(n, RX_MAC, per_burst=burst)
@@ -213,9 +213,9 @@ def test_peer_crash_and_reattach(dpswitch, pktgen, testpmd, pmd_plugin, workdir)
     args = "group=g,group-ports=2,ring=8192"
     d = dpswitch(ports=[shm_port("a", sa, args), shm_port("b", sb, args)])
     d.ok("xconnect add a b")
-    rx1 = pktgen(None, ["--mode", "rx"], vdevs=[dpsw.dpsr_vdev(0, sb)])
+    rx1 = pktgen(None, ["--mode", "rx"], vdevs=[dpsw.dpsw_vdev(0, sb)])
     wait_attached(d, "b")
-    tx1 = pktgen(None, ["--mode", "tx", "--rate", "100000"], vdevs=[dpsw.dpsr_vdev(0, sa)])
+    tx1 = pktgen(None, ["--mode", "tx", "--rate", "100000"], vdevs=[dpsw.dpsw_vdev(0, sa)])
     wait_until(lambda: d.stats()["b"]["tx_packets"] >= 10000, 30, "traffic through a -> b")
 
     os.kill(tx1.proc.pid, signal.SIGKILL)
@@ -232,10 +232,10 @@ def test_peer_crash_and_reattach(dpswitch, pktgen, testpmd, pmd_plugin, workdir)
     wait_attached(d, "b", up=False)
     wait_until(lambda: spares_whole(d, "a"), 10, "group spares all free: %s" % d.shm()["a"])
 
-    rx2 = pktgen(None, ["--mode", "rx", "--count", str(N_CRASH)], vdevs=[dpsw.dpsr_vdev(0, sb)])
+    rx2 = pktgen(None, ["--mode", "rx", "--count", str(N_CRASH)], vdevs=[dpsw.dpsw_vdev(0, sb)])
     wait_attached(d, "b")
     b0 = d.stats()["b"]["tx_packets"]
-    pmd = testpmd(None, TX_MAC, vdev=dpsw.dpsr_vdev(0, sa, "mac=" + TX_MAC),
+    pmd = testpmd(None, TX_MAC, vdev=dpsw.dpsw_vdev(0, sa, "mac=" + TX_MAC),
                   eal_extra=["-d", pmd_plugin])
     wait_attached(d, "a")
     xa = d.xstats("a")
@@ -266,7 +266,7 @@ def test_refusals(dpswitch, hostile, pktgen, workdir):
     d = dpswitch(ports=[shm_port("a", sa, "secret=s3cret")])
 
     def pg(secret):
-        p = pktgen(None, ["--mode", "rx"], vdevs=[dpsw.dpsr_vdev(0, sa, "secret=" + secret)])
+        p = pktgen(None, ["--mode", "rx"], vdevs=[dpsw.dpsw_vdev(0, sa, "secret=" + secret)])
         rc, _, err = p.wait()
         return rc, err
 
@@ -352,12 +352,12 @@ def test_asleep_and_woken(dpswitch, pktgen, workdir):
     d.ok("xconnect add a b")
     assert worker(d)["mode"] == "adaptive"
     refl = pktgen(None, ["--mode", "reflect", "--ping-mode", "block"],
-                  vdevs=[dpsw.dpsr_vdev(0, sb)])
+                  vdevs=[dpsw.dpsw_vdev(0, sb)])
     wait_attached(d, "b")
     w0 = worker(d)
     ping = pktgen(None, ["--mode", "ping", "--ping-mode", "block", "--count", str(PINGS),
                          "--interval", "200000", "--timeout", "1"],
-                  vdevs=[dpsw.dpsr_vdev(0, sa)])
+                  vdevs=[dpsw.dpsw_vdev(0, sa)])
     # A second in the middle of the run: the pinger is past its start-up.
     wait_until(lambda: d.stats()["a"]["rx_packets"] >= 3, 30, "the first pings")
     pids = {"dpswitch": d.proc.pid, "reflector": refl.proc.pid, "pinger": ping.proc.pid}

@@ -9,7 +9,7 @@ The test bed, one dpswitch per test:
     [t1, t2 (trusted, group g)]                           trusted attacks
 
 During every attack on e1 (or t1) a victim sends exactly VICTIM_COUNT
-frames with pktgen (net_dpsr) from v1 at VICTIM_RATE, and a pktgen on v2
+frames with pktgen (net_dpsw) from v1 at VICTIM_RATE, and a pktgen on v2
 must receive every one, with no sequence gap: another tenant is not
 affected, shown by exact counts, not timing. A careful receiver on e2
 (`rx --canary PGW1 --verify`) watches what the bridge hands out: the
@@ -193,12 +193,12 @@ def test_attack(port, attack, dpswitch, pktgen, hostile, workdir):
 
     # The victims' receiver and the canary watcher, then the victims' sender.
     vrx = pktgen(None, ["--mode", "rx", "--count", str(VICTIM_COUNT)],
-                 vdevs=[dpsw.dpsr_vdev(0, s["v2"])])
+                 vdevs=[dpsw.dpsw_vdev(0, s["v2"])])
     canary = hostile(["--path", s["e2"], "--attack", "rx", "--canary", VICTIM_CANARY,
                       "--verify", "--duration", "120"])
     wait_attached(d, "v2", "e2")
     vtx = pktgen(None, ["--mode", "tx", "--count", str(VICTIM_COUNT), "--rate", str(VICTIM_RATE)],
-                 vdevs=[dpsw.dpsr_vdev(0, s["v1"])])
+                 vdevs=[dpsw.dpsw_vdev(0, s["v1"])])
     wait_until(lambda: d.stats()["v1"]["rx_packets"] > 0, 30, "victim traffic to start")
     assert vtx.alive() and d.stats()["v1"]["rx_packets"] < VICTIM_COUNT, \
         "the victims' traffic ended before the attack began"

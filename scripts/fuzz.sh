@@ -11,7 +11,7 @@ OUT=build/fuzz
 mkdir -p "$OUT/corpus"
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
       -Wall -Wextra -Werror -I lib \
-      tests/fuzz/fuzz_dpsr.c lib/shm/dpsr.c lib/shm/dpsr_queue.c lib/shm/dpsr_ctl.c \
+      tests/fuzz/fuzz_dpsr.c lib/dpsr/dpsr.c lib/dpsr/dpsr_queue.c lib/dpsr/dpsr_ctl.c \
       -o "$OUT/fuzz_dpsr"
 # Seed: a valid region (first byte 1: the whole input is the region), so
 # the fuzzer starts from headers that pass and mutates from there.

@@ -29,7 +29,9 @@
 #include "l2/l2_table.h"
 #include "port/port.h"
 #include "worker/worker.h"
+#include "dps_shm.h"
 #include "test_common.h"
+#include "test_eal.h"
 
 static int mfd;			/* commands write here */
 static char out[1 << 16];	/* ... and it is read back here */
@@ -276,7 +278,7 @@ test_ports(void)
 	/* Unknown kind: the valid kinds are listed. */
 	CHECK_ERR("port add n1 bogus", "unknown port kind 'bogus'");
 	CHECK_CONTAINS(out, dps_port_kind_list());
-	CHECK_CONTAINS(out, "vhost, tap, af_packet, pcap, memif, shm, ring, null, pci");
+	CHECK_CONTAINS(out, "vhost, tap, af_packet, pcap, memif, ring, null, pci, shm");
 	CHECK_EQ(rc, -EINVAL);
 
 	/* Unknown devargs key: the valid keys are listed. */
@@ -849,50 +851,23 @@ test_quit(void)
 	}
 }
 
-/* EAL needs lcores 0 and 1 (the worker); skip if we may not run on them. */
-static bool
-cpus_available(void)
-{
-	cpu_set_t set;
-
-	if (sched_getaffinity(0, sizeof(set), &set) != 0)
-		return false;
-	return CPU_ISSET(0, &set) && CPU_ISSET(1, &set);
-}
-
 int
 main(void)
 {
-	char prefix[64], runtime_dir[PATH_MAX] = "";
-	/*
-	 * No PCI bus (never probe the host's NICs), no hugepages, no shared
-	 * config files, no telemetry socket. Not --in-memory: DPDK 22.11 treats
-	 * --no-huge as legacy memory and rejects the two together ("Option
-	 * --legacy-mem is not compatible with --in-memory"); --no-huge with
-	 * --no-shconf already keeps everything in anonymous memory.
-	 */
-	char *eal_argv[] = {
-		"test_cli", "--no-pci", "--no-huge", "-m", "256", "--no-shconf",
-		prefix, "-l", "0,1", "--no-telemetry",
-		"--log-level=lib.eal:error", "--log-level=dpswitch.*:warning",
-		NULL,
+	static const char *const logs[] = {
+		"--log-level=dpswitch.*:warning", "--log-level=pmd.net.shm:warning", NULL,
 	};
 	struct rte_mempool *pool;
-	int n;
 
-	if (!cpus_available()) {
+	/* EAL needs lcores 0 and 1 (the worker). */
+	if (!test_cpus_0_1()) {
 		printf("SKIP: CPUs 0 and 1 are needed for -l 0,1\n");
 		return TEST_SKIP;
 	}
-	snprintf(prefix, sizeof(prefix), "--file-prefix=dps_ut_cli_%d", (int)getpid());
-	n = rte_eal_init((int)(sizeof(eal_argv) / sizeof(eal_argv[0])) - 1, eal_argv);
-	if (n < 0) {
-		fprintf(stderr, "rte_eal_init failed: %s\n", rte_strerror(rte_errno));
+	if (test_eal_start("cli", "0,1", 256, logs) != 0) {
 		CHECK_MSG(0, "%s", "EAL initialisation");
-		rmdir(rte_eal_get_runtime_dir());
 		return test_report();
 	}
-	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
 	pool = rte_pktmbuf_pool_create("ut_mbufs", 2047, 0, 0,
 				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	tbl = l2_table_create(1024, 300);
@@ -904,6 +879,7 @@ main(void)
 	CHECK_EQ(dps_worker_count(), 1);
 	CHECK_EQ(dps_worker_of_lcore(1), 0);
 	dps_ports_init(pool, tbl);
+	CHECK_EQ(dps_shm_dpswitch_register(), 0);	/* as the daemon does */
 	CHECK_EQ(dps_cli_init(tbl), 0);
 
 	test_blank_and_comments();
@@ -925,9 +901,6 @@ main(void)
 	close(mfd);
 	l2_table_free(tbl);
 	rte_mempool_free(pool);
-	rte_eal_cleanup();
-	/* EAL leaves its (empty, with --no-shconf) runtime directory behind. */
-	if (runtime_dir[0] != '\0')
-		rmdir(runtime_dir);
+	test_eal_stop();
 	return test_report();
 }

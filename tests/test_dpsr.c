@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Unit tests of the shared-ring protocol's arithmetic and checks
- * (lib/shm/dpsr.h): index wrap-around, descriptor validation on every field
+ * (lib/dpsr/dpsr.h): index wrap-around, descriptor validation on every field
  * and limit, region header validation. Plain C, no DPDK.
  */
 #ifndef _GNU_SOURCE
@@ -20,10 +20,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "shm/dpsr.h"
-#include "shm/dpsr_ctl.h"
-#include "shm/dpsr_queue.h"
-#include "shm/dpsr_region.h"
+#include "dpsr/dpsr.h"
+#include "dpsr/dpsr_ctl.h"
+#include "dpsr/dpsr_queue.h"
+#include "dpsr/dpsr_region.h"
 #include "test_common.h"
 
 static void
@@ -437,7 +437,7 @@ test_attach_messages(void)
 	CHECK_EQ(dpsr_hello_check(&h, sizeof(h) - 1, NULL, &why), -EPROTO);
 	h.magic = 0;
 	CHECK_EQ(dpsr_hello_check(&h, sizeof(h), NULL, &why), -EPROTO);
-	CHECK_STREQ(why, "not a dpsring hello");
+	CHECK_STREQ(why, "not a dpsr hello");
 	dpsr_hello_init(&h, 1, NULL);
 	h.version = 9;
 	CHECK_EQ(dpsr_hello_check(&h, sizeof(h), NULL, &why), -EPROTO);

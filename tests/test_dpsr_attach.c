@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests of attaching (lib/shm/dpsr_attach.c) over a real unix socket:
+ * Unit tests of attaching (lib/dpsr/dpsr_attach.c) over a real unix socket:
  * a server thread (the switch's end) and clients (the peer's end) in this
  * process. Secret, busy port, frames both ways through two different
  * mappings of the region with doorbells, detach and re-attach, a path in
@@ -18,7 +18,7 @@
 #include <sys/socket.h>
 
 #include "common/unix_socket.h"
-#include "shm/dpsr_attach.h"
+#include "dpsr/dpsr_attach.h"
 #include "test_common.h"
 
 static struct dpsr_server srv;

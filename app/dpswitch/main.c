@@ -22,6 +22,7 @@
 #include "cli/cli.h"
 #include "common/dps_event.h"
 #include "ctl/ctl_server.h"
+#include "dps_shm.h"
 #include "l2/l2_table.h"
 #include "options.h"
 #include "port/port.h"
@@ -222,7 +223,8 @@ main(int argc, char **argv)
 		goto out_eal;
 	}
 	dps_ports_init(pool, app.mac_table);
-	if (rc != 0 || dps_cli_init(app.mac_table) != 0 || setup_events() != 0) {
+	if (rc != 0 || dps_shm_dpswitch_register() != 0 || dps_cli_init(app.mac_table) != 0 ||
+	    setup_events() != 0) {
 		fprintf(stderr, "dpswitch: initialisation failed: %s\n", strerror(-rc));
 		goto out_eal;
 	}

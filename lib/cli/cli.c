@@ -22,9 +22,13 @@
 
 RTE_LOG_REGISTER(dps_logtype_cli, dpswitch.cli, INFO);
 
-static const struct cli_cmd *const families[] = {
-	cli_port_cmds, cli_mac_cmds, cli_vlan_cmds, cli_lcore_cmds, cli_shm_cmds, cli_misc_cmds,
+#define CLI_FAMILIES_MAX 16
+
+/* lib/cli's own families first, then those registered (misc, with help, last). */
+static const struct cli_cmd *families[CLI_FAMILIES_MAX] = {
+	cli_port_cmds, cli_mac_cmds, cli_vlan_cmds, cli_lcore_cmds,
 };
+static unsigned int nb_families = 4;
 
 static struct {
 	cmdline_parse_ctx_t *ctx;	/* NULL-terminated instance list */
@@ -42,19 +46,32 @@ cli_state_mac_table(void)
 }
 
 int
+dps_cli_register(const struct cli_cmd *cmds)
+{
+	for (unsigned int f = 0; f < nb_families; f++)
+		if (families[f] == cmds)
+			return 0;
+	if (nb_families == CLI_FAMILIES_MAX - 1)	/* room for misc */
+		return -ENOSPC;
+	families[nb_families++] = cmds;
+	return 0;
+}
+
+int
 dps_cli_init(struct l2_table *mac_table)
 {
 	unsigned int n = 0;
 
 	cli_mac_table = mac_table;
-	for (size_t f = 0; f < RTE_DIM(families); f++)
+	families[nb_families] = cli_misc_cmds;
+	for (size_t f = 0; f <= nb_families; f++)
 		for (const struct cli_cmd *c = families[f]; c->inst; c++)
 			n++;
 	cli.ctx = calloc(n + 1, sizeof(*cli.ctx));
 	cli.cmds = calloc(n, sizeof(*cli.cmds));
 	if (cli.ctx == NULL || cli.cmds == NULL)
 		goto fail;
-	for (size_t f = 0; f < RTE_DIM(families); f++)
+	for (size_t f = 0; f <= nb_families; f++)
 		for (const struct cli_cmd *c = families[f]; c->inst; c++) {
 			cli.cmds[cli.nb] = c;
 			cli.ctx[cli.nb++] = c->inst;

@@ -6,7 +6,12 @@
 #ifndef DPS_UNIX_SOCKET_H
 #define DPS_UNIX_SOCKET_H
 
+#include <sys/un.h>
+
 #include "common/dps_err.h"
+
+/** Longest unix socket path, NUL included (struct sockaddr_un's sun_path). */
+#define DPS_UNIX_PATH_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
 
 /**
  * Listen on @p path. A socket file nobody listens on (left by a process

@@ -29,7 +29,7 @@ struct ctl_client {
 struct dps_ctl {
 	struct dps_event_source ev;	/* the listening socket */
 	int epfd;
-	char path[108];
+	char path[DPS_UNIX_PATH_MAX];
 	struct ctl_client *clients[DPS_CTL_MAX_CLIENTS];
 };
 

@@ -23,7 +23,7 @@ RTE_LOG_REGISTER(dps_logtype_port, dpswitch.port, INFO);
 struct port_entry {
 	bool in_use;
 	char name[DPS_PORT_NAME_MAX];
-	const struct port_kind *kind;
+	const struct dps_port_kind *kind;
 	char args[DPS_PORT_ARGS_MAX];
 	char devname[RTE_DEV_NAME_MAX_LEN];
 	uint64_t seq;			/* creation order */
@@ -286,7 +286,7 @@ int
 dps_port_add(const char *name, const char *kind_name, const char *args,
 	     struct dps_err *err)
 {
-	const struct port_kind *kind;
+	const struct dps_port_kind *kind;
 	char dev[DPS_PORT_ARGS_MAX + RTE_DEV_NAME_MAX_LEN];
 	struct port_entry pe = { 0 };
 	struct dps_dp_config *dp;

@@ -16,6 +16,7 @@
 
 #include <rte_dev.h>
 #include <rte_ether.h>
+#include <rte_kvargs.h>
 #include <rte_mempool.h>
 
 #include "common/dps_err.h"
@@ -51,12 +52,53 @@ struct dps_port_stats {
 	uint64_t tx_errors;
 };
 
+/**
+ * A port kind: a way to create a port's ethdev from "port add NAME KIND
+ * ARGS", after validating ARGS. DPDK's own virtual devices are built in
+ * (port_kind.c); a driver of this project adds its kind with
+ * dps_port_kind_register().
+ */
+struct dps_port_kind {
+	const char *name;
+	/** vdev driver the ethdev comes from; NULL for PCI devices. */
+	const char *driver;
+	/** Keys the user may give (the driver's own devargs keys). */
+	const char *const *keys;
+	/** Keys of which at least one must be present, or NULL. */
+	const char *const *required;
+	/** Kind-specific checks beyond the key list; 0 or -errno with @p err. */
+	int (*check)(const char *port, struct rte_kvargs *kv, struct dps_err *err);
+	/**
+	 * The driver's link state says nothing about whether frames can be
+	 * delivered, so the port is always treated as up. True for tap: its
+	 * driver looks the interface up by name in our namespace and reports
+	 * down once the interface is moved into another one, where it works.
+	 */
+	bool link_always_up;
+	/**
+	 * The driver can raise rx interrupts (ethdev rx_intr_*), so a parked
+	 * worker can sleep until traffic arrives. Tried for PCI devices too,
+	 * where it depends on the NIC's driver; if the device refuses, the
+	 * port is set up without them and its worker sleeps timed.
+	 */
+	bool rx_intr;
+	/** Rx queues the device will have, given its devargs; NULL: 1. */
+	uint16_t (*nb_rxq)(struct rte_kvargs *kv);
+};
+
+/**
+ * Add a port kind (before ports of it are added). @p kind must outlive the
+ * registry. 0, -EEXIST (a kind of that name exists), -ENOSPC.
+ */
+int dps_port_kind_register(const struct dps_port_kind *kind);
+
 /** Set up the registry with the mbuf pool and MAC table ports use. */
 void dps_ports_init(struct rte_mempool *pool, struct l2_table *tbl);
 
 /**
  * Create a port and add it to the bridge (access, VLAN 1).
- * @param kind  vhost, tap, af_packet, pcap, memif, ring, null, pci
+ * @param kind  vhost, tap, af_packet, pcap, memif, ring, null, pci, or a
+ *              registered kind (dps_port_kind_register(): shm)
  * @param args  devargs "key=value,..."; for pci "DOMAIN:BUS:DEV.FN[,devargs]"
  * @return 0; -EEXIST (name taken), -EINVAL (bad name, kind or devargs),
  *         -EADDRINUSE (socket in use), -ENODEV, -ENOSPC, or the driver's error

@@ -16,7 +16,6 @@
 #include <rte_pci.h>
 
 #include "common/dps_log.h"
-#include "shmport/shmport.h"
 
 #define KEY_IFACE "iface"
 #define KEY_QUEUES "queues"
@@ -200,9 +199,7 @@ pcap_check(const char *port, struct rte_kvargs *kv, struct dps_err *err)
 	return 0;
 }
 
-static const char *const shm_required[] = { "path", NULL };
-
-static const struct port_kind kinds[] = {
+static const struct dps_port_kind builtin[] = {
 	{ .name = "vhost", .driver = "net_vhost", .keys = vhost_keys,
 	  .required = vhost_required, .check = vhost_check, .nb_rxq = vhost_nb_rxq,
 	  .rx_intr = true },
@@ -214,33 +211,54 @@ static const struct port_kind kinds[] = {
 	{ .name = "pcap", .driver = "net_pcap", .keys = pcap_keys,
 	  .required = pcap_required, .check = pcap_check, .link_always_up = true },
 	{ .name = "memif", .driver = "net_memif", .keys = memif_keys },
-	{ .name = "shm", .driver = DPS_SHM_DRIVER, .keys = dps_shm_keys,
-	  .required = shm_required, .check = dps_shm_args_check, .nb_rxq = dps_shm_nb_rxq,
-	  .rx_intr = true },
 	{ .name = "ring", .driver = "net_ring", .keys = ring_keys, .link_always_up = true },
 	{ .name = "null", .driver = "net_null", .keys = null_keys, .link_always_up = true },
 	{ .name = "pci", .driver = NULL, .rx_intr = true },
 };
 
-const struct port_kind *
+#define KINDS_REGISTERED_MAX 8
+
+/* Kinds of this project's own drivers, in the order they registered. */
+static const struct dps_port_kind *registered[KINDS_REGISTERED_MAX];
+static unsigned int nb_registered;
+static char kind_names[192];
+
+const struct dps_port_kind *
 port_kind_find(const char *name)
 {
-	for (size_t i = 0; i < RTE_DIM(kinds); i++)
-		if (strcmp(kinds[i].name, name) == 0)
-			return &kinds[i];
+	for (size_t i = 0; i < RTE_DIM(builtin); i++)
+		if (strcmp(builtin[i].name, name) == 0)
+			return &builtin[i];
+	for (unsigned int i = 0; i < nb_registered; i++)
+		if (strcmp(registered[i]->name, name) == 0)
+			return registered[i];
 	return NULL;
+}
+
+int
+dps_port_kind_register(const struct dps_port_kind *kind)
+{
+	if (port_kind_find(kind->name) != NULL)
+		return -EEXIST;
+	if (nb_registered == KINDS_REGISTERED_MAX)
+		return -ENOSPC;
+	registered[nb_registered++] = kind;
+	kind_names[0] = '\0';		/* the list is rebuilt on next use */
+	return 0;
 }
 
 const char *
 port_kind_names(void)
 {
-	static char buf[128];
-
-	if (buf[0] == '\0')
-		for (size_t i = 0; i < RTE_DIM(kinds); i++)
-			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s",
-				 i ? ", " : "", kinds[i].name);
-	return buf;
+	if (kind_names[0] != '\0')
+		return kind_names;
+	for (size_t i = 0; i < RTE_DIM(builtin); i++)
+		snprintf(kind_names + strlen(kind_names), sizeof(kind_names) - strlen(kind_names),
+			 "%s%s", i ? ", " : "", builtin[i].name);
+	for (unsigned int i = 0; i < nb_registered; i++)
+		snprintf(kind_names + strlen(kind_names), sizeof(kind_names) - strlen(kind_names),
+			 ", %s", registered[i]->name);
+	return kind_names;
 }
 
 static void
@@ -255,7 +273,7 @@ keys_join(const char *const *keys, char *buf, size_t size)
 }
 
 static int
-vdev_devargs(const struct port_kind *kind, const char *port, const char *args,
+vdev_devargs(const struct dps_port_kind *kind, const char *port, const char *args,
 	     char *dev, size_t devlen, char *devname, size_t namelen,
 	     uint16_t *nb_rxq, struct dps_err *err)
 {
@@ -351,7 +369,7 @@ pci_devargs(const char *port, const char *args, char *dev, size_t devlen,
 }
 
 int
-port_kind_devargs(const struct port_kind *kind, const char *port,
+port_kind_devargs(const struct dps_port_kind *kind, const char *port,
 		  const char *args, char *dev, size_t devlen, char *devname,
 		  size_t namelen, uint16_t *nb_rxq, struct dps_err *err)
 {

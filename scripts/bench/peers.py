@@ -264,7 +264,7 @@ def gen_vdev(kind, i, sock, server=False):
         return "net_virtio_user%d,path=%s,queue_size=1024%s" % (i, sock,
                                                                   ",server=1" if server else "")
     if kind == "dpsr":
-        return "net_dpsr%d,path=%s" % (i, sock)
+        return "net_dpsw%d,path=%s" % (i, sock)
     if kind in ("memif-client", "memif-server"):
         return "net_memif%d,role=%s,socket=%s,socket-abstract=no,id=0" % (
             i, kind.split("-")[1], sock)
@@ -296,7 +296,7 @@ class Dpswitch(Peer):
                  rx_mode=None, shm=None):
         """shm: None (vhost ports), or the devargs of two shared-ring ports
         after path= (e.g. 'group=g' for trusted, '' for isolated); their
-        generator attaches with net_dpsr."""
+        generator attaches with net_dpsw."""
         super().__init__()
         self.shm = shm
         assert mode in ("bridge", "xconnect")

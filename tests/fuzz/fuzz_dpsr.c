@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shm/dpsr.h"
-#include "shm/dpsr_ctl.h"
-#include "shm/dpsr_queue.h"
+#include "dpsr/dpsr.h"
+#include "dpsr/dpsr_ctl.h"
+#include "dpsr/dpsr_queue.h"
 
 #define RING 64
 #define NBUFS 16

@@ -31,7 +31,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "shm/dpsr_attach.h"
+#include "dpsr/dpsr_attach.h"
 
 #define HOSTILE_EXIT_FAIL 1		/* attach failed, or the attack could not start */
 #define HOSTILE_EXIT_USAGE 2

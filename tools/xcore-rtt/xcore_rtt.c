@@ -3,7 +3,7 @@
  * xcore-rtt: how long a cache line takes to go from one CPU to another and
  * back. Two threads, pinned to CPUs A and B, pass a counter back and forth
  * through one cache line; the figure is the median round trip of several
- * runs. A packet path through shared memory (virtio, memif, dpsring) moves
+ * runs. A packet path through shared memory (virtio, memif, dpsr) moves
  * descriptor and buffer lines between the cores the same way, so this is
  * what its per-packet cost scales with. On a virtual machine it shows where
  * the hypervisor put the two vCPUs: near (sharing a cache) or far.

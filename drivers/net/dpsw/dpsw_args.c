@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* net_dpsw devargs: one validating callback per key (see dpsw.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_kvargs.h>
+#include <rte_string_fns.h>
+
+#include "dpsw.h"
+
+static const char *const valid_arguments[] = {
+	DPSW_ARG_PATH,
+	DPSW_ARG_SECRET,
+	DPSW_ARG_QPAIRS,
+	DPSW_ARG_MAC,
+	NULL
+};
+
+/* ---- devargs: one validating callback per key ---- */
+
+static int
+dpsw_arg_path(const char *key, const char *value, void *opaque)
+{
+	struct dpsw_args *a = opaque;
+
+	if (value[0] == '\0' || strlen(value) >= sizeof(a->path)) {
+		DPSW_LOG(ERR, "%s: %s= must be a unix socket path of 1..%zu bytes",
+			 a->name, key, sizeof(a->path) - 1);
+		return -EINVAL;
+	}
+	strlcpy(a->path, value, sizeof(a->path));
+	return 0;
+}
+
+static int
+dpsw_arg_secret(const char *key, const char *value, void *opaque)
+{
+	struct dpsw_args *a = opaque;
+
+	/* Never echo the secret itself. */
+	if (strlen(value) > DPSR_SECRET_MAX) {
+		DPSW_LOG(ERR, "%s: %s= is longer than %d bytes", a->name, key, DPSR_SECRET_MAX);
+		return -EINVAL;
+	}
+	strlcpy(a->secret, value, sizeof(a->secret));
+	return 0;
+}
+
+static int
+dpsw_arg_qpairs(const char *key, const char *value, void *opaque)
+{
+	struct dpsw_args *a = opaque;
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0' || value[0] == '-' ||
+	    v < 1 || v > DPSW_QPAIRS_MAX) {
+		DPSW_LOG(ERR, "%s: %s=%s is not valid: the queue pairs to ask for, 1..%d",
+			 a->name, key, value, DPSW_QPAIRS_MAX);
+		return -EINVAL;
+	}
+	a->qpairs = (uint32_t)v;
+	return 0;
+}
+
+static int
+dpsw_arg_mac(const char *key, const char *value, void *opaque)
+{
+	struct dpsw_args *a = opaque;
+
+	if (rte_ether_unformat_addr(value, &a->mac) != 0 ||
+	    !rte_is_valid_assigned_ether_addr(&a->mac)) {
+		DPSW_LOG(ERR, "%s: %s=%s is not valid: a unicast MAC such as 02:00:00:00:00:01",
+			 a->name, key, value);
+		return -EINVAL;
+	}
+	a->has_mac = true;
+	return 0;
+}
+
+static const struct {
+	const char *key;
+	arg_handler_t check;
+} dpsw_arg_checks[] = {
+	{ DPSW_ARG_PATH, dpsw_arg_path },
+	{ DPSW_ARG_SECRET, dpsw_arg_secret },
+	{ DPSW_ARG_QPAIRS, dpsw_arg_qpairs },
+	{ DPSW_ARG_MAC, dpsw_arg_mac },
+};
+
+static bool
+dpsw_arg_known(const char *key)
+{
+	for (unsigned int i = 0; valid_arguments[i] != NULL; i++)
+		if (strcmp(key, valid_arguments[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Every key known, given once and with a value; then each key's check.
+ * rte_kvargs_parse() with a list of valid keys would refuse an unknown one
+ * without saying which, so the list is checked here.
+ */
+static int
+dpsw_args_check(const struct rte_kvargs *kv, struct dpsw_args *a)
+{
+	for (unsigned int i = 0; i < kv->count; i++) {
+		const char *key = kv->pairs[i].key;
+
+		if (!dpsw_arg_known(key)) {
+			DPSW_LOG(ERR, "%s: unknown devarg '%s': valid keys are %s, %s, %s, %s",
+				 a->name, key, DPSW_ARG_PATH, DPSW_ARG_SECRET,
+				 DPSW_ARG_QPAIRS, DPSW_ARG_MAC);
+			return -EINVAL;
+		}
+		if (kv->pairs[i].value == NULL) {
+			DPSW_LOG(ERR, "%s: devarg '%s' needs a value: %s=...", a->name, key, key);
+			return -EINVAL;
+		}
+		if (rte_kvargs_count(kv, key) > 1) {
+			DPSW_LOG(ERR, "%s: devarg '%s' is given more than once", a->name, key);
+			return -EINVAL;
+		}
+	}
+	for (unsigned int i = 0; i < RTE_DIM(dpsw_arg_checks); i++)
+		if (rte_kvargs_process(kv, dpsw_arg_checks[i].key,
+				       dpsw_arg_checks[i].check, a) != 0)
+			return -EINVAL;
+	if (a->path[0] == '\0') {
+		DPSW_LOG(ERR, "%s: devarg '%s' is required: the unix socket of a dpswitch "
+			 "shared-ring port, e.g. %s=/run/dpswitch/vm1.sock",
+			 a->name, DPSW_ARG_PATH, DPSW_ARG_PATH);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * A locally administered unicast MAC from the device name and the socket
+ * path (FNV-1a): the same --vdev gives the same MAC on every run, so a
+ * switch's MAC table stays valid across restarts, and peers of different
+ * ports of one switch differ even when each process calls its device
+ * net_dpsr0.
+ */
+static void
+dpsw_default_mac(const char *name, const char *path, struct rte_ether_addr *mac)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (const char *s = name; *s != '\0'; s++) {
+		h ^= (uint8_t)*s;
+		h *= 1099511628211ull;
+	}
+	h ^= '|';
+	h *= 1099511628211ull;
+	for (const char *s = path; *s != '\0'; s++) {
+		h ^= (uint8_t)*s;
+		h *= 1099511628211ull;
+	}
+	mac->addr_bytes[0] = 0x02;	/* locally administered, unicast */
+	for (unsigned int i = 1; i < RTE_ETHER_ADDR_LEN; i++)
+		mac->addr_bytes[i] = (uint8_t)(h >> (8 * (i - 1)));
+}
+
+int
+dpsw_args_parse(const char *params, struct dpsw_args *a)
+{
+	struct rte_kvargs *kv;
+	int rc;
+
+	/* The secret may be in params: never log them. */
+	kv = rte_kvargs_parse(params != NULL ? params : "", NULL);
+	if (kv == NULL) {
+		DPSW_LOG(ERR, "%s: cannot parse the devargs: expected key=value[,key=value...] "
+			 "with keys %s, %s, %s, %s", a->name, DPSW_ARG_PATH, DPSW_ARG_SECRET,
+			 DPSW_ARG_QPAIRS, DPSW_ARG_MAC);
+		return -EINVAL;
+	}
+	rc = dpsw_args_check(kv, a);
+	rte_kvargs_free(kv);
+	if (rc == 0 && !a->has_mac)
+		dpsw_default_mac(a->name, a->path, &a->mac);
+	return rc;
+}

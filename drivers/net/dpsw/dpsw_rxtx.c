@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * net_dpsw datapath: the peer's copy paths over dpsr rings
+ * (docs/shm-protocol.md, "Rings", "Descriptors", "Buffer ownership").
+ *
+ * Everything here works on a queue's private view, its rings and its
+ * doorbell eventfds only, never on how the region was mapped. Per burst:
+ * one acquire load of the switch's index, one release store of ours, one
+ * full fence to look at the switch's wait flag, and a doorbell write only
+ * if the switch said it sleeps. No system call under load, no allocation
+ * but mbufs, no log.
+ */
+#include <unistd.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_mbuf.h>
+
+#include "dpsw.h"
+#include "dpsr/dpsr_mbuf.h"
+
+void
+dpsw_rxq_init(struct dpsw_rxq *q, const struct dpsr_view *v, uint32_t ring,
+		   int db_wake, int db_room, const uint32_t *attached)
+{
+	q->view = *v;
+	dpsr_qring_init(&q->ring, &q->view, ring);
+	q->attached = attached;
+	q->db_wake = db_wake;
+	q->db_room = db_room;
+}
+
+void
+dpsw_txq_init(struct dpsw_txq *q, const struct dpsr_view *v, uint32_t ring,
+		   int db_kick, const uint32_t *attached)
+{
+	q->view = *v;
+	dpsr_qring_init(&q->ring, &q->view, ring);
+	q->attached = attached;
+	q->max_frame = RTE_MIN(v->lim.buf_size, (uint32_t)DPSR_FRAME_MAX);
+	q->db_kick = db_kick;
+}
+
+static inline bool
+dpsw_is_attached(const uint32_t *attached)
+{
+	return __atomic_load_n(attached, __ATOMIC_RELAXED) != 0;
+}
+
+/* An eventfd write cannot block (the counter would need 2^64 - 2 rings). */
+static inline void
+dpsw_ring_doorbell(int fd, uint64_t *counter)
+{
+	uint64_t one = 1;
+
+	if (write(fd, &one, sizeof(one)) == (ssize_t)sizeof(one))
+		(*counter)++;
+}
+
+/* ---- receive ---- */
+
+uint16_t
+dpsw_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct dpsw_rxq *q = rxq;
+	struct dpsr_ring *r = q->ring.shared;
+	uint32_t idx = q->ring.idx, prod, avail, i;
+	uint64_t bytes = 0;
+	uint16_t got = 0;
+
+	if (unlikely(!dpsw_is_attached(q->attached)))
+		return 0;
+	/* Acquire: the descriptors and the data before prod are visible. */
+	prod = __atomic_load_n(&r->prod, __ATOMIC_ACQUIRE);
+	avail = dpsr_used(prod, idx);
+	if (unlikely(avail > q->ring.size)) {
+		/* Impossible: take nothing (a ring's worth would be stale slots). */
+		q->st.err.bad_index++;
+		return 0;
+	}
+	for (i = 0; i < avail && got < n; i++) {
+		const volatile struct dpsr_desc *s = &r->desc[dpsr_slot(q->ring.size, idx + i)];
+		struct dpsr_desc d;
+		enum dpsr_bad bad;
+		struct rte_mbuf *m;
+
+		/* One read of each field; the check and the copy use the same values. */
+		dpsr_desc_fetch(s, &d);
+		bad = dpsr_desc_check(&d, &q->view.lim);
+		if (unlikely(bad != DPSR_OK)) {
+			q->st.err.bad_desc[bad]++;
+			continue;	/* dropped; its slot is released with the rest */
+		}
+		m = dpsr_mbuf_copy_in(q->mp, dpsr_buf(&q->view, d.buf) + d.off, d.len);
+		if (unlikely(m == NULL)) {
+			q->st.nombuf++;
+			break;		/* this frame and the rest stay in the ring */
+		}
+		m->port = q->port_id;
+		pkts[got++] = m;
+		bytes += d.len;
+	}
+	if (i == 0)
+		return 0;
+	/* Release: we are done reading these slots' buffers. */
+	q->ring.idx = idx + i;
+	__atomic_store_n(&r->cons, q->ring.idx, __ATOMIC_RELEASE);
+	if (unlikely(dpsr_prod_kick_needed(&q->ring)))
+		dpsw_ring_doorbell(q->db_room, &q->st.doorbells);
+	q->st.pkts += got;
+	q->st.bytes += bytes;
+	return got;
+}
+
+void
+dpsw_rxq_intr_enable(struct dpsw_rxq *q)
+{
+	uint64_t self = 0;
+
+	/* The switch has gone: nobody would ring; the link state says so. */
+	if (!dpsw_is_attached(q->attached))
+		return;
+	/*
+	 * Flag, full fence, look at prod again: either the switch sees the
+	 * flag and rings, or we see its frames here. In the second case the
+	 * flag is down again and we ring our own doorbell, so an epoll on it
+	 * returns at once instead of sleeping on frames that are there.
+	 */
+	if (!dpsr_cons_sleep_prepare(&q->ring))
+		dpsw_ring_doorbell(q->db_wake, &self);
+}
+
+void
+dpsw_rxq_intr_disable(struct dpsw_rxq *q)
+{
+	dpsr_cons_sleep_done(&q->ring);
+}
+
+/* ---- transmit ---- */
+
+/* The switch has gone: the frames are consumed, dropped and counted. */
+static uint16_t
+dpsw_tx_drop_all(struct dpsw_txq *q, struct rte_mbuf **pkts, uint16_t n)
+{
+	rte_pktmbuf_free_bulk(pkts, n);
+	q->st.disconnected += n;
+	return n;
+}
+
+uint16_t
+dpsw_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct dpsw_txq *q = txq;
+	struct dpsr_ring *r = q->ring.shared;
+	uint32_t idx = q->ring.idx, cons, room, sent = 0;
+	uint64_t bytes = 0;
+	uint16_t i;
+
+	if (unlikely(!dpsw_is_attached(q->attached)))
+		return dpsw_tx_drop_all(q, pkts, n);
+	/* Acquire: the switch is done with the slots before cons. */
+	cons = __atomic_load_n(&r->cons, __ATOMIC_ACQUIRE);
+	if (unlikely(dpsr_used(idx, cons) > q->ring.size))
+		q->st.bad_index++;	/* dpsr_room() then says full */
+	room = dpsr_room(q->ring.size, idx, cons);
+	for (i = 0; i < n && sent < room; i++) {
+		volatile struct dpsr_desc *s = &r->desc[dpsr_slot(q->ring.size, idx + sent)];
+		uint32_t len = pkts[i]->pkt_len, buf;
+		uint16_t off;
+
+		if (unlikely(len < DPSR_FRAME_MIN || len > q->max_frame)) {
+			q->st.bad_len++;	/* freed below: it would never fit */
+			continue;
+		}
+		/* The slot's buffer is the switch's to choose: read it once, never write it. */
+		buf = s->buf;
+		if (unlikely(buf >= q->view.lim.nb_bufs)) {
+			q->st.bad_buf++;
+			break;		/* this frame and the rest stay with the caller */
+		}
+		/* Headroom lets the switch push a VLAN tag in place. */
+		off = len + DPSR_HEADROOM <= q->view.lim.buf_size ? DPSR_HEADROOM : 0;
+		dpsr_mbuf_copy_out(dpsr_buf(&q->view, buf) + off, pkts[i], len);
+		s->off = off;
+		s->len = (uint16_t)len;
+		s->flags = 0;
+		s->rsvd0 = 0;
+		s->rsvd1 = 0;
+		sent++;
+		bytes += len;
+	}
+	rte_pktmbuf_free_bulk(pkts, i);
+	if (sent == 0)
+		return i;
+	/* Release: the descriptors and the data are visible before prod. */
+	q->ring.idx = idx + sent;
+	__atomic_store_n(&r->prod, q->ring.idx, __ATOMIC_RELEASE);
+	if (unlikely(dpsr_cons_kick_needed(&q->ring)))
+		dpsw_ring_doorbell(q->db_kick, &q->st.doorbells);
+	q->st.pkts += sent;
+	q->st.bytes += bytes;
+	return i;
+}

@@ -1,0 +1,555 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * net_shm, the switch's end of dpsr shared-ring ports (docs/shm-protocol.md)
+ * as a DPDK vdev: ethdev ops, statistics, rx interrupts on the doorbells,
+ * probe and remove, and the API the switch's port layer uses (dps_shm.h).
+ * Peers attach and leave on the control side (shm_attach.c).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bus_vdev_driver.h>
+#include <ethdev_driver.h>
+#include <ethdev_vdev.h>
+#include <rte_eal.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+#include "common/unix_socket.h"
+#include "dps_shm.h"
+#include "shm_attach.h"
+#include "shm_ctl.h"
+#include "shm_log.h"
+
+RTE_LOG_REGISTER_DEFAULT(shm_logtype, INFO);
+
+static const struct eth_dev_ops shm_ops;
+
+/* ---- ethdev ops ---- */
+
+static int
+shm_dev_configure(struct rte_eth_dev *dev)
+{
+	struct shm_dev *sd = dev->data->dev_private;
+
+	if (dev->data->nb_rx_queues > sd->args.qpairs || dev->data->nb_tx_queues > sd->args.qpairs) {
+		SHM_LOG(ERR, "port %s: %u rx / %u tx queues asked, it has %u queue pairs",
+			sd->name, dev->data->nb_rx_queues, dev->data->nb_tx_queues,
+			sd->args.qpairs);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+shm_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
+{
+	struct shm_dev *sd = dev->data->dev_private;
+
+	info->max_mac_addrs = 1;
+	info->max_rx_pktlen = RTE_MIN(sd->args.buf_size, (uint32_t)DPSR_FRAME_MAX);
+	info->max_rx_queues = (uint16_t)sd->args.qpairs;
+	info->max_tx_queues = (uint16_t)sd->args.qpairs;
+	info->min_rx_bufsize = 0;
+	info->rx_desc_lim.nb_max = (uint16_t)RTE_MIN(sd->args.ring_size, (uint32_t)UINT16_MAX);
+	info->tx_desc_lim.nb_max = info->rx_desc_lim.nb_max;
+	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER;
+	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	return 0;
+}
+
+/* Rx interrupts: queue q's fd is the doorbell the peer rings for ring 2q. */
+static int
+shm_intr_install(struct rte_eth_dev *dev)
+{
+	struct shm_dev *sd = dev->data->dev_private;
+	uint16_t n = dev->data->nb_rx_queues;
+
+	if (dev->intr_handle != NULL)
+		return 0;
+	dev->intr_handle = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
+	if (dev->intr_handle == NULL)
+		return -ENOMEM;
+	/* EAL reads the eventfd when epoll reports it: 8 bytes. */
+	if (rte_intr_efd_counter_size_set(dev->intr_handle, sizeof(uint64_t)) != 0 ||
+	    rte_intr_vec_list_alloc(dev->intr_handle, NULL, n) != 0)
+		goto fail;
+	for (uint16_t q = 0; q < n; q++)
+		if (rte_intr_vec_list_index_set(dev->intr_handle, q, RTE_INTR_VEC_RXTX_OFFSET + q) ||
+		    rte_intr_efds_index_set(dev->intr_handle, q, sd->rxq[q].intr_fd))
+			goto fail;
+	if (rte_intr_nb_efd_set(dev->intr_handle, n) || rte_intr_max_intr_set(dev->intr_handle, n + 1) ||
+	    rte_intr_type_set(dev->intr_handle, RTE_INTR_HANDLE_VDEV))
+		goto fail;
+	return 0;
+fail:
+	rte_intr_vec_list_free(dev->intr_handle);
+	rte_intr_instance_free(dev->intr_handle);
+	dev->intr_handle = NULL;
+	return -ENOMEM;
+}
+
+static void
+shm_queues_state(struct rte_eth_dev *dev, uint8_t state)
+{
+	for (uint16_t q = 0; q < dev->data->nb_rx_queues; q++)
+		dev->data->rx_queue_state[q] = state;
+	for (uint16_t q = 0; q < dev->data->nb_tx_queues; q++)
+		dev->data->tx_queue_state[q] = state;
+}
+
+static int
+shm_dev_start(struct rte_eth_dev *dev)
+{
+	struct shm_dev *sd = dev->data->dev_private;
+
+	if (dev->data->dev_conf.intr_conf.rxq && shm_intr_install(dev) != 0) {
+		SHM_LOG(ERR, "port %s: cannot set up rx interrupts", sd->name);
+		return -ENOMEM;
+	}
+	shm_queues_state(dev, RTE_ETH_QUEUE_STATE_STARTED);
+	shm_attach_start(sd);
+	return 0;
+}
+
+static int
+shm_dev_stop(struct rte_eth_dev *dev)
+{
+	struct shm_dev *sd = dev->data->dev_private;
+
+	shm_attach_stop(sd);
+	shm_queues_state(dev, RTE_ETH_QUEUE_STATE_STOPPED);
+	dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
+	return 0;
+}
+
+static int
+shm_dev_close(struct rte_eth_dev *dev)
+{
+	struct shm_dev *sd = dev->data->dev_private;
+
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return 0;
+	shm_attach_close(sd);
+	if (dev->intr_handle != NULL) {
+		rte_intr_vec_list_free(dev->intr_handle);
+		rte_intr_instance_free(dev->intr_handle);
+		dev->intr_handle = NULL;
+	}
+	dev->data->mac_addrs = NULL;		/* in dev_private; freed with it */
+	return 0;
+}
+
+static int
+shm_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
+		   unsigned int socket, const struct rte_eth_rxconf *conf,
+		   struct rte_mempool *mp)
+{
+	struct shm_dev *sd = dev->data->dev_private;
+
+	RTE_SET_USED(nb_desc);
+	RTE_SET_USED(socket);
+	RTE_SET_USED(conf);
+	sd->rxq[qid].mp = mp;
+	dev->data->rx_queues[qid] = &sd->rxq[qid];
+	return 0;
+}
+
+static int
+shm_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
+		   unsigned int socket, const struct rte_eth_txconf *conf)
+{
+	struct shm_dev *sd = dev->data->dev_private;
+
+	RTE_SET_USED(nb_desc);
+	RTE_SET_USED(socket);
+	RTE_SET_USED(conf);
+	dev->data->tx_queues[qid] = &sd->txq[qid];
+	return 0;
+}
+
+static int
+shm_link_update(struct rte_eth_dev *dev, int wait)
+{
+	struct shm_dev *sd = dev->data->dev_private;
+
+	RTE_SET_USED(wait);
+	dev->data->dev_link.link_speed = RTE_ETH_SPEED_NUM_UNKNOWN;
+	dev->data->dev_link.link_duplex = RTE_ETH_LINK_FULL_DUPLEX;
+	dev->data->dev_link.link_autoneg = RTE_ETH_LINK_FIXED;
+	dev->data->dev_link.link_status = shm_attach_link_up(sd) ? RTE_ETH_LINK_UP :
+		RTE_ETH_LINK_DOWN;
+	return 0;
+}
+
+#define RD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+
+static int
+shm_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
+{
+	struct shm_dev *sd = dev->data->dev_private;
+
+	for (uint32_t q = 0; q < sd->args.qpairs; q++) {
+		const struct shm_rxq_stats *r = &sd->rxq[q].st;
+		const struct shm_txq_stats *t = &sd->txq[q].st;
+		uint64_t bad = RD(r->bad_index);
+
+		for (int b = 1; b < DPSR_BAD_MAX; b++)
+			bad += RD(r->bad_desc[b]);
+		st->ipackets += RD(r->pkts);
+		st->ibytes += RD(r->bytes);
+		st->ierrors += bad;
+		st->rx_nombuf += RD(r->nombuf);
+		st->opackets += RD(t->pkts);
+		st->obytes += RD(t->bytes);
+		st->oerrors += RD(t->bad_len) + RD(t->no_peer);
+		if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			st->q_ipackets[q] = RD(r->pkts);
+			st->q_ibytes[q] = RD(r->bytes);
+			st->q_opackets[q] = RD(t->pkts);
+			st->q_obytes[q] = RD(t->bytes);
+			st->q_errors[q] = bad;
+		}
+	}
+	return 0;
+}
+
+static int
+shm_stats_reset(struct rte_eth_dev *dev)
+{
+	struct shm_dev *sd = dev->data->dev_private;
+
+	for (uint32_t q = 0; q < sd->args.qpairs; q++) {
+		memset(&sd->rxq[q].st, 0, sizeof(sd->rxq[q].st));
+		memset(&sd->txq[q].st, 0, sizeof(sd->txq[q].st));
+	}
+	return 0;
+}
+
+/* Extended statistics: every reason a frame was dropped, and how frames moved. */
+struct shm_xstat {
+	const char *name;
+	bool tx;
+	size_t off;
+};
+
+#define RXS(n, f) { n, false, offsetof(struct shm_rxq_stats, f) }
+#define TXS(n, f) { n, true, offsetof(struct shm_txq_stats, f) }
+static const struct shm_xstat shm_xstats[] = {
+	RXS("rx_zero_copy", zero_copy), RXS("rx_copied", copied),
+	RXS("rx_spares_empty", spares_empty), RXS("rx_nombuf", nombuf),
+	RXS("rx_bad_index", bad_index), RXS("rx_bad_buf", bad_desc[DPSR_BAD_BUF]),
+	RXS("rx_bad_len", bad_desc[DPSR_BAD_LEN]), RXS("rx_bad_range", bad_desc[DPSR_BAD_RANGE]),
+	RXS("rx_bad_flags", bad_desc[DPSR_BAD_FLAGS]), RXS("rx_doorbells", doorbells),
+	TXS("tx_zero_copy", zero_copy), TXS("tx_copied", copied), TXS("tx_bad_len", bad_len),
+	TXS("tx_no_peer", no_peer), TXS("tx_bad_index", bad_index),
+	TXS("tx_doorbells", doorbells),
+};
+#define SHM_NB_XSTATS (RTE_DIM(shm_xstats) + 3)	/* + attaches, refusals, detaches */
+
+static int
+shm_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
+		     unsigned int size)
+{
+	static const char *const extra[] = { "peer_attaches", "peer_refusals", "peer_detaches" };
+
+	RTE_SET_USED(dev);
+	if (names == NULL || size < SHM_NB_XSTATS)
+		return SHM_NB_XSTATS;
+	for (unsigned int i = 0; i < RTE_DIM(shm_xstats); i++)
+		snprintf(names[i].name, sizeof(names[i].name), "%s", shm_xstats[i].name);
+	for (unsigned int i = 0; i < RTE_DIM(extra); i++)
+		snprintf(names[RTE_DIM(shm_xstats) + i].name, sizeof(names[0].name), "%s", extra[i]);
+	return SHM_NB_XSTATS;
+}
+
+static int
+shm_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int n)
+{
+	struct shm_dev *sd = dev->data->dev_private;
+	unsigned int i;
+
+	if (xs == NULL || n < SHM_NB_XSTATS)
+		return SHM_NB_XSTATS;
+	for (i = 0; i < RTE_DIM(shm_xstats); i++) {
+		uint64_t v = 0;
+
+		for (uint32_t q = 0; q < sd->args.qpairs; q++) {
+			const uint8_t *base = shm_xstats[i].tx ? (const uint8_t *)&sd->txq[q].st :
+				(const uint8_t *)&sd->rxq[q].st;
+
+			v += __atomic_load_n((const uint64_t *)(base + shm_xstats[i].off),
+					     __ATOMIC_RELAXED);
+		}
+		xs[i] = (struct rte_eth_xstat){ .id = i, .value = v };
+	}
+	xs[i] = (struct rte_eth_xstat){ .id = i, .value = RD(sd->srv.attaches) };
+	i++;
+	xs[i] = (struct rte_eth_xstat){ .id = i, .value = RD(sd->srv.refusals) };
+	i++;
+	xs[i] = (struct rte_eth_xstat){ .id = i, .value = RD(sd->detaches) };
+	return SHM_NB_XSTATS;
+}
+
+static int
+shm_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
+{
+	struct shm_dev *sd = dev->data->dev_private;
+
+	return shm_rxq_intr_enable(&sd->rxq[qid]);
+}
+
+static int
+shm_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid)
+{
+	struct shm_dev *sd = dev->data->dev_private;
+
+	shm_rxq_intr_disable(&sd->rxq[qid]);
+	return 0;
+}
+
+/* A switch port sees every frame; there is no filter to set. */
+static int
+shm_accept_all(struct rte_eth_dev *dev)
+{
+	RTE_SET_USED(dev);
+	return 0;
+}
+
+static void
+shm_queue_release(struct rte_eth_dev *dev, uint16_t qid)
+{
+	RTE_SET_USED(dev);
+	RTE_SET_USED(qid);		/* the queues live with the device */
+}
+
+static const struct eth_dev_ops shm_ops = {
+	.dev_configure = shm_dev_configure,
+	.dev_infos_get = shm_dev_infos_get,
+	.dev_start = shm_dev_start,
+	.dev_stop = shm_dev_stop,
+	.dev_close = shm_dev_close,
+	.rx_queue_setup = shm_rx_queue_setup,
+	.tx_queue_setup = shm_tx_queue_setup,
+	.rx_queue_release = shm_queue_release,
+	.tx_queue_release = shm_queue_release,
+	.link_update = shm_link_update,
+	.stats_get = shm_stats_get,
+	.stats_reset = shm_stats_reset,
+	.xstats_get = shm_xstats_get,
+	.xstats_get_names = shm_xstats_get_names,
+	.xstats_reset = shm_stats_reset,
+	.rx_queue_intr_enable = shm_rx_intr_enable,
+	.rx_queue_intr_disable = shm_rx_intr_disable,
+	.promiscuous_enable = shm_accept_all,
+	.promiscuous_disable = shm_accept_all,
+	.allmulticast_enable = shm_accept_all,
+	.allmulticast_disable = shm_accept_all,
+};
+
+/* ---- probe and remove ---- */
+
+/* A MAC of the port's own: locally administered, from its name. */
+static void
+shm_default_mac(const char *name, struct rte_ether_addr *mac)
+{
+	uint32_t h = rte_hash_crc(name, strlen(name), 0x5348);
+
+	mac->addr_bytes[0] = 0x02;
+	mac->addr_bytes[1] = 0x53;		/* 'S' */
+	memcpy(&mac->addr_bytes[2], &h, 4);
+}
+
+static int
+shm_probe(struct rte_vdev_device *vdev)
+{
+	const char *name = rte_vdev_device_name(vdev);
+	struct dps_err err = { "" };
+	struct rte_kvargs *kv;
+	struct rte_eth_dev *dev;
+	struct shm_dev *sd;
+	struct shm_args a;
+	int rc;
+
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
+		SHM_LOG(ERR, "%s: shared-ring ports live in the primary process only", name);
+		return -ENOTSUP;
+	}
+	kv = rte_kvargs_parse(rte_vdev_device_args(vdev), dps_shm_keys);
+	if (kv == NULL) {
+		SHM_LOG(ERR, "%s: cannot parse devargs '%s' (valid keys: path, mode, group, "
+			"qpairs, ring, bufsize, secret, group-ports, spares, mac)", name,
+			rte_vdev_device_args(vdev));
+		return -EINVAL;
+	}
+	rc = shm_args_parse(name, kv, &a, &err);
+	rte_kvargs_free(kv);
+	if (rc != 0) {
+		SHM_LOG(ERR, "%s", err.msg);
+		return rc;
+	}
+	dev = rte_eth_vdev_allocate(vdev, sizeof(*sd));
+	if (dev == NULL)
+		return -ENOMEM;
+	sd = dev->data->dev_private;
+	sd->args = a;
+	snprintf(sd->name, sizeof(sd->name), "%s", name);
+	if (!a.has_mac)
+		shm_default_mac(name, &sd->args.mac);
+	dev->data->mac_addrs = &sd->args.mac;
+	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC | RTE_ETH_DEV_AUTOFILL_QUEUE_XSTATS;
+	dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
+	dev->dev_ops = &shm_ops;
+	dev->rx_pkt_burst = shm_rx_burst;
+	dev->tx_pkt_burst = shm_tx_burst;
+	sd->port_id = dev->data->port_id;
+	rc = shm_attach_open(sd, dev->data->numa_node, &err);
+	if (rc != 0) {
+		SHM_LOG(ERR, "%s", err.msg);
+		shm_attach_close(sd);
+		dev->data->mac_addrs = NULL;
+		rte_eth_dev_release_port(dev);
+		return rc;
+	}
+	rte_eth_dev_probing_finish(dev);
+	SHM_LOG(INFO, "%s: %s, socket %s, queue pairs %u..%u of a %" PRIu64 " MB region",
+		name, a.trusted ? "trusted" : "isolated", a.path, sd->srv.qpair_base,
+		sd->srv.qpair_base + a.qpairs - 1, sd->region->mem.size >> 20);
+	return 0;
+}
+
+static int
+shm_remove(struct rte_vdev_device *vdev)
+{
+	struct rte_eth_dev *dev = rte_eth_dev_allocated(rte_vdev_device_name(vdev));
+
+	if (dev == NULL)
+		return 0;
+	rte_eth_dev_close(dev->data->port_id);
+	return rte_eth_dev_release_port(dev);
+}
+
+static struct rte_vdev_driver shm_vdev_drv = {
+	.probe = shm_probe,
+	.remove = shm_remove,
+};
+
+RTE_PMD_REGISTER_VDEV(net_shm, shm_vdev_drv);
+RTE_PMD_REGISTER_PARAM_STRING(net_shm,
+	"path=<socket> mode=trusted|isolated group=<name> qpairs=<1-8> ring=<64-32768> "
+	"bufsize=<2048-32768> secret=<string> group-ports=<1-64> spares=<1024-1048576> "
+	"mac=<mac>");
+
+/* ---- for the switch's port layer (dps_shm.h) ---- */
+
+/* The switch port name of the shm port listening on socket @p sock, or NULL. */
+static const char *
+shm_socket_owner(const struct stat *sock)
+{
+	/* The switch names the device DPS_SHM_DRIVER "_" PORTNAME. */
+	const size_t prefix = strlen(DPS_SHM_DRIVER "_");
+	uint16_t id;
+
+	RTE_ETH_FOREACH_DEV(id) {
+		const struct rte_eth_dev *dev = &rte_eth_devices[id];
+		const struct shm_dev *sd = dev->data->dev_private;
+		struct stat st;
+
+		if (dev->dev_ops == &shm_ops && stat(sd->args.path, &st) == 0 &&
+		    st.st_dev == sock->st_dev && st.st_ino == sock->st_ino)
+			return strncmp(sd->name, DPS_SHM_DRIVER "_", prefix) == 0 ?
+				sd->name + prefix : sd->name;
+	}
+	return NULL;
+}
+
+/* A socket that answers is another process's; a stale one is replaced at probe. */
+static int
+shm_path_check(const char *port, const char *path, struct dps_err *err)
+{
+	const char *owner;
+	struct stat st;
+	int fd;
+
+	if (lstat(path, &st) != 0)
+		return 0;
+	if (!S_ISSOCK(st.st_mode))
+		return dps_err_set(err, -EEXIST, "port '%s': '%s' exists and is not a socket",
+				   port, path);
+	/* Our own: asking it (connecting) would count as a refused peer there. */
+	owner = shm_socket_owner(&st);
+	if (owner != NULL)
+		return dps_err_set(err, -EADDRINUSE, "port '%s': socket '%s' is in use by "
+				   "port %s of this switch", port, path, owner);
+	fd = dps_unix_connect_type(path, SOCK_SEQPACKET);
+	if (fd >= 0 || fd == -EPROTOTYPE) {
+		if (fd >= 0)
+			close(fd);
+		return dps_err_set(err, -EADDRINUSE, "port '%s': socket '%s' is in use by "
+				   "another process", port, path);
+	}
+	return 0;
+}
+
+int
+dps_shm_args_check(const char *port, struct rte_kvargs *kv, struct dps_err *err)
+{
+	struct shm_region_req req;
+	struct shm_args a;
+	int rc;
+
+	rc = shm_args_parse(port, kv, &a, err);
+	if (rc == 0)
+		rc = shm_path_check(port, a.path, err);
+	if (rc != 0)
+		return rc;
+	shm_args_region_req(&a, &req);
+	return shm_region_check(&req, port, err);
+}
+
+uint16_t
+dps_shm_nb_rxq(struct rte_kvargs *kv)
+{
+	struct shm_args a;
+
+	return shm_args_parse("", kv, &a, NULL) == 0 ? (uint16_t)a.qpairs : 1;
+}
+
+int
+dps_shm_info(uint16_t port_id, struct dps_shm_info *info)
+{
+	struct rte_eth_dev *dev;
+	struct shm_dev *sd;
+
+	if (!rte_eth_dev_is_valid_port(port_id))
+		return -ENODEV;
+	dev = &rte_eth_devices[port_id];
+	if (dev->dev_ops != &shm_ops)
+		return -ENOTSUP;
+	sd = dev->data->dev_private;
+	memset(info, 0, sizeof(*info));
+	shm_ctl_lock_take();
+	snprintf(info->path, sizeof(info->path), "%s", sd->args.path);
+	snprintf(info->group, sizeof(info->group), "%s", sd->region->group);
+	info->trusted = sd->region->trusted;
+	info->attached = sd->attached;
+	info->hugepages = sd->region->mem.huge;
+	info->qpairs = sd->args.qpairs;
+	info->qpair_base = sd->srv.qpair_base;
+	info->granted = sd->srv.granted;
+	info->ring_size = sd->args.ring_size;
+	info->buf_size = sd->args.buf_size;
+	info->region_size = sd->region->mem.size;
+	info->spares_total = sd->region->nb_spares;
+	info->spares_free = sd->region->spares ? rte_mempool_avail_count(sd->region->spares) : 0;
+	info->attaches = sd->srv.attaches;
+	info->refusals = sd->srv.refusals;
+	info->detaches = sd->detaches;
+	shm_ctl_lock_release();
+	return 0;
+}

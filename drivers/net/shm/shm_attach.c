@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control side of a net_shm port (see shm_attach.h): the listening
+ * socket, connections waiting for their hello, the attached peer's
+ * connection, all watched on the shm control thread (shm_ctl.c: a
+ * callback on the listening socket, one on each connection until its
+ * hello, then one on the attached peer's connection).
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ethdev_driver.h>
+#include <rte_malloc.h>
+
+#include "shm_attach.h"
+#include "shm_ctl.h"
+#include "shm_log.h"
+
+/* ---- queues and attach state ---- */
+
+static void
+shm_wire_queues(struct shm_dev *sd)
+{
+	for (uint32_t q = 0; q < sd->args.qpairs; q++) {
+		uint32_t qp = sd->srv.qpair_base + q;
+		const int *db = &sd->srv.db[q * DPSR_DB_PER_QPAIR];
+
+		shm_qring_init(&sd->rxq[q].q, sd->region, 2 * qp, db[DPSR_DB_PEER_ROOM]);
+		sd->rxq[q].intr_fd = db[DPSR_DB_SWITCH_RX];
+		sd->rxq[q].spares = sd->region->spares;
+		sd->rxq[q].port_id = sd->port_id;
+		shm_qring_init(&sd->txq[q].q, sd->region, 2 * qp + 1, db[DPSR_DB_PEER_RX]);
+		sd->txq[q].spares = sd->region->spares;
+	}
+}
+
+static void
+shm_quiesce(struct shm_dev *sd)
+{
+	for (uint32_t q = 0; q < sd->args.qpairs; q++) {
+		shm_qring_quiesce(&sd->rxq[q].q);
+		shm_qring_quiesce(&sd->txq[q].q);
+	}
+}
+
+/* Fresh rings, from the shadows: what a peer left behind is gone. Quiesced. */
+static void
+shm_reset(struct shm_dev *sd)
+{
+	for (uint32_t q = 0; q < sd->args.qpairs; q++) {
+		shm_qring_reset(&sd->rxq[q].q);
+		shm_qring_reset(&sd->txq[q].q);
+	}
+}
+
+/* Open the queues the peer uses, if there is one and the port runs. */
+static void
+shm_open_if_ready(struct shm_dev *sd)
+{
+	if (!sd->started || !sd->attached)
+		return;
+	for (uint32_t q = 0; q < sd->srv.granted && q < sd->args.qpairs; q++) {
+		shm_qring_open(&sd->txq[q].q);
+		shm_rxq_open(&sd->rxq[q]);
+	}
+}
+
+bool
+shm_attach_link_up(const struct shm_dev *sd)
+{
+	return __atomic_load_n(&sd->started, __ATOMIC_RELAXED) &&
+	       __atomic_load_n(&sd->attached, __ATOMIC_RELAXED);
+}
+
+static void
+shm_link_changed(struct shm_dev *sd)
+{
+	struct rte_eth_dev *dev = &rte_eth_devices[sd->port_id];
+
+	dev->data->dev_link.link_status = shm_attach_link_up(sd) ?
+		RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN;
+	if (dev->data->dev_conf.intr_conf.lsc)
+		rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
+}
+
+/* The peer's connection is readable or hung up: it is gone. */
+static void
+shm_detach(struct shm_dev *sd)
+{
+	struct dps_err err = { "" };
+
+	dpsr_server_detach(&sd->srv);
+	sd->attached = false;
+	sd->detaches++;
+	shm_quiesce(sd);
+	/* An isolated port's next peer gets memory no earlier peer can still map. */
+	if (!sd->region->trusted) {
+		if (shm_region_renew(sd->region, sd->name, &err) == 0) {
+			sd->srv.region_fd = sd->region->mem.fd;
+			sd->srv.region_size = sd->region->mem.size;
+			shm_wire_queues(sd);
+		} else {
+			SHM_LOG(WARNING, "%s", err.msg);
+		}
+	}
+	shm_reset(sd);
+	SHM_LOG(INFO, "port %s: peer detached", sd->name);
+}
+
+/* A peer says nothing after its hello: readable means it is gone. */
+static void
+shm_on_peer(void *arg)
+{
+	struct shm_dev *sd = arg;
+
+	if (!sd->attached)
+		return;
+	shm_ctl_unwatch(sd->srv.peer_fd);
+	shm_detach(sd);
+	shm_link_changed(sd);
+}
+
+/* A greeted peer: open its queues, watch its connection for its going. */
+static void
+shm_attached(struct shm_dev *sd)
+{
+	/*
+	 * No reset here: the peer may already be using the rings it was
+	 * welcomed to. They were handed over empty (reset at creation and
+	 * whenever a peer left) and the gates stayed closed since.
+	 */
+	sd->attached = true;
+	if (shm_ctl_watch(sd->srv.peer_fd, shm_on_peer, sd) != 0) {
+		SHM_LOG(ERR, "port %s: cannot watch the peer's connection; detaching it",
+			sd->name);
+		shm_detach(sd);
+		return;
+	}
+	shm_open_if_ready(sd);
+	SHM_LOG(INFO, "port %s: peer attached (%u queue pair%s)", sd->name, sd->srv.granted,
+		sd->srv.granted == 1 ? "" : "s");
+	shm_link_changed(sd);
+}
+
+/* ---- connections waiting for their hello ---- */
+
+static void
+shm_pending_free(struct shm_pending *p)
+{
+	shm_ctl_unwatch(p->fd);
+	p->fd = -1;
+}
+
+/* Close every connection still waiting for its hello (port teardown). */
+static void
+shm_pending_close_all(struct shm_dev *sd)
+{
+	for (unsigned int i = 0; i < SHM_PENDING_MAX; i++) {
+		struct shm_pending *p = &sd->pending[i];
+
+		if (p->fd >= 0) {
+			int fd = p->fd;
+
+			shm_pending_free(p);
+			close(fd);
+		}
+	}
+}
+
+/* A waiting connection is readable: its hello, garbage, or its end. */
+static void
+shm_on_hello(void *arg)
+{
+	struct shm_pending *p = arg;
+	struct shm_dev *sd = p->sd;
+	struct dps_err err = { "" };
+	int fd = p->fd, rc;
+
+	/* Unwatched before the greeting may close it (and free its number). */
+	shm_pending_free(p);
+	rc = dpsr_server_greet(&sd->srv, fd, 0, &err);
+	if (rc == -EAGAIN) {
+		p->fd = fd;
+		if (shm_ctl_watch(fd, shm_on_hello, p) == 0)
+			return;
+		p->fd = -1;
+		dpsr_server_drop(&sd->srv, fd, "the switch cannot watch more connections", &err);
+	}
+	if (rc == 1)
+		shm_attached(sd);
+	else
+		SHM_LOG(NOTICE, "port %s: %s", sd->name, err.msg);
+}
+
+/* A free slot for a new connection; the oldest one's, dropped, if none. */
+static struct shm_pending *
+shm_pending_slot(struct shm_dev *sd)
+{
+	struct shm_pending *oldest = &sd->pending[0];
+	struct dps_err err = { "" };
+	int fd;
+
+	for (unsigned int i = 0; i < SHM_PENDING_MAX; i++) {
+		if (sd->pending[i].fd < 0)
+			return &sd->pending[i];
+		if (sd->pending[i].seq < oldest->seq)
+			oldest = &sd->pending[i];
+	}
+	fd = oldest->fd;
+	shm_pending_free(oldest);
+	dpsr_server_drop(&sd->srv, fd, "no hello before newer connections came", &err);
+	SHM_LOG(NOTICE, "port %s: %s", sd->name, err.msg);
+	return oldest;
+}
+
+/* The listening socket is readable: a peer connects; its hello comes later. */
+static void
+shm_on_listen(void *arg)
+{
+	struct shm_dev *sd = arg;
+	struct dps_err err = { "" };
+	struct shm_pending *p;
+	int fd = dpsr_server_take(&sd->srv);
+
+	if (fd < 0)
+		return;
+	p = shm_pending_slot(sd);
+	*p = (struct shm_pending){ .sd = sd, .fd = fd, .seq = ++sd->pending_seq };
+	if (shm_ctl_watch(fd, shm_on_hello, p) != 0) {
+		p->fd = -1;
+		dpsr_server_drop(&sd->srv, fd, "the switch cannot watch more connections", &err);
+		SHM_LOG(NOTICE, "port %s: %s", sd->name, err.msg);
+		return;
+	}
+	/* Most peers say hello at once: it may be there already. */
+	shm_on_hello(p);
+}
+
+/* ---- the port's life ---- */
+
+static int
+shm_listen(struct shm_dev *sd, struct dps_err *err)
+{
+	int rc = shm_ctl_watch(sd->srv.listen_fd, shm_on_listen, sd);
+
+	if (rc != 0)
+		return dps_err_set(err, rc, "port %s: cannot watch its socket: %s", sd->name,
+				   strerror(-rc));
+	sd->listening = true;
+	return 0;
+}
+
+int
+shm_attach_open(struct shm_dev *sd, int numa_node, struct dps_err *err)
+{
+	struct shm_region_req req;
+	int rc;
+
+	sd->srv.listen_fd = sd->srv.peer_fd = -1;	/* nothing to close yet */
+	for (unsigned int i = 0; i < SHM_PENDING_MAX; i++)
+		sd->pending[i].fd = -1;
+	for (unsigned int i = 0; i < RTE_DIM(sd->srv.db); i++)
+		sd->srv.db[i] = -1;
+	shm_args_region_req(&sd->args, &req);
+	sd->region = shm_region_join(&req, &sd->slot, sd->name, err);
+	if (sd->region == NULL)
+		return -EINVAL;
+	/* What the devargs left out, a trust group's port has from the group. */
+	sd->args.ring_size = sd->region->geo.ring_size;
+	sd->args.buf_size = sd->region->geo.buf_size;
+	sd->rxq = rte_zmalloc_socket("shm_rxq", sizeof(*sd->rxq) * sd->args.qpairs,
+				     RTE_CACHE_LINE_SIZE, numa_node);
+	sd->txq = rte_zmalloc_socket("shm_txq", sizeof(*sd->txq) * sd->args.qpairs,
+				     RTE_CACHE_LINE_SIZE, numa_node);
+	if (sd->rxq == NULL || sd->txq == NULL)
+		return dps_err_set(err, -ENOMEM, "port %s: out of memory", sd->name);
+	rc = dpsr_server_open(&sd->srv, sd->args.path, sd->args.secret, sd->region->mem.fd,
+			      sd->region->mem.size, sd->slot * sd->args.qpairs, sd->args.qpairs,
+			      err);
+	if (rc != 0)
+		return rc;
+	shm_wire_queues(sd);
+	sd->wired = true;
+	shm_reset(sd);
+	return shm_listen(sd, err);
+}
+
+void
+shm_attach_close(struct shm_dev *sd)
+{
+	shm_ctl_lock_take();
+	if (sd->listening)
+		shm_ctl_unwatch(sd->srv.listen_fd);
+	if (sd->attached)
+		shm_ctl_unwatch(sd->srv.peer_fd);
+	shm_pending_close_all(sd);
+	sd->listening = sd->attached = false;
+	if (sd->wired) {
+		shm_quiesce(sd);
+		/* The slot goes back clean for the group's next port. */
+		shm_reset(sd);
+	}
+	dpsr_server_close(&sd->srv);
+	if (sd->region != NULL)
+		shm_region_leave(sd->region, sd->slot);
+	sd->region = NULL;
+	rte_free(sd->rxq);
+	rte_free(sd->txq);
+	sd->rxq = NULL;
+	sd->txq = NULL;
+	shm_ctl_lock_release();
+	shm_ctl_stop_if_idle();
+}
+
+void
+shm_attach_start(struct shm_dev *sd)
+{
+	shm_ctl_lock_take();
+	sd->started = true;
+	shm_open_if_ready(sd);
+	shm_ctl_lock_release();
+	shm_link_changed(sd);
+}
+
+void
+shm_attach_stop(struct shm_dev *sd)
+{
+	shm_ctl_lock_take();
+	sd->started = false;
+	shm_quiesce(sd);
+	shm_ctl_lock_release();
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * One net_shm port (private): an ethdev serving a range of queue pairs of
+ * a region (docs/shm-protocol.md).
+ *
+ *   shm_args.c    devargs
+ *   shm_region.c  regions: a trust group's, shared by its ports, or an
+ *                 isolated port's own; the spare-buffer mempool
+ *   shm_rxtx.c    the burst functions: validate, swap or copy, doorbells
+ *   shm_ctl.c     the control thread (epoll over sockets)
+ *   shm_attach.c  the control side: listening, hellos, attach and detach
+ *   rte_eth_shm.c the ethdev glue: ops, statistics, probe and remove
+ */
+#ifndef SHM_DEV_H
+#define SHM_DEV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dpsr/dpsr_attach.h"
+#include "shm_args.h"
+#include "shm_region.h"
+#include "shm_rxtx.h"
+
+/*
+ * A connection waiting for its hello, watched on its own so that a peer
+ * that connects and says nothing holds nobody up. At most SHM_PENDING_MAX
+ * per port: a newer connection displaces the oldest.
+ */
+#define SHM_PENDING_MAX 4
+
+struct shm_dev;
+
+struct shm_pending {
+	struct shm_dev *sd;
+	int fd;				/* -1: free */
+	uint64_t seq;			/* arrival order */
+};
+
+struct shm_dev {
+	char name[64];
+	uint16_t port_id;
+	struct shm_args args;
+	struct shm_region *region;
+	uint32_t slot;			/* the port's slot in its region */
+	struct dpsr_server srv;
+	bool listening;			/* srv.listen_fd is watched by shm_ctl */
+	bool wired;			/* queues point into the region */
+	bool started;
+	bool attached;
+	uint64_t detaches;
+	struct shm_pending pending[SHM_PENDING_MAX];
+	uint64_t pending_seq;
+	struct shm_rxq *rxq;		/* args.qpairs of each, rte_zmalloc'd */
+	struct shm_txq *txq;
+};
+
+#endif /* SHM_DEV_H */

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* dpsr: both ends of attaching (see dpsr_attach.h). */
+#include "dpsr_attach.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/unix_socket.h"
+
+#define HELLO_TIMEOUT_MS 1000
+
+static void
+close_all(int *fds, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
+int
+dpsr_server_open(struct dpsr_server *s, const char *path, const char *secret,
+		 int region_fd, uint64_t region_size, uint32_t qpair_base,
+		 uint32_t nb_qpairs, struct dps_err *err)
+{
+	unsigned int nb_db;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->listen_fd = s->peer_fd = -1;
+	for (unsigned int i = 0; i < 64 * DPSR_DB_PER_QPAIR; i++)
+		s->db[i] = -1;
+	if (secret != NULL && strlen(secret) > DPSR_SECRET_MAX)
+		return dps_err_set(err, -E2BIG, "secret longer than %d bytes", DPSR_SECRET_MAX);
+	if (strlen(path) >= sizeof(s->path))
+		return dps_err_set(err, -ENAMETOOLONG, "socket path '%s' is too long", path);
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	snprintf(s->secret, sizeof(s->secret), "%s", secret ? secret : "");
+	if (nb_qpairs == 0 || nb_qpairs > 64 || qpair_base + nb_qpairs > 64)
+		return dps_err_set(err, -EINVAL, "queue pairs %u..%u outside 0..63",
+				   qpair_base, qpair_base + nb_qpairs - 1);
+	s->region_fd = region_fd;
+	s->region_size = region_size;
+	s->qpair_base = qpair_base;
+	s->nb_qpairs = nb_qpairs;
+	nb_db = s->nb_qpairs * DPSR_DB_PER_QPAIR;
+	for (unsigned int i = 0; i < nb_db; i++) {
+		s->db[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (s->db[i] < 0) {
+			rc = -errno;
+			dpsr_server_close(s);
+			return dps_err_set(err, rc, "cannot create a doorbell eventfd: %s",
+					   strerror(-rc));
+		}
+	}
+	s->listen_fd = dps_unix_listen_type(path, SOCK_SEQPACKET, err);
+	if (s->listen_fd < 0) {
+		rc = s->listen_fd;
+		s->listen_fd = -1;
+		dpsr_server_close(s);
+		return rc;
+	}
+	return 0;
+}
+
+/* Tell a peer no, in one line; it is closed afterwards. */
+static void
+refuse(int fd, int status, const char *reason)
+{
+	struct dpsr_welcome w = { 0 };
+
+	w.magic = DPSR_MAGIC;
+	w.version = DPSR_VERSION;
+	w.size = sizeof(w);
+	w.status = status;
+	snprintf(w.reason, sizeof(w.reason), "%s", reason);
+	dpsr_msg_send(fd, &w, sizeof(w), NULL, 0);
+}
+
+int
+dpsr_server_take(struct dpsr_server *s)
+{
+	int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+void
+dpsr_server_drop(struct dpsr_server *s, int fd, const char *why, struct dps_err *err)
+{
+	s->refusals++;
+	close(fd);
+	dps_err_set(err, -ECONNREFUSED, "peer refused: %s", why);
+}
+
+int
+dpsr_server_greet(struct dpsr_server *s, int fd, int timeout_ms, struct dps_err *err)
+{
+	int fds[1 + 64 * DPSR_DB_PER_QPAIR], junk[DPSR_FDS_MAX];
+	struct dpsr_welcome w = { 0 };
+	struct dpsr_hello h;
+	const char *why = NULL;
+	unsigned int nfds;
+	int n, rc;
+
+	n = dpsr_msg_recv(fd, &h, sizeof(h), junk, DPSR_FDS_MAX, &nfds, timeout_ms);
+	if (n == -ETIMEDOUT && timeout_ms == 0)
+		return -EAGAIN;		/* not yet: the caller keeps @p fd */
+	close_all(junk, nfds);		/* a hello carries no descriptors */
+	if (n < 0) {
+		rc = dps_err_set(err, n, "peer sent no hello: %s", strerror(-n));
+		goto refused;
+	}
+	rc = dpsr_hello_check(&h, (size_t)n, s->secret, &why);
+	if (rc == 0 && s->peer_fd >= 0) {
+		rc = -EBUSY;
+		why = "a peer is already attached to this port";
+	}
+	if (rc == 0 && h.nb_qpairs > s->nb_qpairs) {
+		rc = -EINVAL;
+		why = "more queue pairs requested than the port has";
+	}
+	if (rc != 0) {
+		refuse(fd, rc, why);
+		dps_err_set(err, rc, "peer refused: %s", why);
+		goto refused;
+	}
+	w.magic = DPSR_MAGIC;
+	w.version = DPSR_VERSION;
+	w.size = sizeof(w);
+	/* A peer may use fewer queue pairs than the port has: the first ones. */
+	w.nb_qpairs = h.nb_qpairs != 0 ? h.nb_qpairs : s->nb_qpairs;
+	w.qpair_base = s->qpair_base;
+	w.region_size = s->region_size;
+	w.nb_fds = 1 + DPSR_DB_PER_QPAIR * w.nb_qpairs;
+	fds[0] = s->region_fd;
+	memcpy(fds + 1, s->db, sizeof(int) * DPSR_DB_PER_QPAIR * w.nb_qpairs);
+	rc = dpsr_msg_send(fd, &w, sizeof(w), fds, w.nb_fds);
+	if (rc != 0) {
+		dps_err_set(err, rc, "cannot send the welcome: %s", strerror(-rc));
+		goto refused;
+	}
+	s->peer_fd = fd;
+	s->granted = w.nb_qpairs;
+	s->attaches++;
+	return 1;
+refused:
+	s->refusals++;
+	close(fd);
+	return 0;
+}
+
+int
+dpsr_server_accept(struct dpsr_server *s, struct dps_err *err)
+{
+	int fd = dpsr_server_take(s);
+
+	return fd < 0 ? fd : dpsr_server_greet(s, fd, HELLO_TIMEOUT_MS, err);
+}
+
+void
+dpsr_server_detach(struct dpsr_server *s)
+{
+	uint64_t v;
+
+	if (s->peer_fd >= 0)
+		close(s->peer_fd);
+	s->peer_fd = -1;
+	s->granted = 0;
+	for (unsigned int i = 0; i < s->nb_qpairs * DPSR_DB_PER_QPAIR; i++)
+		while (read(s->db[i], &v, sizeof(v)) == sizeof(v))
+			;
+}
+
+void
+dpsr_server_close(struct dpsr_server *s)
+{
+	if (s->peer_fd >= 0)
+		close(s->peer_fd);
+	if (s->listen_fd >= 0) {
+		close(s->listen_fd);
+		unlink(s->path);
+	}
+	s->peer_fd = s->listen_fd = -1;
+	close_all(s->db, 64 * DPSR_DB_PER_QPAIR);
+}
+
+int
+dpsr_client_attach(struct dpsr_client *c, const char *path, const char *secret,
+		   uint32_t nb_qpairs, struct dps_err *err)
+{
+	int fds[DPSR_FDS_MAX];
+	struct dpsr_welcome w;
+	struct dpsr_hello h;
+	struct stat st;
+	const char *why = NULL;
+	unsigned int nfds = 0;
+	int n, rc;
+
+	memset(c, 0, sizeof(*c));
+	c->sock = -1;
+	if (dpsr_hello_init(&h, nb_qpairs, secret) != 0)
+		return dps_err_set(err, -E2BIG, "secret longer than %d bytes", DPSR_SECRET_MAX);
+	c->sock = dps_unix_connect_type(path, SOCK_SEQPACKET);
+	if (c->sock < 0) {
+		rc = c->sock;
+		c->sock = -1;
+		return dps_err_set(err, rc, "cannot connect to '%s': %s", path, strerror(-rc));
+	}
+	rc = dpsr_msg_send(c->sock, &h, sizeof(h), NULL, 0);
+	if (rc == 0) {
+		n = dpsr_msg_recv(c->sock, &w, sizeof(w), fds, DPSR_FDS_MAX, &nfds, 5000);
+		rc = n < 0 ? n : 0;
+	}
+	if (rc != 0) {
+		dps_err_set(err, rc, "no welcome from '%s': %s", path, strerror(-rc));
+		goto fail;
+	}
+	rc = dpsr_welcome_check(&w, (size_t)n, nfds, &why);
+	if (rc != 0) {
+		w.reason[sizeof(w.reason) - 1] = '\0';
+		dps_err_set(err, rc, "'%s' refused: %s", path,
+			    w.status != 0 && w.reason[0] ? w.reason : why);
+		goto fail;
+	}
+	/* Map no more than the memfd holds: past its end a touch is SIGBUS. */
+	if (fstat(fds[0], &st) != 0 || (uint64_t)st.st_size < w.region_size) {
+		rc = -EPROTO;
+		dps_err_set(err, rc, "the switch announced a %" PRIu64 "-byte region but "
+			    "sent a smaller file", w.region_size);
+		goto fail;
+	}
+	c->base = mmap(NULL, w.region_size, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0);
+	if (c->base == MAP_FAILED) {
+		c->base = NULL;
+		rc = -errno;
+		dps_err_set(err, rc, "cannot map the region: %s", strerror(errno));
+		goto fail;
+	}
+	c->size = w.region_size;
+	rc = dpsr_view_init(&c->view, c->base, c->size, &why);
+	if (rc != 0) {
+		dps_err_set(err, rc, "the region is not valid: %s", why);
+		goto fail;
+	}
+	if ((uint64_t)w.qpair_base + w.nb_qpairs > c->view.nb_qpairs) {
+		rc = -EPROTO;
+		dps_err_set(err, rc, "the switch granted queue pairs %u..%u of a region "
+			    "that has %u", w.qpair_base, w.qpair_base + w.nb_qpairs - 1,
+			    c->view.nb_qpairs);
+		goto fail;
+	}
+	c->qpair_base = w.qpair_base;
+	c->nb_qpairs = w.nb_qpairs;
+	c->nb_db = nfds - 1;
+	memcpy(c->db, fds + 1, sizeof(int) * c->nb_db);
+	close(fds[0]);			/* the mapping keeps the region */
+	return 0;
+fail:
+	close_all(fds, nfds);
+	dpsr_client_detach(c);
+	return rc;
+}
+
+void
+dpsr_client_detach(struct dpsr_client *c)
+{
+	if (c->base != NULL)
+		munmap(c->base, c->size);
+	c->base = NULL;
+	close_all(c->db, c->nb_db);
+	c->nb_db = 0;
+	if (c->sock >= 0)
+		close(c->sock);
+	c->sock = -1;
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * dpsr: both ends of attaching (docs/shm-protocol.md, "Attaching").
+ *
+ * The switch's end serves one port: a range of queue pairs of a region
+ * that it does not own (a trust group's, or the port's own), the port's
+ * doorbells and a listening unix socket, one peer at a time. The peer's
+ * end connects, maps the region and checks it. Both are plain C over lib/shm and lib/common, so
+ * the switch's port, the peer PMD and the tests share them.
+ */
+#ifndef DPSR_ATTACH_H
+#define DPSR_ATTACH_H
+
+#include <stdint.h>
+
+#include "common/dps_err.h"
+#include "common/unix_socket.h"
+#include "dpsr_ctl.h"
+#include "dpsr_queue.h"
+#include "dpsr_region.h"
+
+/** The switch's end of one port. */
+struct dpsr_server {
+	int listen_fd;
+	int peer_fd;			/**< -1 while no peer is attached */
+	char path[DPS_UNIX_PATH_MAX];
+	char secret[DPSR_SECRET_MAX + 1];
+	int region_fd;			/**< the region's memfd; not owned */
+	uint64_t region_size;
+	uint32_t qpair_base;		/**< the port's first queue pair in the region */
+	uint32_t nb_qpairs;		/**< the port's queue pairs */
+	uint32_t granted;		/**< queue pairs the attached peer asked for */
+	int db[64 * DPSR_DB_PER_QPAIR];	/**< eventfds, DPSR_DB_* order per queue pair */
+	uint64_t attaches;
+	uint64_t refusals;
+};
+
+/**
+ * Serve queue pairs [@p qpair_base, + @p nb_qpairs) of the region behind
+ * @p region_fd: create their doorbells and listen on @p path
+ * (SOCK_SEQPACKET; a path in use is refused, a stale one replaced).
+ * @p secret: NULL or "" for none, at most 64 bytes. The region must
+ * outlive the server.
+ */
+int dpsr_server_open(struct dpsr_server *s, const char *path, const char *secret,
+		     int region_fd, uint64_t region_size, uint32_t qpair_base,
+		     uint32_t nb_qpairs, struct dps_err *err);
+
+/**
+ * The listening socket is readable: take one connection, read its hello
+ * and attach it, or refuse it with a reason it is told. Waits up to 1 s
+ * for the hello (a peer that connects and stays silent holds the caller
+ * that long: an event loop uses dpsr_server_take() and
+ * dpsr_server_greet() instead).
+ * @return 1 attached, 0 refused (@p err says why), -errno
+ */
+int dpsr_server_accept(struct dpsr_server *s, struct dps_err *err);
+
+/** Take one waiting connection: its fd, or -errno. */
+int dpsr_server_take(struct dpsr_server *s);
+
+/**
+ * Read the hello of connection @p fd (from dpsr_server_take()), waiting
+ * up to @p timeout_ms, and attach it or refuse it (closing @p fd).
+ * @return 1 attached, 0 refused (@p err says why), -EAGAIN with
+ * @p timeout_ms 0 and no hello yet (@p fd stays open)
+ */
+int dpsr_server_greet(struct dpsr_server *s, int fd, int timeout_ms, struct dps_err *err);
+
+/** Give up on connection @p fd (no hello): close it, count a refusal. */
+void dpsr_server_drop(struct dpsr_server *s, int fd, const char *why, struct dps_err *err);
+
+/**
+ * The peer's socket is readable or hung up: the peer is gone. Closes the
+ * connection and drains the doorbells; resetting the port's rings is the
+ * owner's job (it knows which buffer each slot owns: dpsr_ring_reset()).
+ */
+void dpsr_server_detach(struct dpsr_server *s);
+
+void dpsr_server_close(struct dpsr_server *s);
+
+/** The peer's end. */
+struct dpsr_client {
+	int sock;
+	void *base;
+	uint64_t size;
+	struct dpsr_view view;
+	uint32_t qpair_base;		/**< our queue pair q is the region's qpair_base + q */
+	uint32_t nb_qpairs;
+	unsigned int nb_db;
+	int db[64 * DPSR_DB_PER_QPAIR];
+};
+
+/**
+ * Connect to @p path, say hello, receive the welcome and the fds, map and
+ * check the region. 0, or -errno with a one-line reason in @p err (the
+ * switch's own when it refused).
+ */
+int dpsr_client_attach(struct dpsr_client *c, const char *path, const char *secret,
+		       uint32_t nb_qpairs, struct dps_err *err);
+
+void dpsr_client_detach(struct dpsr_client *c);
+
+#endif /* DPSR_ATTACH_H */
