@@ -10,7 +10,6 @@
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
 
-#define ETH_HDR_LEN 14
 #define ETH_P_8021Q 0x8100
 
 void
@@ -92,7 +91,7 @@ fwd_decide(const struct fwd_config *cfg, struct l2_table *tbl, uint16_t in_port,
 
 	d->tagged = false;
 	d->vid = 0;
-	if (unlikely(len < ETH_HDR_LEN)) {
+	if (unlikely(fwd_frame_runt(len))) {
 		d->verdict = FWD_DROP_INVALID;
 		return;
 	}
@@ -102,13 +101,8 @@ fwd_decide(const struct fwd_config *cfg, struct l2_table *tbl, uint16_t in_port,
 		return;
 	}
 	if (pc->role == FWD_ROLE_XCONNECT) {
-		out = pc->xc_peer;
-		if (out >= DPS_MAX_PORTS || !((link_up >> out) & 1) ||
-		    cfg->port[out].role == FWD_ROLE_NONE) {
-			d->verdict = FWD_DROP_NO_ROUTE;
-			return;
-		}
-		d->verdict = FWD_UNICAST;
+		out = fwd_xconnect_out(cfg, in_port, link_up);
+		d->verdict = out == DPS_PORT_NONE ? FWD_DROP_NO_ROUTE : FWD_UNICAST;
 		d->out_port = out;
 		return;
 	}
@@ -117,7 +111,7 @@ fwd_decide(const struct fwd_config *cfg, struct l2_table *tbl, uint16_t in_port,
 	if (etype == rte_cpu_to_be_16(ETH_P_8021Q)) {
 		uint16_t tci;
 
-		if (unlikely(len < ETH_HDR_LEN + 4)) {
+		if (unlikely(len < FWD_ETH_HDR_LEN + 4)) {
 			d->verdict = FWD_DROP_INVALID;
 			return;
 		}

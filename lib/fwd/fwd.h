@@ -85,6 +85,34 @@ fwd_vid_valid(unsigned int vid)
 	return vid >= 1 && vid <= DPS_VID_MAX;
 }
 
+/** Bytes of an Ethernet header: a shorter frame is invalid on every path. */
+#define FWD_ETH_HDR_LEN 14
+
+/** Is a frame of @p len bytes too short to be an Ethernet frame? */
+static inline bool
+fwd_frame_runt(uint32_t len)
+{
+	return len < FWD_ETH_HDR_LEN;
+}
+
+/**
+ * The cross-connect rule: where frames received on cross-connected port
+ * @p in go. The peer must be a port still in use (not leaving the switch)
+ * whose link is up; otherwise DPS_PORT_NONE, and the frames have no route.
+ * Runts (fwd_frame_runt()) are invalid before anything else. fwd_decide()
+ * and the worker's burst path both apply exactly this.
+ */
+static inline uint16_t
+fwd_xconnect_out(const struct fwd_config *cfg, uint16_t in, uint64_t link_up)
+{
+	uint16_t out = cfg->port[in].xc_peer;
+
+	if (out >= DPS_MAX_PORTS || !((link_up >> out) & 1) ||
+	    cfg->port[out].role == FWD_ROLE_NONE)
+		return DPS_PORT_NONE;
+	return out;
+}
+
 /** Reset @p cfg: no ports in use. */
 void fwd_config_init(struct fwd_config *cfg);
 

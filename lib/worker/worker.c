@@ -206,25 +206,35 @@ worker_bridge_burst(struct dps_worker *w, const struct dps_dp_config *cfg,
 	}
 }
 
-/* Cross-connect: the whole burst goes to the peer, no lookup. */
+/*
+ * Cross-connect: the burst goes to the peer, no lookup, by the rule of
+ * fwd_xconnect_out(), worked out once per burst (the configuration and
+ * the link mask do not change within one).
+ */
 static void
 worker_xconnect_burst(struct dps_worker *w, const struct dps_dp_config *cfg,
 		      uint16_t in, struct rte_mbuf **pkts, uint16_t n,
 		      uint64_t link_up)
 {
-	uint16_t out = cfg->fwd.port[in].xc_peer;
+	uint16_t out = fwd_xconnect_out(&cfg->fwd, in, link_up);
+	struct dps_port_counters *c = &w->ctr[in];
 	uint64_t bytes = 0;
 
-	for (uint16_t i = 0; i < n; i++)
-		bytes += pkts[i]->pkt_len;
-	w->ctr[in].rx_bytes += bytes;
-	if (unlikely(out >= DPS_MAX_PORTS || !((link_up >> out) & 1))) {
-		w->ctr[in].drop_no_route += n;
-		rte_pktmbuf_free_bulk(pkts, n);
-		return;
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		bytes += m->pkt_len;
+		if (unlikely(fwd_frame_runt(m->pkt_len))) {
+			c->drop_invalid++;
+			rte_pktmbuf_free(m);
+		} else if (unlikely(out == DPS_PORT_NONE)) {
+			c->drop_no_route++;
+			rte_pktmbuf_free(m);
+		} else {
+			txbuf_add(w, cfg, out, m);
+		}
 	}
-	for (uint16_t i = 0; i < n; i++)
-		txbuf_add(w, cfg, out, pkts[i]);
+	c->rx_bytes += bytes;
 }
 
 /*
