@@ -1,8 +1,9 @@
 #!/bin/bash
 # The README's second command: the whole test suite on a fresh machine.
 # Installs what is missing, sets up hugepages, builds with -Werror, then
-# runs the unit tests (meson, suite "fast"), a 30 s libFuzzer run over the
-# shared-ring checks and the system tests (dts/).
+# runs the unit tests (meson, suite "fast"), the same unit tests built with
+# AddressSanitizer and UndefinedBehaviorSanitizer (build-asan/), a 30 s
+# libFuzzer run over the shared-ring checks and the system tests (dts/).
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 
@@ -15,6 +16,12 @@ scripts/build-guest.sh
 
 echo "== unit tests"
 meson test -C build --suite fast --print-errorlogs
+
+echo "== unit tests under ASan + UBSan"
+scripts/build.sh --sanitize -Dwerror=true
+# Any undefined behaviour fails the test, as any ASan finding (and leak) does.
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    meson test -C build-asan --suite fast --print-errorlogs
 
 echo "== fuzzing (shared-ring checks, 30 s)"
 scripts/fuzz.sh 30

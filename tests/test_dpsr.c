@@ -211,7 +211,8 @@ static uint8_t *
 make_region(struct dpsr_view *v)
 {
 	struct dpsr_region h = good_region();
-	uint8_t *base = aligned_alloc(4096, h.region_size);
+	/* C11: the size must be a multiple of the alignment. */
+	uint8_t *base = aligned_alloc(4096, (h.region_size + 4095) & ~(uint64_t)4095);
 	const char *why = NULL;
 
 	if (base == NULL)

@@ -724,6 +724,15 @@ test_defaults(void)
 	CHECK(wait_peer(true));
 	CHECK_EQ(rte_vdev_uninit("net_dpsw1"), 0);
 	CHECK(wait_peer(false));
+
+	/* The driver's old name is an alias: command lines from before work. */
+	CHECK_EQ(rte_vdev_init("net_dpsr2", args), 0);
+	CHECK_EQ(rte_eth_dev_get_port_by_name("net_dpsr2", &port), 0);
+	CHECK_EQ(rte_eth_dev_info_get(port, &info), 0);
+	CHECK_STREQ(info.driver_name, "net_dpsw");
+	CHECK(wait_peer(true));
+	CHECK_EQ(rte_vdev_uninit("net_dpsr2"), 0);
+	CHECK(wait_peer(false));
 }
 
 /* ---- set-up ---- */

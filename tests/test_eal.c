@@ -11,7 +11,8 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 
-#define EXTRA_MAX 16
+#define ARGS_MAX 32
+#define ARG_LEN 128
 
 static char runtime_dir[PATH_MAX];
 
@@ -38,17 +39,37 @@ test_cpus_0_1(void)
 	return CPU_ISSET(0, &set) && CPU_ISSET(1, &set);
 }
 
+/* EAL may rearrange argv: writable copies of every argument. */
+static char args[ARGS_MAX][ARG_LEN];
+static char *argv[ARGS_MAX + 1];
+static int argc;
+
+/* One argument: @p key followed by @p val ("" for a plain flag). */
+static void
+arg_add(const char *key, const char *val)
+{
+	if (argc < ARGS_MAX) {
+		snprintf(args[argc], ARG_LEN, "%s%s", key, val);
+		argv[argc] = args[argc];
+		argc++;
+	}
+}
+
 int
 test_eal_start(const char *name, const char *lcores, unsigned int mem_mb,
 	       const char *const *extra)
 {
-	char prefix[64], mem[16], cpu[16];
-	char *argv[12 + EXTRA_MAX] = {
-		(char *)(uintptr_t)name, "--no-pci", "--no-huge", "-m", mem, "--no-shconf",
-		prefix, "-l", cpu, "--no-telemetry", "--log-level=lib.eal:error",
-	};
-	int argc = 11;
+	char num[32], prefix[64];
 
+	argc = 0;
+	arg_add(name, "");
+	arg_add("--no-pci", "");
+	arg_add("--no-huge", "");
+	snprintf(num, sizeof(num), "%u", mem_mb);
+	arg_add("-m", num);
+	arg_add("--no-shconf", "");
+	snprintf(prefix, sizeof(prefix), "dps_ut_%s_%d", name, (int)getpid());
+	arg_add("--file-prefix=", prefix);
 	if (lcores == NULL) {
 		int c = first_cpu();
 
@@ -56,14 +77,14 @@ test_eal_start(const char *name, const char *lcores, unsigned int mem_mb,
 			fprintf(stderr, "%s: no CPU to run on\n", name);
 			return -1;
 		}
-		snprintf(cpu, sizeof(cpu), "%d", c);
-	} else {
-		snprintf(cpu, sizeof(cpu), "%s", lcores);
+		snprintf(num, sizeof(num), "%d", c);
+		lcores = num;
 	}
-	snprintf(mem, sizeof(mem), "%u", mem_mb);
-	snprintf(prefix, sizeof(prefix), "--file-prefix=dps_ut_%s_%d", name, (int)getpid());
-	for (unsigned int i = 0; extra != NULL && extra[i] != NULL && i < EXTRA_MAX; i++)
-		argv[argc++] = (char *)(uintptr_t)extra[i];
+	arg_add("-l", lcores);
+	arg_add("--no-telemetry", "");
+	arg_add("--log-level=lib.eal:error", "");
+	for (unsigned int i = 0; extra != NULL && extra[i] != NULL; i++)
+		arg_add(extra[i], "");
 	argv[argc] = NULL;
 	if (rte_eal_init(argc, argv) < 0) {
 		fprintf(stderr, "%s: rte_eal_init failed: %s\n", name, rte_strerror(rte_errno));

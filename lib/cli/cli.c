@@ -18,9 +18,6 @@
 #include "cli_out.h"
 #include "cli_priv.h"
 #include "cli_state.h"
-#include "common/dps_log.h"
-
-RTE_LOG_REGISTER(dps_logtype_cli, dpswitch.cli, INFO);
 
 #define CLI_FAMILIES_MAX 16
 
@@ -247,7 +244,7 @@ dps_cli_run_file(const char *path, int out_fd)
 }
 
 cmdline_parse_ctx_t *
-dps_cli_ctx(void)
+cli_ctx(void)
 {
 	return cli.ctx;
 }

@@ -14,7 +14,6 @@ struct misc_res {
 	uint32_t value;
 };
 
-extern const struct cli_cmd *const *cli_all_cmds(unsigned int *nb);
 
 static void
 help_cb(void *parsed, struct cmdline *cl, void *data)

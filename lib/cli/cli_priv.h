@@ -12,4 +12,10 @@ extern const struct cli_cmd cli_vlan_cmds[];
 extern const struct cli_cmd cli_lcore_cmds[];
 extern const struct cli_cmd cli_misc_cmds[];
 
+/** Every command's instance, NULL-terminated (the prompt's completer). */
+cmdline_parse_ctx_t *cli_ctx(void);
+
+/** Every command, in family order (help); @p nb gets their number. */
+const struct cli_cmd *const *cli_all_cmds(unsigned int *nb);
+
 #endif /* DPS_CLI_PRIV_H */

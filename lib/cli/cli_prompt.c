@@ -17,7 +17,6 @@
 #include "cli_priv.h"
 
 /* Completion needs the command table: borrow a parser for it. */
-extern cmdline_parse_ctx_t *dps_cli_ctx(void);
 
 struct dps_cli_prompt {
 	struct rdline *rdl;
@@ -72,7 +71,7 @@ dps_cli_prompt_new(int in_fd, int out_fd, const char *prompt)
 	p->tty = isatty(in_fd);
 	if (!p->tty)
 		return p;
-	p->completer = cmdline_new(dps_cli_ctx(), "", -1, -1);
+	p->completer = cmdline_new(cli_ctx(), "", -1, -1);
 	p->rdl = rdline_new(prompt_write_char, prompt_validate, prompt_complete, p);
 	if (p->completer == NULL || p->rdl == NULL) {
 		dps_cli_prompt_free(p);

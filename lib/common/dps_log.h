@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file
- * One log type per component, registered where the component lives:
+ * Logging in the switch's libraries: one log type per library that logs,
+ * registered where the library lives:
  *   RTE_LOG_REGISTER(dps_logtype_port, dpswitch.port, INFO);
- * and used through DPS_LOG(port, ERR, "fmt", ...). Never log per packet.
+ * declared here, and used through DPS_LOG(port, ERR, "fmt", ...). Never log
+ * per packet. (The drivers in drivers/net follow DPDK's PMD convention
+ * instead: a pmd.net.<name> type and a macro of their own.)
  */
 #ifndef DPS_LOG_H
 #define DPS_LOG_H
@@ -12,7 +15,6 @@
 
 extern int dps_logtype_port;
 extern int dps_logtype_worker;
-extern int dps_logtype_cli;
 extern int dps_logtype_ctl;
 
 #define DPS_LOG(comp, level, fmt, ...) \

@@ -6,8 +6,9 @@
  * The switch's end serves one port: a range of queue pairs of a region
  * that it does not own (a trust group's, or the port's own), the port's
  * doorbells and a listening unix socket, one peer at a time. The peer's
- * end connects, maps the region and checks it. Both are plain C over lib/shm and lib/common, so
- * the switch's port, the peer PMD and the tests share them.
+ * end connects, maps the region and checks it. Both are plain C over
+ * lib/dpsr and lib/common, so the switch's driver, the peer PMD and the
+ * tests share them.
  */
 #ifndef DPSR_ATTACH_H
 #define DPSR_ATTACH_H

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * dpsr copies between region buffers and mbufs, for the two DPDK ends:
- * the switch's port (lib/shmport) and the peer PMD (drivers/net/dpsr).
- * The rest of lib/shm is plain C; only this header needs DPDK.
+ * the switch's driver (drivers/net/shm) and the peer PMD (drivers/net/dpsw).
+ * The rest of lib/dpsr is plain C; only this header needs DPDK.
  */
 #ifndef DPS_DPSR_MBUF_H
 #define DPS_DPSR_MBUF_H

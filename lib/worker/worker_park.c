@@ -20,7 +20,6 @@
 
 #include "common/dps_log.h"
 
-extern int dps_logtype_worker;
 
 /* What an epoll event stands for (its data pointer). */
 #define TAG_RX ((void *)(uintptr_t)1)

@@ -83,7 +83,7 @@ struct dpsw_txq {
 	struct dpsw_txq_stats st;
 } __rte_cache_aligned;
 
-/** One net_dpsr device (its ethdev private data). */
+/** One net_dpsw device (its ethdev private data). */
 struct dpsw_dev {
 	struct dpsr_client c;		/**< socket, mapping, checked view, doorbells */
 	char path[DPS_UNIX_PATH_MAX];

@@ -145,7 +145,7 @@ dpsw_args_check(const struct rte_kvargs *kv, struct dpsw_args *a)
  * path (FNV-1a): the same --vdev gives the same MAC on every run, so a
  * switch's MAC table stays valid across restarts, and peers of different
  * ports of one switch differ even when each process calls its device
- * net_dpsr0.
+ * net_dpsw0.
  */
 static void
 dpsw_default_mac(const char *name, const char *path, struct rte_ether_addr *mac)
