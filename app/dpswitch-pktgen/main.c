@@ -34,9 +34,8 @@ static int (*const run_mode[])(struct pg_ctx *) = {
 
 /* The first SIGINT ends the run gracefully; a second one kills. */
 static void
-on_signal(int sig)
+on_signal(int sig __rte_unused)
 {
-	RTE_SET_USED(sig);
 	pg_quit = 1;
 }
 

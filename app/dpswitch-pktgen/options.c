@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/dps_num.h"
 #include "pg.h"
 
 static const char *const mode_names[] = {
@@ -96,17 +97,12 @@ static int
 parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 {
 	char what[96];
-	char *end;
-	unsigned long long v;
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *s == '\0' || *s == '-' || *end != '\0' || v < lo || v > hi) {
+	if (dps_parse_u64(s, lo, hi, out) != 0) {
 		snprintf(what, sizeof(what), "must be a number in %llu..%llu",
 			 (unsigned long long)lo, (unsigned long long)hi);
 		return bad(opt, what, s);
 	}
-	*out = v;
 	return 0;
 }
 
@@ -173,23 +169,25 @@ static int
 parse_us_range(const char *opt, const char *s, uint32_t *min, uint32_t *max)
 {
 	const char *what = "must be microseconds N or MIN-MAX (0..60000000, MIN <= MAX)";
-	unsigned long lo, hi;
-	char *end;
+	const char *dash = strchr(s, '-');
+	uint32_t lo, hi;
+	char first[16];
 
-	errno = 0;
-	lo = strtoul(s, &end, 10);
-	hi = lo;
-	if (end != s && *end == '-') {
-		const char *h = end + 1;
-
-		hi = strtoul(h, &end, 10);
-		if (end == h || *h == '-')
+	if (dash == NULL) {
+		if (dps_parse_u32(s, 0, 60000000, &lo) != 0)
+			return bad(opt, what, s);
+		hi = lo;
+	} else {
+		if (dash - s >= (long)sizeof(first))
+			return bad(opt, what, s);
+		memcpy(first, s, dash - s);
+		first[dash - s] = '\0';
+		if (dps_parse_u32(first, 0, 60000000, &lo) != 0 ||
+		    dps_parse_u32(dash + 1, 0, 60000000, &hi) != 0 || lo > hi)
 			return bad(opt, what, s);
 	}
-	if (errno || end == s || *s == '-' || *end != '\0' || hi > 60000000 || lo > hi)
-		return bad(opt, what, s);
-	*min = (uint32_t)lo;
-	*max = (uint32_t)hi;
+	*min = lo;
+	*max = hi;
 	return 0;
 }
 

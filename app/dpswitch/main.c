@@ -40,11 +40,10 @@ static struct {
 } app;
 
 static void
-on_signal(struct dps_event_source *src, uint32_t events)
+on_signal(struct dps_event_source *src, uint32_t events __rte_unused)
 {
 	struct signalfd_siginfo si;
 
-	RTE_SET_USED(events);
 	if (read(src->fd, &si, sizeof(si)) == sizeof(si)) {
 		fprintf(stderr, "dpswitch: signal %u, shutting down\n", si.ssi_signo);
 		app.quit = true;
@@ -53,11 +52,10 @@ on_signal(struct dps_event_source *src, uint32_t events)
 
 /* Link state is also pushed by LSC events; polling covers PMDs without. */
 static void
-on_timer(struct dps_event_source *src, uint32_t events)
+on_timer(struct dps_event_source *src, uint32_t events __rte_unused)
 {
 	uint64_t n;
 
-	RTE_SET_USED(events);
 	if (read(src->fd, &n, sizeof(n)) != sizeof(n))
 		return;
 	dps_ports_poll_link();
@@ -66,12 +64,11 @@ on_timer(struct dps_event_source *src, uint32_t events)
 }
 
 static void
-on_stdin(struct dps_event_source *src, uint32_t events)
+on_stdin(struct dps_event_source *src, uint32_t events __rte_unused)
 {
 	char buf[512];
 	ssize_t n;
 
-	RTE_SET_USED(events);
 	n = read(src->fd, buf, sizeof(buf));
 	if (dps_cli_prompt_input(app.prompt, buf, (int)n) != 0) {
 		epoll_ctl(app.epfd, EPOLL_CTL_DEL, src->fd, NULL);
@@ -162,6 +159,17 @@ wants_help(int argc, char **argv)
 	return false;
 }
 
+/* One line naming the step that failed and why; true if it failed. */
+static bool
+init_failed(const char *step, int rc)
+{
+	if (rc == 0)
+		return false;
+	fprintf(stderr, "dpswitch: cannot %s: %s\n", step,
+		rc < 0 ? strerror(-rc) : "unknown error");
+	return true;
+}
+
 static struct rte_mempool *
 create_pool(uint32_t n)
 {
@@ -222,10 +230,13 @@ main(int argc, char **argv)
 			"(e.g. -l 0,1)\n");
 		goto out_eal;
 	}
+	if (init_failed("set up the workers", rc))
+		goto out_eal;
 	dps_ports_init(pool, app.mac_table);
-	if (rc != 0 || dps_shm_dpswitch_register() != 0 || dps_cli_init(app.mac_table) != 0 ||
-	    setup_events() != 0) {
-		fprintf(stderr, "dpswitch: initialisation failed: %s\n", strerror(-rc));
+	if (init_failed("register the shm port kind", dps_shm_dpswitch_register()) ||
+	    init_failed("set up the command language", dps_cli_init(app.mac_table)) ||
+	    init_failed("set up the event loop", setup_events())) {
+		rc = -1;
 		goto out_eal;
 	}
 	if (opt.ctl_socket != NULL) {

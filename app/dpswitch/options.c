@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/dps_num.h"
+
 void
 dps_options_usage(const char *prog)
 {
@@ -44,17 +46,11 @@ dps_options_usage(const char *prog)
 static int
 parse_u32(const char *opt, const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 {
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *s == '\0' || *end != '\0' || v < lo || v > hi) {
+	if (dps_parse_u32(s, lo, hi, out) != 0) {
 		fprintf(stderr, "dpswitch: --%s must be a number in %u..%u, not '%s'\n",
 			opt, lo, hi, s);
 		return -EINVAL;
 	}
-	*out = (uint32_t)v;
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli_priv.h"
+#include "common/dps_num.h"
 #include "port/port.h"
 #include "worker/worker.h"
 
@@ -157,11 +158,8 @@ lcore_show_text(unsigned int w, const struct dps_worker_info *wi)
 }
 
 static void
-lcore_show_cb(void *parsed, struct cmdline *cl, void *data)
+lcore_show_cb(void *parsed __rte_unused, struct cmdline *cl __rte_unused, void *data __rte_unused)
 {
-	RTE_SET_USED(parsed);
-	RTE_SET_USED(cl);
-	RTE_SET_USED(data);
 	if (cli_json()) {
 		jw_obj(NULL);
 		jw_arr("workers");
@@ -187,34 +185,28 @@ lcore_show_cb(void *parsed, struct cmdline *cl, void *data)
 }
 
 static void
-lcore_assign_cb(void *parsed, struct cmdline *cl, void *data)
+lcore_assign_cb(void *parsed, struct cmdline *cl __rte_unused, void *data __rte_unused)
 {
 	struct lcore_res *r = parsed;
 	struct dps_err err = { "" };
 
-	RTE_SET_USED(cl);
-	RTE_SET_USED(data);
 	cli_result(dps_port_rxq_assign(r->name, r->queue, r->lcore_id, &err), &err);
 }
 
 static void
-lcore_mode_cb(void *parsed, struct cmdline *cl, void *data)
+lcore_mode_cb(void *parsed, struct cmdline *cl __rte_unused, void *data __rte_unused)
 {
 	struct lcore_res *r = parsed;
 	struct dps_err err = { "" };
 	enum dps_rx_mode m = DPS_RX_ADAPTIVE;
-	char *end;
-	unsigned long lc;
+	uint32_t lc;
 
-	RTE_SET_USED(cl);
-	RTE_SET_USED(data);
 	dps_rx_mode_parse(r->mode, &m);	/* the token admits only valid words */
 	if (strcmp(r->name, "all") == 0) {
 		cli_result(dps_workers_set_mode(-1, m, &err), &err);
 		return;
 	}
-	lc = strtoul(r->name, &end, 10);
-	if (r->name[0] < '0' || r->name[0] > '9' || *end != '\0' || lc > UINT32_MAX) {
+	if (dps_parse_u32(r->name, 0, UINT32_MAX, &lc) != 0) {
 		cli_fail(-EINVAL, "lcore must be a number or 'all', not '%s'", r->name);
 		return;
 	}

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* mac show | flush */
+/* mac show | flush | add | del */
 #include <stdio.h>
 #include <string.h>
 
@@ -58,13 +58,12 @@ mac_show_entry(const struct l2_entry_info *e, void *arg)
 }
 
 static void
-mac_show_cb(void *parsed, struct cmdline *cl, void *data)
+mac_show_cb(void *parsed, struct cmdline *cl __rte_unused, void *data)
 {
 	struct mac_res *r = parsed;
 	struct mac_walk mw = { .port = -1 };
 	struct l2_table *t = cli_state_mac_table();
 
-	RTE_SET_USED(cl);
 	if (data != NULL && (mw.port = dps_port_id(r->name)) < 0) {
 		cli_fail(-ENOENT, "no port named '%s'", r->name);
 		return;
@@ -92,13 +91,12 @@ mac_show_cb(void *parsed, struct cmdline *cl, void *data)
 }
 
 static void
-mac_flush_cb(void *parsed, struct cmdline *cl, void *data)
+mac_flush_cb(void *parsed, struct cmdline *cl __rte_unused, void *data)
 {
 	struct mac_res *r = parsed;
 	int port = DPS_L2_NO_PORT;
 	unsigned int n;
 
-	RTE_SET_USED(cl);
 	if (data != NULL && (port = dps_port_id(r->name)) < 0) {
 		cli_fail(-ENOENT, "no port named '%s'", r->name);
 		return;
@@ -130,13 +128,12 @@ mac_check_vid(uint16_t vid)
 }
 
 static void
-mac_add_cb(void *parsed, struct cmdline *cl, void *data)
+mac_add_cb(void *parsed, struct cmdline *cl __rte_unused, void *data)
 {
 	struct mac_res *r = parsed;
 	uint16_t vid = data ? r->vid : DPS_VID_DEFAULT;
 	int port = dps_port_id(r->name), rc;
 
-	RTE_SET_USED(cl);
 	if (mac_check_vid(vid) != 0)
 		return;
 	if (port < 0) {
@@ -156,12 +153,11 @@ mac_add_cb(void *parsed, struct cmdline *cl, void *data)
 }
 
 static void
-mac_del_cb(void *parsed, struct cmdline *cl, void *data)
+mac_del_cb(void *parsed, struct cmdline *cl __rte_unused, void *data)
 {
 	struct mac_res *r = parsed;
 	uint16_t vid = data ? r->vid : DPS_VID_DEFAULT;
 
-	RTE_SET_USED(cl);
 	if (mac_check_vid(vid) != 0)
 		return;
 	if (l2_table_del(cli_state_mac_table(), r->addr.addr_bytes, vid) != 0)

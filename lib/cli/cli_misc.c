@@ -16,14 +16,11 @@ struct misc_res {
 
 
 static void
-help_cb(void *parsed, struct cmdline *cl, void *data)
+help_cb(void *parsed __rte_unused, struct cmdline *cl __rte_unused, void *data __rte_unused)
 {
 	unsigned int nb;
 	const struct cli_cmd *const *cmds = cli_all_cmds(&nb);
 
-	RTE_SET_USED(parsed);
-	RTE_SET_USED(cl);
-	RTE_SET_USED(data);
 	if (cli_json()) {
 		jw_obj(NULL);
 		jw_arr("commands");
@@ -55,11 +52,8 @@ help_cb(void *parsed, struct cmdline *cl, void *data)
 }
 
 static void
-quit_cb(void *parsed, struct cmdline *cl, void *data)
+quit_cb(void *parsed __rte_unused, struct cmdline *cl __rte_unused, void *data __rte_unused)
 {
-	RTE_SET_USED(parsed);
-	RTE_SET_USED(cl);
-	RTE_SET_USED(data);
 	cli_quit();
 }
 
@@ -77,14 +71,12 @@ static const struct tunable {
 };
 
 static void
-set_cb(void *parsed, struct cmdline *cl, void *data)
+set_cb(void *parsed, struct cmdline *cl __rte_unused, void *data __rte_unused)
 {
 	struct misc_res *r = parsed;
 	struct dps_dp_config *dp = dps_dp_draft();
 	const struct tunable *t = NULL;
 
-	RTE_SET_USED(cl);
-	RTE_SET_USED(data);
 	for (unsigned int i = 0; i < RTE_DIM(tunables); i++)
 		if (strcmp(r->what, tunables[i].name) == 0)
 			t = &tunables[i];
@@ -111,13 +103,10 @@ set_cb(void *parsed, struct cmdline *cl, void *data)
 }
 
 static void
-show_config_cb(void *parsed, struct cmdline *cl, void *data)
+show_config_cb(void *parsed __rte_unused, struct cmdline *cl __rte_unused, void *data __rte_unused)
 {
 	const struct dps_dp_config *dp = dps_dp_draft();
 
-	RTE_SET_USED(parsed);
-	RTE_SET_USED(cl);
-	RTE_SET_USED(data);
 	if (cli_json()) {
 		jw_obj(NULL);
 		jw_u64("burst", dp->burst);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* port add | del | show | stats | clear */
+/* port add | del | show | stats | xstats | clear */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,23 +24,20 @@ static cmdline_parse_token_string_t t_args =
 	TOKEN_STRING_INITIALIZER(struct port_res, args, TOKEN_STRING_MULTI);
 
 static void
-port_add_cb(void *parsed, struct cmdline *cl, void *data)
+port_add_cb(void *parsed, struct cmdline *cl __rte_unused, void *data)
 {
 	struct port_res *r = parsed;
 	struct dps_err err = { "" };
 
-	RTE_SET_USED(cl);
 	cli_result(dps_port_add(r->name, r->kind, data ? r->args : "", &err), &err);
 }
 
 static void
-port_del_cb(void *parsed, struct cmdline *cl, void *data)
+port_del_cb(void *parsed, struct cmdline *cl __rte_unused, void *data __rte_unused)
 {
 	struct port_res *r = parsed;
 	struct dps_err err = { "" };
 
-	RTE_SET_USED(cl);
-	RTE_SET_USED(data);
 	cli_result(dps_port_del(r->name, &err), &err);
 }
 
@@ -75,12 +72,11 @@ vlan_desc(const struct fwd_port_cfg *pc, char *buf, size_t size)
 }
 
 static int
-port_show_one(uint16_t id, void *arg)
+port_show_one(uint16_t id, void *arg __rte_unused)
 {
 	struct dps_port_info pi;
 	char mac[RTE_ETHER_ADDR_FMT_SIZE], vlan[300];
 
-	RTE_SET_USED(arg);
 	if (dps_port_info(id, &pi) != 0)
 		return 0;
 	rte_ether_format_addr(mac, sizeof(mac), &pi.mac);
@@ -144,22 +140,20 @@ cli_port_each(const char *name, const char *list_key, void (*header)(void),
 }
 
 static void
-port_show_cb(void *parsed, struct cmdline *cl, void *data)
+port_show_cb(void *parsed, struct cmdline *cl __rte_unused, void *data)
 {
 	struct port_res *r = parsed;
 
-	RTE_SET_USED(cl);
 	cli_port_each(data ? r->name : NULL, "ports", port_show_header, port_show_one);
 }
 
 static int
-port_stats_one(uint16_t id, void *arg)
+port_stats_one(uint16_t id, void *arg __rte_unused)
 {
 	struct dps_port_stats st;
 	const struct dps_port_counters *c = &st.c;
 	const char *name = dps_port_name(id);
 
-	RTE_SET_USED(arg);
 	if (dps_port_stats(id, &st) != 0)
 		return 0;
 	if (cli_json()) {
@@ -194,19 +188,17 @@ port_stats_one(uint16_t id, void *arg)
 }
 
 static void
-port_stats_cb(void *parsed, struct cmdline *cl, void *data)
+port_stats_cb(void *parsed, struct cmdline *cl __rte_unused, void *data)
 {
 	struct port_res *r = parsed;
 
-	RTE_SET_USED(cl);
 	cli_port_each(data ? r->name : NULL, "ports", NULL, port_stats_one);
 }
 
 /* Extended counters: in text, the non-zero ones; in JSON, all. */
 static void
-port_xstat_one(const char *name, uint64_t value, void *arg)
+port_xstat_one(const char *name, uint64_t value, void *arg __rte_unused)
 {
-	RTE_SET_USED(arg);
 	if (cli_json())
 		jw_u64(name, value);
 	else if (value != 0)
@@ -214,11 +206,10 @@ port_xstat_one(const char *name, uint64_t value, void *arg)
 }
 
 static int
-port_xstats_one(uint16_t id, void *arg)
+port_xstats_one(uint16_t id, void *arg __rte_unused)
 {
 	int rc;
 
-	RTE_SET_USED(arg);
 	if (cli_json()) {
 		jw_obj(NULL);
 		jw_str("name", dps_port_name(id));
@@ -237,29 +228,26 @@ port_xstats_one(uint16_t id, void *arg)
 }
 
 static void
-port_xstats_cb(void *parsed, struct cmdline *cl, void *data)
+port_xstats_cb(void *parsed, struct cmdline *cl __rte_unused, void *data)
 {
 	struct port_res *r = parsed;
 
-	RTE_SET_USED(cl);
 	cli_port_each(data ? r->name : NULL, "ports", NULL, port_xstats_one);
 }
 
 static int
-port_clear_one(uint16_t id, void *arg)
+port_clear_one(uint16_t id, void *arg __rte_unused)
 {
-	RTE_SET_USED(arg);
 	dps_port_stats_clear(id);
 	return 0;
 }
 
 static void
-port_clear_cb(void *parsed, struct cmdline *cl, void *data)
+port_clear_cb(void *parsed, struct cmdline *cl __rte_unused, void *data)
 {
 	struct port_res *r = parsed;
 	int id;
 
-	RTE_SET_USED(cl);
 	if (data == NULL) {
 		dps_port_foreach(port_clear_one, NULL);
 		return;

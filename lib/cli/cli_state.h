@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Private to lib/cli: the switch-wide state commands act on, set once by
- * the daemon at start-up (dps_cli_set_state in cli.h).
+ * the daemon at start-up (dps_cli_init() in cli.h).
  */
 #ifndef DPS_CLI_STATE_H
 #define DPS_CLI_STATE_H

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* vlan access | trunk | show, xconnect add | del | show */
+/* vlan access | trunk, xconnect add | del */
 #include <stdio.h>
 
 #include "cli_priv.h"
@@ -23,23 +23,20 @@ static cmdline_parse_token_string_t t_arg = CLI_STR(struct vlan_res, arg);
 static cmdline_parse_token_num_t t_vid = CLI_U16(struct vlan_res, vid);
 
 static void
-vlan_access_cb(void *parsed, struct cmdline *cl, void *data)
+vlan_access_cb(void *parsed, struct cmdline *cl __rte_unused, void *data __rte_unused)
 {
 	struct vlan_res *r = parsed;
 	struct dps_err err = { "" };
 
-	RTE_SET_USED(cl);
-	RTE_SET_USED(data);
 	cli_result(dps_port_vlan_access(r->name, r->vid, &err), &err);
 }
 
 static void
-vlan_trunk_cb(void *parsed, struct cmdline *cl, void *data)
+vlan_trunk_cb(void *parsed, struct cmdline *cl __rte_unused, void *data)
 {
 	struct vlan_res *r = parsed;
 	struct dps_err err = { "" };
 
-	RTE_SET_USED(cl);
 	cli_result(dps_port_vlan_trunk(r->name, r->arg, data ? r->vid : 0, &err),
 		   &err);
 }
@@ -68,24 +65,20 @@ static cmdline_parse_token_string_t t_add = CLI_KW(struct vlan_res, verb, "add")
 static cmdline_parse_token_string_t t_del = CLI_KW(struct vlan_res, verb, "del");
 
 static void
-xc_add_cb(void *parsed, struct cmdline *cl, void *data)
+xc_add_cb(void *parsed, struct cmdline *cl __rte_unused, void *data __rte_unused)
 {
 	struct vlan_res *r = parsed;
 	struct dps_err err = { "" };
 
-	RTE_SET_USED(cl);
-	RTE_SET_USED(data);
 	cli_result(dps_port_xconnect(r->name, r->arg, &err), &err);
 }
 
 static void
-xc_del_cb(void *parsed, struct cmdline *cl, void *data)
+xc_del_cb(void *parsed, struct cmdline *cl __rte_unused, void *data __rte_unused)
 {
 	struct vlan_res *r = parsed;
 	struct dps_err err = { "" };
 
-	RTE_SET_USED(cl);
-	RTE_SET_USED(data);
 	cli_result(dps_port_xconnect_del(r->name, &err), &err);
 }
 

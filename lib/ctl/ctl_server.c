@@ -105,7 +105,7 @@ ctl_client_event(struct dps_event_source *src, uint32_t events)
 }
 
 static void
-ctl_accept_event(struct dps_event_source *src, uint32_t events)
+ctl_accept_event(struct dps_event_source *src, uint32_t events __rte_unused)
 {
 	struct dps_ctl *ctl = container_of(src, struct dps_ctl, ev);
 	/* A client that stops reading must not stall the control thread. */
@@ -114,7 +114,6 @@ ctl_accept_event(struct dps_event_source *src, uint32_t events)
 	struct ctl_client *c;
 	int fd, slot = -1;
 
-	RTE_SET_USED(events);
 	fd = accept4(ctl->ev.fd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
 		return;

@@ -361,20 +361,18 @@ l2_table_remove_if(struct l2_table *t, bool (*pred)(const struct l2_table *,
 
 /* Dynamic entries of a port (or of all ports). */
 static bool
-l2_pred_port(const struct l2_table *t, const struct l2_bucket *b, int i,
+l2_pred_port(const struct l2_table *t __rte_unused, const struct l2_bucket *b, int i,
 	     uintptr_t port)
 {
-	RTE_SET_USED(t);
 	return !(b->port[i] & PORT_STATIC) &&
 		(port == DPS_L2_NO_PORT || b->port[i] == port);
 }
 
 /* Every entry of a port, static ones too. */
 static bool
-l2_pred_port_all(const struct l2_table *t, const struct l2_bucket *b, int i,
+l2_pred_port_all(const struct l2_table *t __rte_unused, const struct l2_bucket *b, int i,
 		 uintptr_t port)
 {
-	RTE_SET_USED(t);
 	return (b->port[i] & PORT_MASK) == port;
 }
 
@@ -437,9 +435,8 @@ l2_table_walk(struct l2_table *t, uint32_t now_s,
 }
 
 static int
-l2_count_cb(const struct l2_entry_info *e, void *arg)
+l2_count_cb(const struct l2_entry_info *e __rte_unused, void *arg)
 {
-	RTE_SET_USED(e);
 	(*(unsigned int *)arg)++;
 	return 0;
 }

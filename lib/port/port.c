@@ -120,11 +120,8 @@ port_update_link(uint16_t id)
 }
 
 static int
-port_lsc_event(uint16_t id, enum rte_eth_event_type type, void *arg, void *ret)
+port_lsc_event(uint16_t id, enum rte_eth_event_type type __rte_unused, void *arg __rte_unused, void *ret __rte_unused)
 {
-	RTE_SET_USED(type);
-	RTE_SET_USED(arg);
-	RTE_SET_USED(ret);
 	if (id < DPS_MAX_PORTS)
 		port_update_link(id);
 	/*

@@ -16,6 +16,7 @@
 #include <rte_pci.h>
 
 #include "common/dps_log.h"
+#include "common/dps_num.h"
 
 #define KEY_IFACE "iface"
 #define KEY_QUEUES "queues"
@@ -47,32 +48,26 @@ static const char *const null_keys[] = { "size", "copy", "no-rx", NULL };
 
 /* Parse an unsigned decimal key; absent keys leave *out untouched. */
 static int
-kv_uint(struct rte_kvargs *kv, const char *key, unsigned long lo,
-	unsigned long hi, unsigned long *out, const char *port,
-	struct dps_err *err)
+kv_uint(struct rte_kvargs *kv, const char *key, uint32_t lo, uint32_t hi,
+	uint32_t *out, const char *port, struct dps_err *err)
 {
 	const char *v = rte_kvargs_get(kv, key);
-	char *end;
-	unsigned long n;
 
-	if (v == NULL)
-		return 0;
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (errno != 0 || *v == '\0' || *end != '\0' || n < lo || n > hi)
+	if (v != NULL && dps_parse_u32(v, lo, hi, out) != 0)
 		return dps_err_set(err, -EINVAL,
-			"port '%s': %s=%s is not a number in %lu..%lu", port, key,
+			"port '%s': %s=%s is not a number in %u..%u", port, key,
 			v, lo, hi);
-	*out = n;
 	return 0;
 }
 
+/* Queues a key asks for (checked already by the kind's check); 1 if absent. */
 static uint16_t
 kv_queues(struct rte_kvargs *kv, const char *key)
 {
-	const char *v = rte_kvargs_get(kv, key);
+	uint32_t n = 1;
 
-	return v == NULL ? 1 : (uint16_t)strtoul(v, NULL, 10);
+	kv_uint(kv, key, 1, QUEUES_MAX, &n, "", NULL);
+	return (uint16_t)n;
 }
 
 static uint16_t
@@ -139,7 +134,7 @@ vhost_check_server_path(const char *port, const char *path, struct dps_err *err)
 static int
 vhost_check(const char *port, struct rte_kvargs *kv, struct dps_err *err)
 {
-	unsigned long v = 0;
+	uint32_t v = 0;
 	int rc;
 
 	rc = kv_uint(kv, KEY_QUEUES, 1, QUEUES_MAX, &v, port, err);
@@ -181,7 +176,7 @@ tap_check(const char *port, struct rte_kvargs *kv, struct dps_err *err)
 static int
 af_packet_check(const char *port, struct rte_kvargs *kv, struct dps_err *err)
 {
-	unsigned long v;
+	uint32_t v;
 	int rc = kv_uint(kv, KEY_QPAIRS, 1, QUEUES_MAX, &v, port, err);
 
 	return rc != 0 ? rc :

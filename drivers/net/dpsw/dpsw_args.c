@@ -8,6 +8,7 @@
 #include <rte_kvargs.h>
 #include <rte_string_fns.h>
 
+#include "common/dps_num.h"
 #include "dpsw.h"
 
 static const char *const valid_arguments[] = {
@@ -52,18 +53,12 @@ static int
 dpsw_arg_qpairs(const char *key, const char *value, void *opaque)
 {
 	struct dpsw_args *a = opaque;
-	unsigned long v;
-	char *end;
 
-	errno = 0;
-	v = strtoul(value, &end, 10);
-	if (errno != 0 || end == value || *end != '\0' || value[0] == '-' ||
-	    v < 1 || v > DPSW_QPAIRS_MAX) {
+	if (dps_parse_u32(value, 1, DPSW_QPAIRS_MAX, &a->qpairs) != 0) {
 		DPSW_LOG(ERR, "%s: %s=%s is not valid: the queue pairs to ask for, 1..%d",
 			 a->name, key, value, DPSW_QPAIRS_MAX);
 		return -EINVAL;
 	}
-	a->qpairs = (uint32_t)v;
 	return 0;
 }
 

@@ -203,15 +203,12 @@ dpsw_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 }
 
 static int
-dpsw_rx_queue_setup(struct rte_eth_dev *dev, uint16_t q, uint16_t nb_desc,
-		    unsigned int socket, const struct rte_eth_rxconf *conf,
+dpsw_rx_queue_setup(struct rte_eth_dev *dev, uint16_t q, uint16_t nb_desc __rte_unused,
+		    unsigned int socket __rte_unused, const struct rte_eth_rxconf *conf __rte_unused,
 		    struct rte_mempool *mp)
 {
 	struct dpsw_dev *p = dev->data->dev_private;
 
-	RTE_SET_USED(nb_desc);
-	RTE_SET_USED(socket);
-	RTE_SET_USED(conf);
 	/* The ring state lives in the device: a queue set up again goes on where it was. */
 	p->rxq[q].mp = mp;
 	p->rxq[q].port_id = dev->data->port_id;
@@ -220,31 +217,26 @@ dpsw_rx_queue_setup(struct rte_eth_dev *dev, uint16_t q, uint16_t nb_desc,
 }
 
 static int
-dpsw_tx_queue_setup(struct rte_eth_dev *dev, uint16_t q, uint16_t nb_desc,
-		    unsigned int socket, const struct rte_eth_txconf *conf)
+dpsw_tx_queue_setup(struct rte_eth_dev *dev, uint16_t q, uint16_t nb_desc __rte_unused,
+		    unsigned int socket __rte_unused, const struct rte_eth_txconf *conf __rte_unused)
 {
 	struct dpsw_dev *p = dev->data->dev_private;
 
-	RTE_SET_USED(nb_desc);
-	RTE_SET_USED(socket);
-	RTE_SET_USED(conf);
 	dev->data->tx_queues[q] = &p->txq[q];
 	return 0;
 }
 
 static int
-dpsw_link_update(struct rte_eth_dev *dev, int wait_to_complete)
+dpsw_link_update(struct rte_eth_dev *dev, int wait_to_complete __rte_unused)
 {
-	RTE_SET_USED(wait_to_complete);
 	dpsw_link_set(dev, dev->data->dev_started && dpsw_attached(dev->data->dev_private));
 	return 0;
 }
 
 /* There is no filter to open or close: the switch decides what reaches the port. */
 static int
-dpsw_accept_all(struct rte_eth_dev *dev)
+dpsw_accept_all(struct rte_eth_dev *dev __rte_unused)
 {
-	RTE_SET_USED(dev);
 	return 0;
 }
 
@@ -364,10 +356,9 @@ dpsw_xstats_sum(const struct dpsw_dev *p, uint64_t v[DPSW_XS_NB])
 }
 
 static int
-dpsw_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
+dpsw_xstats_get_names(struct rte_eth_dev *dev __rte_unused, struct rte_eth_xstat_name *names,
 		      unsigned int size)
 {
-	RTE_SET_USED(dev);
 	if (names == NULL || size < DPSW_XS_NB)
 		return DPSW_XS_NB;
 	for (unsigned int i = 0; i < DPSW_XS_NB; i++)

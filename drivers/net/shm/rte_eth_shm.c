@@ -146,39 +146,32 @@ shm_dev_close(struct rte_eth_dev *dev)
 }
 
 static int
-shm_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
-		   unsigned int socket, const struct rte_eth_rxconf *conf,
+shm_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc __rte_unused,
+		   unsigned int socket __rte_unused, const struct rte_eth_rxconf *conf __rte_unused,
 		   struct rte_mempool *mp)
 {
 	struct shm_dev *sd = dev->data->dev_private;
 
-	RTE_SET_USED(nb_desc);
-	RTE_SET_USED(socket);
-	RTE_SET_USED(conf);
 	sd->rxq[qid].mp = mp;
 	dev->data->rx_queues[qid] = &sd->rxq[qid];
 	return 0;
 }
 
 static int
-shm_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
-		   unsigned int socket, const struct rte_eth_txconf *conf)
+shm_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc __rte_unused,
+		   unsigned int socket __rte_unused, const struct rte_eth_txconf *conf __rte_unused)
 {
 	struct shm_dev *sd = dev->data->dev_private;
 
-	RTE_SET_USED(nb_desc);
-	RTE_SET_USED(socket);
-	RTE_SET_USED(conf);
 	dev->data->tx_queues[qid] = &sd->txq[qid];
 	return 0;
 }
 
 static int
-shm_link_update(struct rte_eth_dev *dev, int wait)
+shm_link_update(struct rte_eth_dev *dev, int wait __rte_unused)
 {
 	struct shm_dev *sd = dev->data->dev_private;
 
-	RTE_SET_USED(wait);
 	dev->data->dev_link.link_speed = RTE_ETH_SPEED_NUM_UNKNOWN;
 	dev->data->dev_link.link_duplex = RTE_ETH_LINK_FULL_DUPLEX;
 	dev->data->dev_link.link_autoneg = RTE_ETH_LINK_FIXED;
@@ -253,12 +246,11 @@ static const struct shm_xstat shm_xstats[] = {
 #define SHM_NB_XSTATS (RTE_DIM(shm_xstats) + 3)	/* + attaches, refusals, detaches */
 
 static int
-shm_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
+shm_xstats_get_names(struct rte_eth_dev *dev __rte_unused, struct rte_eth_xstat_name *names,
 		     unsigned int size)
 {
 	static const char *const extra[] = { "peer_attaches", "peer_refusals", "peer_detaches" };
 
-	RTE_SET_USED(dev);
 	if (names == NULL || size < SHM_NB_XSTATS)
 		return SHM_NB_XSTATS;
 	for (unsigned int i = 0; i < RTE_DIM(shm_xstats); i++)
@@ -315,17 +307,15 @@ shm_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid)
 
 /* A switch port sees every frame; there is no filter to set. */
 static int
-shm_accept_all(struct rte_eth_dev *dev)
+shm_accept_all(struct rte_eth_dev *dev __rte_unused)
 {
-	RTE_SET_USED(dev);
 	return 0;
 }
 
 static void
-shm_queue_release(struct rte_eth_dev *dev, uint16_t qid)
+shm_queue_release(struct rte_eth_dev *dev __rte_unused, uint16_t qid __rte_unused)
 {
-	RTE_SET_USED(dev);
-	RTE_SET_USED(qid);		/* the queues live with the device */
+	/* the queues live with the device */
 }
 
 static const struct eth_dev_ops shm_ops = {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/dps_num.h"
 #include "dps_shm.h"
 
 #define KEY_PATH "path"
@@ -55,20 +56,16 @@ parse_num(const char *port, struct rte_kvargs *kv, const struct num_key *k,
 {
 	const char *v = rte_kvargs_get(kv, k->key);
 	uint32_t *out = (uint32_t *)((uint8_t *)a + k->off);
-	unsigned long n;
-	char *end;
+	uint32_t n;
 
 	*out = k->def;
 	if (v == NULL)
 		return 0;
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (errno != 0 || *v == '\0' || *end != '\0' || n < k->lo || n > k->hi ||
-	    (k->pow2 && (n & (n - 1)) != 0))
+	if (dps_parse_u32(v, k->lo, k->hi, &n) != 0 || (k->pow2 && (n & (n - 1)) != 0))
 		return dps_err_set(err, -EINVAL, "port '%s': %s=%s is not %s in %u..%u", port,
 				   k->key, v, k->pow2 ? "a power of 2" : "a number", k->lo,
 				   k->hi);
-	*out = (uint32_t)n;
+	*out = n;
 	a->given |= k->given;
 	return 0;
 }

@@ -93,11 +93,10 @@ shm_ctl_dispatch(const struct epoll_event *ev)
 }
 
 static void *
-shm_ctl_loop(void *arg)
+shm_ctl_loop(void *arg __rte_unused)
 {
 	struct epoll_event evs[16];
 
-	RTE_SET_USED(arg);
 	for (;;) {
 		int n = epoll_wait(ctl.epfd, evs, RTE_DIM(evs), -1);
 

@@ -31,12 +31,11 @@ shm_show_header(void)
 }
 
 static int
-shm_show_one(uint16_t id, void *arg)
+shm_show_one(uint16_t id, void *arg __rte_unused)
 {
 	struct dps_shm_info si;
 	char spares[32] = "-";
 
-	RTE_SET_USED(arg);
 	if (dps_shm_info(id, &si) != 0)
 		return 0;		/* not a shared-ring port */
 	if (cli_json()) {
@@ -71,13 +70,12 @@ shm_show_one(uint16_t id, void *arg)
 }
 
 static void
-shm_show_cb(void *parsed, struct cmdline *cl, void *data)
+shm_show_cb(void *parsed, struct cmdline *cl __rte_unused, void *data)
 {
 	struct shm_res *r = parsed;
 	struct dps_shm_info si;
 	int id;
 
-	RTE_SET_USED(cl);
 	if (data != NULL && (id = dps_port_id(r->name)) >= 0 &&
 	    dps_shm_info((uint16_t)id, &si) != 0) {
 		cli_fail(-EINVAL, "port '%s' is not a shared-ring (shm) port", r->name);
