@@ -1,4 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The port registry: adding a port (validate, probe, configure, start,
+ * place its queues on workers), removing it, and what `port show` and
+ * `port stats` read. A port's place in forwarding (cross-connect, VLANs,
+ * which worker polls a queue) is port_fwd.c.
+ */
 #include "port.h"
 
 #include <ctype.h>
@@ -14,45 +20,28 @@
 
 #include "common/dps_log.h"
 #include "port_kind.h"
+#include "port_priv.h"
 
 RTE_LOG_REGISTER(dps_logtype_port, dpswitch.port, INFO);
 
 #define RX_DESC 1024
 #define TX_DESC 1024
 
-struct port_entry {
-	bool in_use;
-	char name[DPS_PORT_NAME_MAX];
-	const struct dps_port_kind *kind;
-	char args[DPS_PORT_ARGS_MAX];
-	char devname[RTE_DEV_NAME_MAX_LEN];
-	uint64_t seq;			/* creation order */
-	uint16_t nb_rxq;
-	uint16_t nb_txq;
-	bool rx_intr;			/* every rx queue can wake its worker */
-	struct dps_port_counters base;	/* subtracted: "port clear" */
-};
-
-static struct {
-	struct port_entry p[DPS_MAX_PORTS];	/* indexed by ethdev port id */
-	struct rte_mempool *pool;
-	struct l2_table *tbl;
-	uint64_t next_seq;
-} reg;
+struct port_registry port_reg;
 
 void
 dps_ports_init(struct rte_mempool *pool, struct l2_table *tbl)
 {
-	memset(&reg, 0, sizeof(reg));
-	reg.pool = pool;
-	reg.tbl = tbl;
+	memset(&port_reg, 0, sizeof(port_reg));
+	port_reg.pool = pool;
+	port_reg.tbl = tbl;
 }
 
 int
 dps_port_id(const char *name)
 {
 	for (uint16_t i = 0; i < DPS_MAX_PORTS; i++)
-		if (reg.p[i].in_use && strcmp(reg.p[i].name, name) == 0)
+		if (port_reg.p[i].in_use && strcmp(port_reg.p[i].name, name) == 0)
 			return i;
 	return -ENOENT;
 }
@@ -60,7 +49,7 @@ dps_port_id(const char *name)
 const char *
 dps_port_name(uint16_t id)
 {
-	return id < DPS_MAX_PORTS && reg.p[id].in_use ? reg.p[id].name : NULL;
+	return id < DPS_MAX_PORTS && port_reg.p[id].in_use ? port_reg.p[id].name : NULL;
 }
 
 unsigned int
@@ -69,7 +58,7 @@ dps_port_count(void)
 	unsigned int n = 0;
 
 	for (uint16_t i = 0; i < DPS_MAX_PORTS; i++)
-		n += reg.p[i].in_use;
+		n += port_reg.p[i].in_use;
 	return n;
 }
 
@@ -79,7 +68,7 @@ dps_port_kind_list(void)
 	return port_kind_names();
 }
 
-static int
+int
 port_find(const char *name, struct dps_err *err)
 {
 	int id = dps_port_id(name);
@@ -113,14 +102,15 @@ port_update_link(uint16_t id)
 {
 	struct rte_eth_link link;
 
-	if (reg.p[id].in_use && reg.p[id].kind->link_always_up)
+	if (port_reg.p[id].in_use && port_reg.p[id].kind->link_always_up)
 		dps_link_set(id, true);
 	else if (rte_eth_link_get_nowait(id, &link) == 0)
 		dps_link_set(id, link.link_status == RTE_ETH_LINK_UP);
 }
 
 static int
-port_lsc_event(uint16_t id, enum rte_eth_event_type type __rte_unused, void *arg __rte_unused, void *ret __rte_unused)
+port_lsc_event(uint16_t id, enum rte_eth_event_type type __rte_unused,
+	       void *arg __rte_unused, void *ret __rte_unused)
 {
 	if (id < DPS_MAX_PORTS)
 		port_update_link(id);
@@ -137,7 +127,7 @@ void
 dps_ports_poll_link(void)
 {
 	for (uint16_t i = 0; i < DPS_MAX_PORTS; i++)
-		if (reg.p[i].in_use)
+		if (port_reg.p[i].in_use)
 			port_update_link(i);
 }
 
@@ -154,7 +144,7 @@ port_setup(uint16_t id, const struct rte_eth_conf *conf, uint16_t nb_rxq,
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(id, &nb_rx, &nb_tx);
 	for (uint16_t q = 0; rc == 0 && q < nb_rxq; q++)
 		rc = rte_eth_rx_queue_setup(id, q, nb_rx, rte_eth_dev_socket_id(id),
-					    NULL, reg.pool);
+					    NULL, port_reg.pool);
 	for (uint16_t q = 0; rc == 0 && q < nb_txq; q++)
 		rc = rte_eth_tx_queue_setup(id, q, nb_tx, rte_eth_dev_socket_id(id), NULL);
 	if (rc == 0)
@@ -328,10 +318,10 @@ dps_port_add(const char *name, const char *kind_name, const char *args,
 		return rc;
 	}
 	pe.in_use = true;
-	pe.seq = reg.next_seq++;
+	pe.seq = port_reg.next_seq++;
 	/* Counters of an earlier port with this id start from here. */
 	dps_port_counters_sum(id, &pe.base);
-	reg.p[id] = pe;
+	port_reg.p[id] = pe;
 	port_update_link(id);
 
 	dp = dps_dp_draft();
@@ -348,13 +338,13 @@ static void
 port_remove(uint16_t id)
 {
 	struct dps_dp_config *dp = dps_dp_draft();
-	struct port_entry *pe = &reg.p[id];
+	struct port_entry *pe = &port_reg.p[id];
 
 	for (uint16_t i = 0; i < DPS_MAX_PORTS; i++) {
 		if (dp->fwd.port[i].role == FWD_ROLE_XCONNECT &&
 		    dp->fwd.port[i].xc_peer == id) {
 			DPS_LOG(port, NOTICE, "port %s returns to the bridge: its "
-				"cross-connect peer %s is gone", reg.p[i].name, pe->name);
+				"cross-connect peer %s is gone", port_reg.p[i].name, pe->name);
 			fwd_port_bridge_default(&dp->fwd.port[i]);
 		}
 	}
@@ -363,7 +353,7 @@ port_remove(uint16_t id)
 	dps_link_set(id, false);
 	/* After the commit no worker polls, or holds frames for, this port. */
 	dps_dp_commit();
-	l2_table_purge_port(reg.tbl, id);
+	l2_table_purge_port(port_reg.tbl, id);
 	port_release(id, true);
 	DPS_LOG(port, INFO, "port %s removed", pe->name);
 	memset(pe, 0, sizeof(*pe));
@@ -384,7 +374,7 @@ void
 dps_ports_del_all(void)
 {
 	for (uint16_t i = 0; i < DPS_MAX_PORTS; i++)
-		if (reg.p[i].in_use)
+		if (port_reg.p[i].in_use)
 			port_remove(i);
 }
 
@@ -394,9 +384,9 @@ dps_port_info(uint16_t id, struct dps_port_info *info)
 	const struct port_entry *pe;
 	struct rte_eth_link link;
 
-	if (id >= DPS_MAX_PORTS || !reg.p[id].in_use)
+	if (id >= DPS_MAX_PORTS || !port_reg.p[id].in_use)
 		return -ENOENT;
-	pe = &reg.p[id];
+	pe = &port_reg.p[id];
 	memset(info, 0, sizeof(*info));
 	snprintf(info->name, sizeof(info->name), "%s", pe->name);
 	snprintf(info->args, sizeof(info->args), "%s", pe->args);
@@ -427,8 +417,8 @@ dps_port_foreach(int (*cb)(uint16_t id, void *arg), void *arg)
 		int rc;
 
 		for (uint16_t i = 0; i < DPS_MAX_PORTS; i++)
-			if (reg.p[i].in_use && !((done >> i) & 1) &&
-			    (best < 0 || reg.p[i].seq < reg.p[best].seq))
+			if (port_reg.p[i].in_use && !((done >> i) & 1) &&
+			    (best < 0 || port_reg.p[i].seq < port_reg.p[best].seq))
 				best = i;
 		if (best < 0)
 			return 0;
@@ -446,11 +436,11 @@ dps_port_stats(uint16_t id, struct dps_port_stats *st)
 	const uint64_t *base;
 	uint64_t *cur;
 
-	if (id >= DPS_MAX_PORTS || !reg.p[id].in_use)
+	if (id >= DPS_MAX_PORTS || !port_reg.p[id].in_use)
 		return -ENOENT;
 	memset(st, 0, sizeof(*st));
 	dps_port_counters_sum(id, &st->c);
-	base = (const uint64_t *)&reg.p[id].base;
+	base = (const uint64_t *)&port_reg.p[id].base;
 	cur = (uint64_t *)&st->c;
 	for (size_t k = 0; k < sizeof(st->c) / sizeof(uint64_t); k++)
 		cur[k] -= base[k];
@@ -471,7 +461,7 @@ dps_port_xstats(uint16_t id, void (*cb)(const char *name, uint64_t value, void *
 	struct rte_eth_xstat *vals = NULL;
 	int n, rc;
 
-	if (id >= DPS_MAX_PORTS || !reg.p[id].in_use)
+	if (id >= DPS_MAX_PORTS || !port_reg.p[id].in_use)
 		return -ENOENT;
 	n = rte_eth_xstats_get_names(id, NULL, 0);
 	if (n <= 0)
@@ -501,151 +491,10 @@ out:
 int
 dps_port_stats_clear(uint16_t id)
 {
-	if (id >= DPS_MAX_PORTS || !reg.p[id].in_use)
+	if (id >= DPS_MAX_PORTS || !port_reg.p[id].in_use)
 		return -ENOENT;
-	dps_port_counters_sum(id, &reg.p[id].base);
+	dps_port_counters_sum(id, &port_reg.p[id].base);
 	rte_eth_stats_reset(id);
 	rte_eth_xstats_reset(id);
 	return 0;
-}
-
-static int
-port_bridge_member(const char *name, struct dps_err *err)
-{
-	int id = port_find(name, err);
-
-	if (id >= 0 && dps_dp_draft()->fwd.port[id].role == FWD_ROLE_XCONNECT)
-		return dps_err_set(err, -EBUSY,
-			"port '%s' is cross-connected; 'xconnect del %s' first",
-			name, name);
-	return id;
-}
-
-int
-dps_port_xconnect(const char *a, const char *b, struct dps_err *err)
-{
-	struct dps_dp_config *dp = dps_dp_draft();
-	int ia, ib;
-
-	ia = port_bridge_member(a, err);
-	if (ia < 0)
-		return ia;
-	ib = port_bridge_member(b, err);
-	if (ib < 0)
-		return ib;
-	if (ia == ib)
-		return dps_err_set(err, -EINVAL, "cannot cross-connect port '%s' to itself", a);
-	dp->fwd.port[ia].role = FWD_ROLE_XCONNECT;
-	dp->fwd.port[ia].xc_peer = (uint16_t)ib;
-	dp->fwd.port[ib].role = FWD_ROLE_XCONNECT;
-	dp->fwd.port[ib].xc_peer = (uint16_t)ia;
-	l2_table_flush(reg.tbl, (uint16_t)ia);
-	l2_table_flush(reg.tbl, (uint16_t)ib);
-	return dps_dp_commit();
-}
-
-int
-dps_port_xconnect_del(const char *name, struct dps_err *err)
-{
-	struct dps_dp_config *dp = dps_dp_draft();
-	int id = port_find(name, err);
-	uint16_t peer;
-
-	if (id < 0)
-		return id;
-	if (dp->fwd.port[id].role != FWD_ROLE_XCONNECT)
-		return dps_err_set(err, -EINVAL, "port '%s' is not cross-connected", name);
-	peer = dp->fwd.port[id].xc_peer;
-	fwd_port_bridge_default(&dp->fwd.port[id]);
-	if (peer < DPS_MAX_PORTS && dp->fwd.port[peer].role == FWD_ROLE_XCONNECT)
-		fwd_port_bridge_default(&dp->fwd.port[peer]);
-	return dps_dp_commit();
-}
-
-int
-dps_port_vlan_access(const char *name, uint16_t vid, struct dps_err *err)
-{
-	struct fwd_port_cfg *pc;
-	int id = port_bridge_member(name, err);
-
-	if (id < 0)
-		return id;
-	if (!fwd_vid_valid(vid))
-		return dps_err_set(err, -EINVAL, "VLAN %u out of range 1..4094", vid);
-	pc = &dps_dp_draft()->fwd.port[id];
-	pc->vlan_mode = FWD_VLAN_ACCESS;
-	pc->access_vid = vid;
-	pc->native_vid = 0;
-	memset(pc->trunk_vids, 0, sizeof(pc->trunk_vids));
-	l2_table_flush(reg.tbl, (uint16_t)id);
-	return dps_dp_commit();
-}
-
-int
-dps_port_vlan_trunk(const char *name, const char *vids, uint16_t native,
-		    struct dps_err *err)
-{
-	uint64_t set[DPS_VLAN_COUNT / 64];
-	struct fwd_port_cfg *pc;
-	int id = port_bridge_member(name, err);
-
-	if (id < 0)
-		return id;
-	if (fwd_vid_list_parse(vids, set) != 0)
-		return dps_err_set(err, -EINVAL,
-			"bad VLAN list '%s' (e.g. 10,20,100-200 or all; VIDs 1..4094)",
-			vids);
-	if (native != 0 && !fwd_vid_valid(native))
-		return dps_err_set(err, -EINVAL, "native VLAN %u out of range 1..4094",
-				   native);
-	pc = &dps_dp_draft()->fwd.port[id];
-	pc->vlan_mode = FWD_VLAN_TRUNK;
-	pc->access_vid = 0;
-	pc->native_vid = native;
-	memcpy(pc->trunk_vids, set, sizeof(set));
-	l2_table_flush(reg.tbl, (uint16_t)id);
-	return dps_dp_commit();
-}
-
-int
-dps_port_rxq_assign(const char *name, uint16_t queue, unsigned int lcore,
-		    struct dps_err *err)
-{
-	struct dps_dp_config *dp = dps_dp_draft();
-	int id = port_find(name, err);
-	int w = dps_worker_of_lcore(lcore);
-	int rc;
-
-	if (id < 0)
-		return id;
-	if (w < 0)
-		return dps_err_set(err, -ENOENT, "lcore %u is not a worker (see 'lcore show')",
-				   lcore);
-	if (queue >= reg.p[id].nb_rxq)
-		return dps_err_set(err, -EINVAL, "port '%s' has rx queues 0..%u, not %u",
-				   name, reg.p[id].nb_rxq - 1, queue);
-	if (dp->nb_rxq[w] >= DPS_MAX_RXQ_PER_WORKER)
-		return dps_err_set(err, -ENOSPC, "lcore %u polls too many queues", lcore);
-	/*
-	 * Take the queue from whichever worker polls it now, and commit that
-	 * before the new worker gets it: the old worker must let go of the
-	 * queue's interrupt before the new one can wait on it.
-	 */
-	for (unsigned int i = 0; i < dps_worker_count(); i++) {
-		uint16_t k = 0;
-
-		for (uint16_t j = 0; j < dp->nb_rxq[i]; j++) {
-			const struct dps_rxq_ref *r = &dp->rxq[i][j];
-
-			if (r->port != id || r->queue != queue)
-				dp->rxq[i][k++] = *r;
-		}
-		dp->nb_rxq[i] = k;
-	}
-	rc = dps_dp_commit();
-	if (rc != 0)
-		return dps_err_set(err, rc, "cannot move the queue: %s", rte_strerror(-rc));
-	dp->rxq[w][dp->nb_rxq[w]++] =
-		(struct dps_rxq_ref){ (uint16_t)id, queue, reg.p[id].rx_intr };
-	return dps_dp_commit();
 }

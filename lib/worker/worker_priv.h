@@ -37,4 +37,25 @@ struct dps_worker {
 /* Locks for tx queues that more workers share than the port has queues. */
 extern rte_spinlock_t dps_txq_lock[DPS_MAX_PORTS][DPS_MAX_WORKERS];
 
+/* The runtime the loop (worker.c) and its control side (worker_runtime.c) share. */
+struct worker_runtime {
+	struct dps_worker *w;		/* array of nb */
+	unsigned int nb;
+	struct rte_mempool *pool;
+	struct l2_table *tbl;
+	struct dps_dp_config *live;	/* what workers read */
+	struct dps_dp_config *draft;	/* what the control thread edits */
+	uint64_t gen;			/* the live configuration's generation */
+	volatile bool stop;
+	bool running;
+	uint64_t link_up;
+	uint64_t tsc_hz;
+	uint64_t epoch_tsc;		/* the bridge clock's second 0 */
+};
+
+extern struct worker_runtime worker_rt;
+
+/** A worker lcore's loop (rte_eal_remote_launch). */
+int worker_main(void *arg);
+
 #endif /* DPS_WORKER_PRIV_H */
