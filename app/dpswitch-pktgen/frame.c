@@ -73,26 +73,6 @@ build_one(uint8_t *t, const struct pg_options *o, uint32_t flow, uint16_t size)
 	p->flow = (uint16_t)flow;
 }
 
-/*
- * Set both lengths of a frame copied from a zero-length template. The
- * one's complement sum is byte-order independent (RFC 1071), so adding the
- * new length word to the template's sum updates the checksum exactly.
- */
-void
-pg_frame_set_len(uint8_t *frame, uint16_t size)
-{
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + RTE_ETHER_HDR_LEN);
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
-	uint16_t len = rte_cpu_to_be_16(size - RTE_ETHER_HDR_LEN);
-	uint32_t sum = (uint16_t)~ip->hdr_checksum;
-
-	sum += len;
-	sum = (sum & 0xffff) + (sum >> 16);
-	ip->hdr_checksum = (uint16_t)~sum;
-	ip->total_length = len;
-	udp->dgram_len = rte_cpu_to_be_16(size - RTE_ETHER_HDR_LEN - sizeof(*ip));
-}
-
 /* A pre-learning frame: from the flow's destination MAC to broadcast. */
 void
 pg_frame_learn(uint8_t *frame, const struct pg_options *o, uint32_t flow)

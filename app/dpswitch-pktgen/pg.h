@@ -18,8 +18,10 @@
 
 #include <rte_common.h>
 #include <rte_ether.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_memcpy.h>
+#include <rte_udp.h>
 
 #define PG_PROG "dpswitch-pktgen"
 #define PG_MIN_SIZE 60			/* frame size without FCS */
@@ -140,7 +142,6 @@ const char *pg_mode_name(enum pg_mode m);
 /* frame.c */
 int pg_frames_build(struct pg_frames *f, const struct pg_options *o);
 void pg_frames_free(struct pg_frames *f);
-void pg_frame_set_len(uint8_t *frame, uint16_t size);
 void pg_frame_learn(uint8_t *frame, const struct pg_options *o, uint32_t flow);
 
 static inline struct pg_payload *
@@ -159,6 +160,26 @@ pg_payload_check(struct rte_mbuf *m)
 		return NULL;
 	p = pg_payload_of(rte_pktmbuf_mtod(m, uint8_t *));
 	return likely(p->magic == PG_MAGIC) ? p : NULL;
+}
+
+/*
+ * Set both lengths of a frame copied from a zero-length template. The
+ * one's complement sum is byte-order independent (RFC 1071), so adding the
+ * new length word to the template's sum updates the checksum exactly.
+ */
+static inline void
+pg_frame_set_len(uint8_t *frame, uint16_t size)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(frame + RTE_ETHER_HDR_LEN);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	uint16_t len = rte_cpu_to_be_16(size - RTE_ETHER_HDR_LEN);
+	uint32_t sum = (uint16_t)~ip->hdr_checksum;
+
+	sum += len;
+	sum = (sum & 0xffff) + (sum >> 16);
+	ip->hdr_checksum = (uint16_t)~sum;
+	ip->total_length = len;
+	udp->dgram_len = rte_cpu_to_be_16(size - RTE_ETHER_HDR_LEN - sizeof(*ip));
 }
 
 /* Fill m from flow's template: the only per-packet writes are seq/tsc. */
