@@ -10,6 +10,7 @@
 #include "fwd/fwd.h"
 #include "l2/l2_table.h"
 #include "test_common.h"
+#include "test_frames.h"
 
 #define ALL4 UINT64_C(0xf)
 
@@ -31,8 +32,6 @@ static const uint8_t MAC_C[6] = { 0x02, 0x0c, 0, 0, 0, 0x0c };
 static const uint8_t MAC_D[6] = { 0x02, 0x0d, 0, 0, 0, 0x0d };
 static const uint8_t MAC_X[6] = { 0x02, 0x99, 0, 0, 0, 0x99 };
 
-#define UNTAGGED -1
-
 /*
  * A 64-byte IPv4-looking frame; @tag < 0: untagged, else an 802.1Q tag with
  * VID @tag and PCP 5 (so a VID 0 tag is a priority tag).
@@ -40,20 +39,7 @@ static const uint8_t MAC_X[6] = { 0x02, 0x99, 0, 0, 0, 0x99 };
 static uint32_t
 mkframe(uint8_t *f, const uint8_t dst[6], const uint8_t src[6], int tag)
 {
-	uint32_t off = 12;
-
-	memset(f, 0, 64);
-	memcpy(f, dst, 6);
-	memcpy(f + 6, src, 6);
-	if (tag >= 0) {
-		f[off++] = 0x81;
-		f[off++] = 0x00;
-		f[off++] = (uint8_t)(0xa0 | ((tag >> 8) & 0x0f));
-		f[off++] = (uint8_t)tag;
-	}
-	f[off++] = 0x08;
-	f[off++] = 0x00;
-	return 64;
+	return test_frame(f, 64, dst, src, tag, 5, 64, 0);
 }
 
 static struct fwd_decision

@@ -33,6 +33,7 @@
 #include "l2/l2_table.h"
 #include "worker/worker.h"
 #include "test_common.h"
+#include "test_frames.h"
 #include "test_eal.h"
 
 #define NB_PORTS 8
@@ -68,28 +69,14 @@ struct frame {
 	uint16_t len;
 };
 
-/*
- * dst, src, an optional 802.1Q tag (vid < 0: none), IPv4 ethertype, then
- * a payload of @p fill bytes up to @p len in all.
- */
+/* dst, src, a tag unless vid < 0, IPv4 ethertype, @p fill up to @p len bytes. */
 static struct frame
 frame_make(const uint8_t *dst, const uint8_t *src, int vid, uint8_t pcp, uint16_t len,
 	   uint8_t fill)
 {
-	struct frame f = { .len = len };
-	uint16_t off = 12;
+	struct frame f;
 
-	memcpy(f.b, dst, 6);
-	memcpy(f.b + 6, src, 6);
-	if (vid >= 0) {
-		f.b[off++] = 0x81;
-		f.b[off++] = 0x00;
-		f.b[off++] = (uint8_t)(pcp << 5 | (vid >> 8));
-		f.b[off++] = (uint8_t)vid;
-	}
-	f.b[off++] = 0x08;
-	f.b[off++] = 0x00;
-	memset(f.b + off, fill, sizeof(f.b) - off);
+	f.len = test_frame(f.b, sizeof(f.b), dst, src, vid, pcp, len, fill);
 	return f;
 }
 
