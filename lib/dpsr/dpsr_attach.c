@@ -6,13 +6,13 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/unix_socket.h"
+#include "dpsr_bell.h"
 
 #define HELLO_TIMEOUT_MS 1000
 
@@ -31,7 +31,6 @@ dpsr_server_open(struct dpsr_server *s, const char *path, const char *secret,
 		 int region_fd, uint64_t region_size, uint32_t qpair_base,
 		 uint32_t nb_qpairs, struct dps_err *err)
 {
-	unsigned int nb_db;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
@@ -51,22 +50,39 @@ dpsr_server_open(struct dpsr_server *s, const char *path, const char *secret,
 	s->region_size = region_size;
 	s->qpair_base = qpair_base;
 	s->nb_qpairs = nb_qpairs;
-	nb_db = s->nb_qpairs * DPSR_DB_PER_QPAIR;
-	for (unsigned int i = 0; i < nb_db; i++) {
-		s->db[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (s->db[i] < 0) {
-			rc = -errno;
-			dpsr_server_close(s);
-			return dps_err_set(err, rc, "cannot create a doorbell eventfd: %s",
-					   strerror(-rc));
-		}
-	}
 	s->listen_fd = dps_unix_listen_type(path, SOCK_SEQPACKET, err);
 	if (s->listen_fd < 0) {
 		rc = s->listen_fd;
 		s->listen_fd = -1;
 		dpsr_server_close(s);
 		return rc;
+	}
+	return 0;
+}
+
+/*
+ * New doorbells for @p nb queue pairs: the switch keeps its end of each in
+ * s->db (the read end of those the peer rings, the write end of those it
+ * rings), the peer's ends go to @p sent. 0, or -errno with nothing left open.
+ */
+static int
+bells_create(struct dpsr_server *s, uint32_t nb, int *sent)
+{
+	for (unsigned int i = 0; i < nb * DPSR_DB_PER_QPAIR; i++) {
+		int rd, wr, rc = dpsr_bell_create(&rd, &wr);
+
+		if (rc != 0) {
+			close_all(s->db, i);
+			close_all(sent, i);
+			return rc;
+		}
+		if (dpsr_db_peer_rings(i % DPSR_DB_PER_QPAIR)) {
+			s->db[i] = rd;
+			sent[i] = wr;
+		} else {
+			s->db[i] = wr;
+			sent[i] = rd;
+		}
 	}
 	return 0;
 }
@@ -91,6 +107,25 @@ dpsr_server_take(struct dpsr_server *s)
 	int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 
 	return fd < 0 ? -errno : fd;
+}
+
+void
+dpsr_server_refuse(struct dpsr_server *s, int fd, int status, const char *why,
+		   struct dps_err *err)
+{
+	int fds[DPSR_FDS_MAX];
+	struct dpsr_hello h;
+	unsigned int nfds;
+
+	refuse(fd, status, why);
+	/*
+	 * Read what the peer sent (its hello) first: a unix socket closed with
+	 * data unread resets the connection, and the peer would see the reset
+	 * instead of the reason.
+	 */
+	for (int i = 0; i < 4 && dpsr_msg_recv(fd, &h, sizeof(h), fds, DPSR_FDS_MAX, &nfds, 0) >= 0; i++)
+		close_all(fds, nfds);
+	dpsr_server_drop(s, fd, why, err);
 }
 
 void
@@ -142,9 +177,18 @@ dpsr_server_greet(struct dpsr_server *s, int fd, int timeout_ms, struct dps_err 
 	w.region_size = s->region_size;
 	w.nb_fds = 1 + DPSR_DB_PER_QPAIR * w.nb_qpairs;
 	fds[0] = s->region_fd;
-	memcpy(fds + 1, s->db, sizeof(int) * DPSR_DB_PER_QPAIR * w.nb_qpairs);
-	rc = dpsr_msg_send(fd, &w, sizeof(w), fds, w.nb_fds);
+	rc = bells_create(s, w.nb_qpairs, fds + 1);
 	if (rc != 0) {
+		why = "the switch cannot make doorbells (out of file descriptors?)";
+		refuse(fd, rc, why);
+		dps_err_set(err, rc, "peer refused: %s", why);
+		goto refused;
+	}
+	rc = dpsr_msg_send(fd, &w, sizeof(w), fds, w.nb_fds);
+	/* The peer's ends are the peer's: keeping them would share their flags. */
+	close_all(fds + 1, w.nb_fds - 1);
+	if (rc != 0) {
+		close_all(s->db, w.nb_fds - 1);
 		dps_err_set(err, rc, "cannot send the welcome: %s", strerror(-rc));
 		goto refused;
 	}
@@ -169,15 +213,12 @@ dpsr_server_accept(struct dpsr_server *s, struct dps_err *err)
 void
 dpsr_server_detach(struct dpsr_server *s)
 {
-	uint64_t v;
-
 	if (s->peer_fd >= 0)
 		close(s->peer_fd);
 	s->peer_fd = -1;
+	/* Whatever the peer kept of them now reaches nobody. */
+	close_all(s->db, s->granted * DPSR_DB_PER_QPAIR);
 	s->granted = 0;
-	for (unsigned int i = 0; i < s->nb_qpairs * DPSR_DB_PER_QPAIR; i++)
-		while (read(s->db[i], &v, sizeof(v)) == sizeof(v))
-			;
 }
 
 void
@@ -206,7 +247,7 @@ dpsr_client_attach(struct dpsr_client *c, const char *path, const char *secret,
 	int n, rc;
 
 	memset(c, 0, sizeof(*c));
-	c->sock = -1;
+	c->sock = c->region_fd = -1;
 	if (dpsr_hello_init(&h, nb_qpairs, secret) != 0)
 		return dps_err_set(err, -E2BIG, "secret longer than %d bytes", DPSR_SECRET_MAX);
 	c->sock = dps_unix_connect_type(path, SOCK_SEQPACKET);
@@ -262,7 +303,7 @@ dpsr_client_attach(struct dpsr_client *c, const char *path, const char *secret,
 	c->nb_qpairs = w.nb_qpairs;
 	c->nb_db = nfds - 1;
 	memcpy(c->db, fds + 1, sizeof(int) * c->nb_db);
-	close(fds[0]);			/* the mapping keeps the region */
+	c->region_fd = fds[0];
 	return 0;
 fail:
 	close_all(fds, nfds);
@@ -276,6 +317,9 @@ dpsr_client_detach(struct dpsr_client *c)
 	if (c->base != NULL)
 		munmap(c->base, c->size);
 	c->base = NULL;
+	if (c->region_fd >= 0)
+		close(c->region_fd);
+	c->region_fd = -1;
 	close_all(c->db, c->nb_db);
 	c->nb_db = 0;
 	if (c->sock >= 0)

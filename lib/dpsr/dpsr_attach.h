@@ -32,14 +32,20 @@ struct dpsr_server {
 	uint32_t qpair_base;		/**< the port's first queue pair in the region */
 	uint32_t nb_qpairs;		/**< the port's queue pairs */
 	uint32_t granted;		/**< queue pairs the attached peer asked for */
-	int db[64 * DPSR_DB_PER_QPAIR];	/**< eventfds, DPSR_DB_* order per queue pair */
+	/**
+	 * The switch's ends of the attached peer's doorbells (dpsr_bell.h),
+	 * DPSR_DB_* order per queue pair: read ends of those the peer rings,
+	 * write ends of those the switch rings. New at every attach, closed
+	 * at detach; -1 without a peer.
+	 */
+	int db[64 * DPSR_DB_PER_QPAIR];
 	uint64_t attaches;
 	uint64_t refusals;
 };
 
 /**
  * Serve queue pairs [@p qpair_base, + @p nb_qpairs) of the region behind
- * @p region_fd: create their doorbells and listen on @p path
+ * @p region_fd: listen on @p path
  * (SOCK_SEQPACKET; a path in use is refused, a stale one replaced).
  * @p secret: NULL or "" for none, at most 64 bytes. The region must
  * outlive the server.
@@ -69,12 +75,20 @@ int dpsr_server_take(struct dpsr_server *s);
  */
 int dpsr_server_greet(struct dpsr_server *s, int fd, int timeout_ms, struct dps_err *err);
 
+/**
+ * Refuse connection @p fd before its hello is read, telling the peer
+ * @p status and @p why; close it, count a refusal.
+ */
+void dpsr_server_refuse(struct dpsr_server *s, int fd, int status, const char *why,
+			struct dps_err *err);
+
 /** Give up on connection @p fd (no hello): close it, count a refusal. */
 void dpsr_server_drop(struct dpsr_server *s, int fd, const char *why, struct dps_err *err);
 
 /**
  * The peer's socket is readable or hung up: the peer is gone. Closes the
- * connection and drains the doorbells; resetting the port's rings is the
+ * connection and the switch's ends of its doorbells (the caller has made
+ * sure nothing rings them any more); resetting the port's rings is the
  * owner's job (it knows which buffer each slot owns: dpsr_ring_reset()).
  */
 void dpsr_server_detach(struct dpsr_server *s);
@@ -84,12 +98,17 @@ void dpsr_server_close(struct dpsr_server *s);
 /** The peer's end. */
 struct dpsr_client {
 	int sock;
+	int region_fd;			/**< the region's memfd, mapped at base */
 	void *base;
 	uint64_t size;
 	struct dpsr_view view;
 	uint32_t qpair_base;		/**< our queue pair q is the region's qpair_base + q */
 	uint32_t nb_qpairs;
 	unsigned int nb_db;
+	/**
+	 * Our ends of the doorbells (DPSR_DB_* order per queue pair): write
+	 * ends of those we ring, read ends of those we sleep on.
+	 */
 	int db[64 * DPSR_DB_PER_QPAIR];
 };
 

@@ -4,12 +4,13 @@
  * dpsr: attaching a peer over a unix socket (SOCK_SEQPACKET). The peer
  * sends a hello (version, features, the queue pairs it wants, an optional
  * shared secret); the switch answers with a welcome and, on success, the
- * region's memfd and the doorbell eventfds (SCM_RIGHTS). The connection
+ * region's memfd and the doorbells' ends (SCM_RIGHTS). The connection
  * stays open: when it closes, the peer is gone. See docs/shm-protocol.md.
  */
 #ifndef DPSR_CTL_H
 #define DPSR_CTL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,13 @@ enum {
 	DPSR_DB_PER_QPAIR
 };
 #define DPSR_FDS_MAX (1 + 64 * DPSR_DB_PER_QPAIR)
+
+/** Is doorbell @p which (DPSR_DB_*) one the peer rings (it gets the write end)? */
+static inline bool
+dpsr_db_peer_rings(unsigned int which)
+{
+	return which == DPSR_DB_SWITCH_RX || which == DPSR_DB_SWITCH_ROOM;
+}
 
 /** Peer to switch. */
 struct dpsr_hello {

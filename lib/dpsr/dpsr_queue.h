@@ -96,9 +96,13 @@ uint32_t dpsr_send_copy(const struct dpsr_view *v, struct dpsr_qring *q,
 static inline bool
 dpsr_cons_sleep_prepare(struct dpsr_qring *q)
 {
+	uint32_t used;
+
 	__atomic_store_n(&q->shared->cons_wait, 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&q->shared->prod, __ATOMIC_ACQUIRE) != q->idx) {
+	/* More than a ring ahead is a lie the consumer refuses: no work, sleep. */
+	used = dpsr_used(__atomic_load_n(&q->shared->prod, __ATOMIC_ACQUIRE), q->idx);
+	if (used != 0 && used <= q->size) {
 		__atomic_store_n(&q->shared->cons_wait, 0, __ATOMIC_RELAXED);
 		return false;
 	}

@@ -113,15 +113,32 @@ dpsr_region_create(const struct dpsr_geometry *g, bool allow_small_pages,
 			return fail(why, "cannot create the region's memfd", rc);
 		}
 	}
-	/* Peers may not shrink it under the switch's feet (SIGBUS). */
-	fcntl(mem->fd, F_ADD_SEALS, F_SEAL_SHRINK);
-	mem->base = mmap(NULL, h.region_size, PROT_READ | PROT_WRITE, MAP_SHARED, mem->fd, 0);
-	if (mem->base == MAP_FAILED) {
+	/*
+	 * Peers get this fd, writable (they map the region writable). Its size
+	 * is fixed for good: no shrinking it under the switch's feet (SIGBUS),
+	 * no growing it to take every free page, no seal added by anyone
+	 * (F_SEAL_FUTURE_WRITE would stop the next mapping). A peer can still
+	 * punch holes (only write seals stop that, and they stop peers too):
+	 * the switch's fault guard is for that (drivers/net/shm/shm_guard.c).
+	 */
+	if (fcntl(mem->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
 		rc = -errno;
 		close(mem->fd);
 		memset(mem, 0, sizeof(*mem));
 		mem->fd = -1;
-		return fail(why, "cannot map the region", rc);
+		return fail(why, "cannot seal the region's memfd", rc);
+	}
+	mem->base = mmap(NULL, h.region_size, PROT_READ | PROT_WRITE, MAP_SHARED, mem->fd, 0);
+	if (mem->base == MAP_FAILED) {
+		bool huge = mem->huge;
+
+		rc = -errno;
+		close(mem->fd);
+		memset(mem, 0, sizeof(*mem));
+		mem->fd = -1;
+		/* A hugetlb mapping reserves its pages: ENOMEM is an empty pool. */
+		return fail(why, huge && rc == -ENOMEM ? "not enough free hugepages to map the region"
+			    : "cannot map the region", rc);
 	}
 	mem->size = h.region_size;
 	memcpy(mem->base, &h, sizeof(h));

@@ -2,8 +2,9 @@
 /**
  * @file
  * dpsr: creating a region (the switch's side). A region is a memfd on
- * hugetlbfs (MFD_HUGETLB), laid out as dpsr.h says and initialised so that
- * every ring slot owns a buffer of its own; the rest of the pool are spares.
+ * hugetlbfs (MFD_HUGETLB), sealed against any change of size and any new
+ * seal, laid out as dpsr.h says and initialised so that every ring slot
+ * owns a buffer of its own; the rest of the pool are spares.
  */
 #ifndef DPSR_REGION_H
 #define DPSR_REGION_H

@@ -5,7 +5,7 @@
  * docs/shm-protocol.md), private to the driver.
  *
  * The datapath (dpsw_rxtx.c) sees a queue as a private view of the
- * region's layout, its rings and its doorbell eventfds, and nothing about
+ * region's layout, its rings and its doorbells, and nothing about
  * how the region came to be mapped: a unix-socket attach today
  * (dpsw_ctl.c), an ivshmem BAR in a guest later.
  *
@@ -27,6 +27,7 @@
 
 #include "common/unix_socket.h"
 #include "dpsr/dpsr_attach.h"
+#include "dpsr/dpsr_bell.h"
 
 /** Queue pairs a device can have: what the protocol allows. */
 #define DPSW_QPAIRS_MAX 64
@@ -67,7 +68,11 @@ struct dpsw_rxq {
 	struct dpsr_qring ring;
 	struct rte_mempool *mp;
 	const uint32_t *attached;	/**< the device's: 0 once the switch is gone */
-	int db_wake;			/**< DPSR_DB_PEER_RX: the switch rings, we sleep */
+	/**
+	 * What the application sleeps on (the queue's rx interrupt fd): the
+	 * switch's DPSR_DB_PEER_RX doorbell and our own self-ring.
+	 */
+	struct dpsr_waiter waiter;
 	int db_room;			/**< DPSR_DB_SWITCH_ROOM: we ring it after consuming */
 	uint16_t port_id;
 	struct dpsw_rxq_stats st;
@@ -143,10 +148,11 @@ dpsw_attached(const struct dpsw_dev *p)
 
 /**
  * Bind a receive queue to region ring @p ring of view @p v (private index
- * 0: the switch hands a peer its rings empty) and its doorbells.
+ * 0: the switch hands a peer its rings empty) and the doorbell it rings;
+ * its waiter is the caller's (it outlives attaches).
  */
 void dpsw_rxq_init(struct dpsw_rxq *q, const struct dpsr_view *v, uint32_t ring,
-			int db_wake, int db_room, const uint32_t *attached);
+			int db_room, const uint32_t *attached);
 
 /** Bind a transmit queue to region ring @p ring of view @p v and its doorbell. */
 void dpsw_txq_init(struct dpsw_txq *q, const struct dpsr_view *v, uint32_t ring,
@@ -171,9 +177,10 @@ uint16_t dpsw_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n);
 uint16_t dpsw_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n);
 
 /**
- * Ask the switch to ring the queue's eventfd when frames arrive. If frames
- * are already there, ring it ourselves, so that a caller that sleeps
- * without polling once more still wakes up.
+ * Ask the switch to ring the queue's doorbell when frames arrive, after
+ * emptying what was rung before. If frames are already there, ring the
+ * waiter ourselves, so that a caller that sleeps without polling once more
+ * still wakes up.
  */
 void dpsw_rxq_intr_enable(struct dpsw_rxq *q);
 

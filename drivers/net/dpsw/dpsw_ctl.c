@@ -70,6 +70,14 @@ dpsw_sock_event(void *arg)
 	rte_intr_callback_unregister_pending(p->sock_ih, dpsw_sock_event, arg, NULL);
 	/* Tell the switch too, in case it only sent something; the fd stays until close. */
 	shutdown(p->c.sock, SHUT_RDWR);
+	/*
+	 * The switch's ends of the doorbells are closed: ours read EOF, which
+	 * is readable for ever. Nobody will ring; sleepers keep their
+	 * self-rings only. (The fds stay open until close: a queue emptying
+	 * one meanwhile reads EOF, nothing worse.)
+	 */
+	for (uint32_t q = 0; q < p->nb_qpairs; q++)
+		dpsr_waiter_detach(&p->rxq[q].waiter);
 	if (n > 0)
 		DPSW_LOG(ERR, "%s: unexpected message from the switch on '%s': detached, "
 			 "link down (no automatic reconnect: close and probe again)",

@@ -10,8 +10,6 @@
  * if the switch said it sleeps. No system call under load, no allocation
  * but mbufs, no log.
  */
-#include <unistd.h>
-
 #include <rte_branch_prediction.h>
 #include <rte_mbuf.h>
 
@@ -20,18 +18,17 @@
 
 void
 dpsw_rxq_init(struct dpsw_rxq *q, const struct dpsr_view *v, uint32_t ring,
-		   int db_wake, int db_room, const uint32_t *attached)
+	      int db_room, const uint32_t *attached)
 {
 	q->view = *v;
 	dpsr_qring_init(&q->ring, &q->view, ring);
 	q->attached = attached;
-	q->db_wake = db_wake;
 	q->db_room = db_room;
 }
 
 void
 dpsw_txq_init(struct dpsw_txq *q, const struct dpsr_view *v, uint32_t ring,
-		   int db_kick, const uint32_t *attached)
+	      int db_kick, const uint32_t *attached)
 {
 	q->view = *v;
 	dpsr_qring_init(&q->ring, &q->view, ring);
@@ -46,13 +43,11 @@ dpsw_is_attached(const uint32_t *attached)
 	return __atomic_load_n(attached, __ATOMIC_RELAXED) != 0;
 }
 
-/* An eventfd write cannot block (the counter would need 2^64 - 2 rings). */
+/* Our end of the doorbell is non-blocking: a full pipe is a ring already pending. */
 static inline void
 dpsw_ring_doorbell(int fd, uint64_t *counter)
 {
-	uint64_t one = 1;
-
-	if (write(fd, &one, sizeof(one)) == (ssize_t)sizeof(one))
+	if (dpsr_bell_ring(fd))
 		(*counter)++;
 }
 
@@ -114,8 +109,8 @@ dpsw_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 void
 dpsw_rxq_intr_enable(struct dpsw_rxq *q)
 {
-	uint64_t self = 0;
-
+	/* What was rung before is seen (the caller polls): the next ring wakes it. */
+	dpsr_waiter_drain(&q->waiter);
 	/* The switch has gone: nobody would ring; the link state says so. */
 	if (!dpsw_is_attached(q->attached))
 		return;
@@ -126,7 +121,7 @@ dpsw_rxq_intr_enable(struct dpsw_rxq *q)
 	 * returns at once instead of sleeping on frames that are there.
 	 */
 	if (!dpsr_cons_sleep_prepare(&q->ring))
-		dpsw_ring_doorbell(q->db_wake, &self);
+		dpsr_waiter_ring_self(&q->waiter);
 }
 
 void

@@ -34,7 +34,14 @@ RTE_LOG_REGISTER_DEFAULT(dpsw_logtype, NOTICE);
 /* Smallest mbuf data room we take: a chain of tiny segments is no use. */
 #define DPSW_MIN_RX_BUFSIZE 64
 
-/* ---- rx interrupts: each queue's DPSR_DB_PEER_RX eventfd ---- */
+/* ---- rx interrupts: each queue's waiter (the DPSR_DB_PEER_RX doorbell) ---- */
+
+static void
+dpsw_waiters_close(struct dpsw_dev *p)
+{
+	for (uint32_t q = 0; q < p->nb_qpairs; q++)
+		dpsr_waiter_close(&p->rxq[q].waiter);
+}
 
 static void
 dpsw_intr_uninstall(struct rte_eth_dev *dev)
@@ -44,9 +51,8 @@ dpsw_intr_uninstall(struct rte_eth_dev *dev)
 	if (h == NULL)
 		return;
 	/*
-	 * Take the eventfds out of any epoll set the application left them in:
-	 * the switch holds the same files open, so closing ours would not, and
-	 * a later ring would hand epoll a pointer into freed memory.
+	 * Take the queues' fds out of any epoll set the application left them
+	 * in, with the data EAL keeps for them there.
 	 */
 	rte_intr_free_epoll_fd(h);
 	rte_intr_vec_list_free(h);
@@ -55,9 +61,10 @@ dpsw_intr_uninstall(struct rte_eth_dev *dev)
 }
 
 /*
- * As DPDK's vhost PMD: one vector per rx queue. The efds are the doorbells
- * themselves, owned by the attach (never closed here); with a counter size
- * of 8, DPDK reads the eventfd when epoll reports it.
+ * As DPDK's vhost PMD: one vector per rx queue. Each efd is the queue's
+ * waiter (an epoll set holding the switch's doorbell and our self-ring):
+ * nothing for EAL to read (counter size 0); the queue empties it when it
+ * is armed again.
  */
 static int
 dpsw_intr_install(struct rte_eth_dev *dev)
@@ -71,12 +78,12 @@ dpsw_intr_install(struct rte_eth_dev *dev)
 		return -ENOMEM;
 	dev->intr_handle = h;
 	if (rte_intr_type_set(h, RTE_INTR_HANDLE_VDEV) != 0 ||
-	    rte_intr_efd_counter_size_set(h, sizeof(uint64_t)) != 0 ||
+	    rte_intr_efd_counter_size_set(h, 0) != 0 ||
 	    rte_intr_vec_list_alloc(h, NULL, nb) != 0)
 		goto fail;
 	for (uint16_t q = 0; q < nb; q++)
 		if (rte_intr_vec_list_index_set(h, q, RTE_INTR_VEC_RXTX_OFFSET + q) != 0 ||
-		    rte_intr_efds_index_set(h, q, p->rxq[q].db_wake) != 0)
+		    rte_intr_efds_index_set(h, q, p->rxq[q].waiter.ep) != 0)
 			goto fail;
 	if (rte_intr_nb_efd_set(h, nb) != 0 || rte_intr_max_intr_set(h, nb + 1) != 0)
 		goto fail;
@@ -170,6 +177,7 @@ dpsw_dev_close(struct rte_eth_dev *dev)
 	dpsw_intr_uninstall(dev);
 	dpsw_sock_unwatch(dev);
 	__atomic_store_n(&p->attached, 0, __ATOMIC_RELEASE);
+	dpsw_waiters_close(p);
 	dpsr_client_detach(&p->c);	/* unmaps, closes the doorbells and the socket */
 	DPSW_LOG(INFO, "%s: detached from '%s'", dev->data->name, p->path);
 	/* mac_addrs is part of dev_private: not for rte_eth_dev_release_port() to free. */
@@ -408,18 +416,33 @@ static const struct eth_dev_ops dpsw_ops = {
 /* ---- probe and remove ---- */
 
 /* Queue pair q: rings 2 (base + q) and 2 (base + q) + 1, doorbells 4q.. (docs, "Attaching"). */
-static void
+/*
+ * Queue pair q: rings 2 (base + q) and 2 (base + q) + 1, doorbells 4q..
+ * (docs, "Attaching"); each rx queue sleeps on a waiter of its own.
+ */
+static int
 dpsw_queues_init(struct dpsw_dev *p)
 {
+	for (uint32_t q = 0; q < p->nb_qpairs; q++)
+		p->rxq[q].waiter = (struct dpsr_waiter){ .ep = -1, .self = -1, .bell = -1 };
 	for (uint32_t q = 0; q < p->nb_qpairs; q++) {
 		const int *db = &p->c.db[DPSR_DB_PER_QPAIR * q];
 		uint32_t ring = 2 * (p->c.qpair_base + q);
+		int rc;
 
 		dpsw_txq_init(&p->txq[q], &p->c.view, ring, db[DPSR_DB_SWITCH_RX],
-				   &p->attached);
-		dpsw_rxq_init(&p->rxq[q], &p->c.view, ring + 1, db[DPSR_DB_PEER_RX],
-				   db[DPSR_DB_SWITCH_ROOM], &p->attached);
+			      &p->attached);
+		dpsw_rxq_init(&p->rxq[q], &p->c.view, ring + 1, db[DPSR_DB_SWITCH_ROOM],
+			      &p->attached);
+		rc = dpsr_waiter_open(&p->rxq[q].waiter);
+		if (rc == 0)
+			rc = dpsr_waiter_attach(&p->rxq[q].waiter, db[DPSR_DB_PEER_RX]);
+		if (rc != 0) {
+			dpsw_waiters_close(p);
+			return rc;
+		}
 	}
+	return 0;
 }
 
 static int
@@ -455,7 +478,14 @@ dpsw_probe(struct rte_vdev_device *vdev)
 	p->nb_qpairs = c.nb_qpairs;
 	p->max_frame = RTE_MIN(c.view.lim.buf_size, (uint32_t)DPSR_FRAME_MAX);
 	p->attached = 1;
-	dpsw_queues_init(p);
+	rc = dpsw_queues_init(p);
+	if (rc != 0) {
+		DPSW_LOG(ERR, "%s: cannot make its rx interrupts: %s", a.name, strerror(-rc));
+		dpsr_client_detach(&p->c);
+		dev->data->mac_addrs = NULL;
+		rte_eth_dev_release_port(dev);
+		return rc;
+	}
 
 	dev->dev_ops = &dpsw_ops;
 	dev->rx_pkt_burst = dpsw_rx_burst;
@@ -467,6 +497,7 @@ dpsw_probe(struct rte_vdev_device *vdev)
 	if (rc != 0) {
 		DPSW_LOG(ERR, "%s: cannot watch '%s' for the switch hanging up: %s",
 			 a.name, a.path, strerror(-rc));
+		dpsw_waiters_close(p);
 		dpsr_client_detach(&p->c);
 		dev->data->mac_addrs = NULL;
 		rte_eth_dev_release_port(dev);

@@ -56,6 +56,8 @@ struct dps_shm_info {
 	uint64_t attaches;
 	uint64_t refusals;
 	uint64_t detaches;
+	uint64_t region_faults;		/**< pages a peer punched out that the switch touched */
+	uint64_t refused_no_region;	/**< peers refused: no fresh region could be made */
 };
 
 /** Fill @p info for ethdev @p port_id; -ENOTSUP if it is no shm port. */

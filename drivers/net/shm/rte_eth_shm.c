@@ -75,13 +75,16 @@ shm_intr_install(struct rte_eth_dev *dev)
 	dev->intr_handle = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
 	if (dev->intr_handle == NULL)
 		return -ENOMEM;
-	/* EAL reads the eventfd when epoll reports it: 8 bytes. */
-	if (rte_intr_efd_counter_size_set(dev->intr_handle, sizeof(uint64_t)) != 0 ||
+	/*
+	 * Each queue's fd is its waiter (an epoll set: nothing to read); the
+	 * queue empties its doorbell itself when it is armed again.
+	 */
+	if (rte_intr_efd_counter_size_set(dev->intr_handle, 0) != 0 ||
 	    rte_intr_vec_list_alloc(dev->intr_handle, NULL, n) != 0)
 		goto fail;
 	for (uint16_t q = 0; q < n; q++)
 		if (rte_intr_vec_list_index_set(dev->intr_handle, q, RTE_INTR_VEC_RXTX_OFFSET + q) ||
-		    rte_intr_efds_index_set(dev->intr_handle, q, sd->rxq[q].intr_fd))
+		    rte_intr_efds_index_set(dev->intr_handle, q, sd->rxq[q].waiter.ep))
 			goto fail;
 	if (rte_intr_nb_efd_set(dev->intr_handle, n) || rte_intr_max_intr_set(dev->intr_handle, n + 1) ||
 	    rte_intr_type_set(dev->intr_handle, RTE_INTR_HANDLE_VDEV))
@@ -243,20 +246,35 @@ static const struct shm_xstat shm_xstats[] = {
 	TXS("tx_no_peer", no_peer), TXS("tx_bad_index", bad_index),
 	TXS("tx_doorbells", doorbells),
 };
-#define SHM_NB_XSTATS (RTE_DIM(shm_xstats) + 3)	/* + attaches, refusals, detaches */
+/* Port-wide counters, after the per-queue ones. */
+static const char *const shm_dev_xstat_names[] = {
+	"peer_attaches", "peer_refusals", "peer_detaches", "peer_region_faults",
+	"peer_refused_no_region",
+};
+#define SHM_NB_XSTATS (RTE_DIM(shm_xstats) + RTE_DIM(shm_dev_xstat_names))
+
+static void
+shm_dev_xstats(const struct shm_dev *sd, uint64_t v[RTE_DIM(shm_dev_xstat_names)])
+{
+	v[0] = RD(sd->srv.attaches);
+	v[1] = RD(sd->srv.refusals);
+	v[2] = RD(sd->detaches);
+	v[3] = sd->region != NULL ? RD(sd->region->faults) : 0;
+	v[4] = RD(sd->refused_no_region);
+}
 
 static int
 shm_xstats_get_names(struct rte_eth_dev *dev __rte_unused, struct rte_eth_xstat_name *names,
 		     unsigned int size)
 {
-	static const char *const extra[] = { "peer_attaches", "peer_refusals", "peer_detaches" };
+	unsigned int i;
 
 	if (names == NULL || size < SHM_NB_XSTATS)
 		return SHM_NB_XSTATS;
-	for (unsigned int i = 0; i < RTE_DIM(shm_xstats); i++)
+	for (i = 0; i < RTE_DIM(shm_xstats); i++)
 		snprintf(names[i].name, sizeof(names[i].name), "%s", shm_xstats[i].name);
-	for (unsigned int i = 0; i < RTE_DIM(extra); i++)
-		snprintf(names[RTE_DIM(shm_xstats) + i].name, sizeof(names[0].name), "%s", extra[i]);
+	for (unsigned int k = 0; k < RTE_DIM(shm_dev_xstat_names); k++)
+		snprintf(names[i + k].name, sizeof(names[0].name), "%s", shm_dev_xstat_names[k]);
 	return SHM_NB_XSTATS;
 }
 
@@ -264,6 +282,7 @@ static int
 shm_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int n)
 {
 	struct shm_dev *sd = dev->data->dev_private;
+	uint64_t dv[RTE_DIM(shm_dev_xstat_names)];
 	unsigned int i;
 
 	if (xs == NULL || n < SHM_NB_XSTATS)
@@ -280,11 +299,9 @@ shm_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int n
 		}
 		xs[i] = (struct rte_eth_xstat){ .id = i, .value = v };
 	}
-	xs[i] = (struct rte_eth_xstat){ .id = i, .value = RD(sd->srv.attaches) };
-	i++;
-	xs[i] = (struct rte_eth_xstat){ .id = i, .value = RD(sd->srv.refusals) };
-	i++;
-	xs[i] = (struct rte_eth_xstat){ .id = i, .value = RD(sd->detaches) };
+	shm_dev_xstats(sd, dv);
+	for (unsigned int k = 0; k < RTE_DIM(dv); k++, i++)
+		xs[i] = (struct rte_eth_xstat){ .id = i, .value = dv[k] };
 	return SHM_NB_XSTATS;
 }
 
@@ -540,6 +557,8 @@ dps_shm_info(uint16_t port_id, struct dps_shm_info *info)
 	info->attaches = sd->srv.attaches;
 	info->refusals = sd->srv.refusals;
 	info->detaches = sd->detaches;
+	info->region_faults = sd->region->faults;
+	info->refused_no_region = sd->refused_no_region;
 	shm_ctl_lock_release();
 	return 0;
 }

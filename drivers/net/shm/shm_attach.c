@@ -7,6 +7,8 @@
  * hello, then one on the attached peer's connection).
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -15,7 +17,12 @@
 
 #include "shm_attach.h"
 #include "shm_ctl.h"
+#include "shm_guard.h"
 #include "shm_log.h"
+
+/* Every open port, for what concerns them all (a damaged region). */
+static struct shm_dev *devs[RTE_MAX_ETHPORTS];
+static unsigned int nb_devs;
 
 /* ---- queues and attach state ---- */
 
@@ -24,14 +31,39 @@ shm_wire_queues(struct shm_dev *sd)
 {
 	for (uint32_t q = 0; q < sd->args.qpairs; q++) {
 		uint32_t qp = sd->srv.qpair_base + q;
-		const int *db = &sd->srv.db[q * DPSR_DB_PER_QPAIR];
 
-		shm_qring_init(&sd->rxq[q].q, sd->region, 2 * qp, db[DPSR_DB_PEER_ROOM]);
-		sd->rxq[q].intr_fd = db[DPSR_DB_SWITCH_RX];
+		shm_qring_init(&sd->rxq[q].q, sd->region, 2 * qp);
 		sd->rxq[q].spares = sd->region->spares;
 		sd->rxq[q].port_id = sd->port_id;
-		shm_qring_init(&sd->txq[q].q, sd->region, 2 * qp + 1, db[DPSR_DB_PEER_RX]);
+		shm_qring_init(&sd->txq[q].q, sd->region, 2 * qp + 1);
 		sd->txq[q].spares = sd->region->spares;
+	}
+}
+
+/* A peer's doorbells, new with it: the queues ring and sleep on them. Gates closed. */
+static int
+shm_bells_wire(struct shm_dev *sd)
+{
+	for (uint32_t q = 0; q < sd->srv.granted; q++) {
+		const int *db = &sd->srv.db[q * DPSR_DB_PER_QPAIR];
+		int rc = dpsr_waiter_attach(&sd->rxq[q].waiter, db[DPSR_DB_SWITCH_RX]);
+
+		if (rc != 0)
+			return rc;
+		sd->rxq[q].q.kick_fd = db[DPSR_DB_PEER_ROOM];
+		sd->txq[q].q.kick_fd = db[DPSR_DB_PEER_RX];
+	}
+	return 0;
+}
+
+/* Before the doorbells close: nothing may ring or sleep on them. Quiesced. */
+static void
+shm_bells_unwire(struct shm_dev *sd)
+{
+	for (uint32_t q = 0; q < sd->args.qpairs; q++) {
+		dpsr_waiter_detach(&sd->rxq[q].waiter);
+		sd->rxq[q].q.kick_fd = -1;
+		sd->txq[q].q.kick_fd = -1;
 	}
 }
 
@@ -84,25 +116,47 @@ shm_link_changed(struct shm_dev *sd)
 		rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
 }
 
+/*
+ * An isolated port whose peer left needs a fresh region before the next
+ * peer: never the old one, which the departed peer may still map. 0 once
+ * it has one (rings wired and reset), -errno while it cannot be made.
+ */
+static int
+shm_region_freshen(struct shm_dev *sd, struct dps_err *err)
+{
+	int rc;
+
+	if (!sd->region_stale)
+		return 0;
+	rc = shm_region_renew(sd->region, sd->name, err);
+	if (rc != 0)
+		return rc;
+	sd->srv.region_fd = sd->region->mem.fd;
+	sd->srv.region_size = sd->region->mem.size;
+	shm_wire_queues(sd);
+	shm_reset(sd);
+	sd->region_stale = false;
+	return 0;
+}
+
 /* The peer's connection is readable or hung up: it is gone. */
 static void
 shm_detach(struct shm_dev *sd)
 {
 	struct dps_err err = { "" };
 
+	/* No burst in flight rings a doorbell that is about to close. */
+	shm_quiesce(sd);
+	shm_bells_unwire(sd);
 	dpsr_server_detach(&sd->srv);
 	sd->attached = false;
 	sd->detaches++;
-	shm_quiesce(sd);
 	/* An isolated port's next peer gets memory no earlier peer can still map. */
 	if (!sd->region->trusted) {
-		if (shm_region_renew(sd->region, sd->name, &err) == 0) {
-			sd->srv.region_fd = sd->region->mem.fd;
-			sd->srv.region_size = sd->region->mem.size;
-			shm_wire_queues(sd);
-		} else {
-			SHM_LOG(WARNING, "%s", err.msg);
-		}
+		sd->region_stale = true;
+		if (shm_region_freshen(sd, &err) != 0)
+			SHM_LOG(WARNING, "%s; no peer is welcomed on it until one can be made",
+				err.msg);
 	}
 	shm_reset(sd);
 	SHM_LOG(INFO, "port %s: peer detached", sd->name);
@@ -131,9 +185,9 @@ shm_attached(struct shm_dev *sd)
 	 * whenever a peer left) and the gates stayed closed since.
 	 */
 	sd->attached = true;
-	if (shm_ctl_watch(sd->srv.peer_fd, shm_on_peer, sd) != 0) {
-		SHM_LOG(ERR, "port %s: cannot watch the peer's connection; detaching it",
-			sd->name);
+	if (shm_bells_wire(sd) != 0 || shm_ctl_watch(sd->srv.peer_fd, shm_on_peer, sd) != 0) {
+		SHM_LOG(ERR, "port %s: cannot watch the peer's connection or doorbells; "
+			"detaching it", sd->name);
 		shm_detach(sd);
 		return;
 	}
@@ -179,6 +233,15 @@ shm_on_hello(void *arg)
 
 	/* Unwatched before the greeting may close it (and free its number). */
 	shm_pending_free(p);
+	if (shm_region_freshen(sd, &err) != 0) {
+		char why[DPSR_REASON_MAX];
+
+		snprintf(why, sizeof(why), "no fresh region for this port: %.90s", err.msg);
+		sd->refused_no_region++;
+		dpsr_server_refuse(&sd->srv, fd, -ENOMEM, why, &err);
+		SHM_LOG(NOTICE, "port %s: %s", sd->name, err.msg);
+		return;
+	}
 	rc = dpsr_server_greet(&sd->srv, fd, 0, &err);
 	if (rc == -EAGAIN) {
 		p->fd = fd;
@@ -237,6 +300,77 @@ shm_on_listen(void *arg)
 	shm_on_hello(p);
 }
 
+/* ---- regions a peer damaged (shm_guard.h) ---- */
+
+/*
+ * The switch touched a page a peer had punched out of its region; the
+ * guard put a private zero page in its place. An isolated port's peer is
+ * detached (its next one gets a fresh region); a trust group's region
+ * stays as it is, damaged for its members: they trusted each other.
+ */
+static void
+shm_on_damage(void *arg __rte_unused)
+{
+	uint64_t n;
+
+	if (read(shm_guard_event_fd(), &n, sizeof(n)) != sizeof(n))
+		return;
+	shm_regions_note_damage();
+	for (unsigned int i = 0; i < RTE_DIM(devs); i++) {
+		struct shm_dev *sd = devs[i];
+
+		if (sd == NULL || sd->region == NULL || !sd->region->damaged)
+			continue;
+		sd->region->damaged = false;
+		if (sd->region->trusted) {
+			SHM_LOG(WARNING, "group '%s': a member punched holes in the group's "
+				"region (%" PRIu64 " page(s) replaced): the group's frames in them "
+				"are lost; remove and add its ports for a fresh region",
+				sd->region->group, sd->region->faults);
+			continue;
+		}
+		SHM_LOG(WARNING, "port %s: its peer punched holes in its region (%" PRIu64
+			" page(s) replaced so far); detaching it", sd->name, sd->region->faults);
+		if (sd->attached) {
+			shm_ctl_unwatch(sd->srv.peer_fd);
+			shm_detach(sd);
+			shm_link_changed(sd);
+		}
+	}
+}
+
+static int
+shm_devs_add(struct shm_dev *sd)
+{
+	for (unsigned int i = 0; i < RTE_DIM(devs); i++) {
+		if (devs[i] != NULL)
+			continue;
+		if (nb_devs == 0) {
+			int rc = shm_ctl_watch(shm_guard_event_fd(), shm_on_damage, NULL);
+
+			if (rc != 0)
+				return rc;
+		}
+		devs[i] = sd;
+		nb_devs++;
+		return 0;
+	}
+	return -ENOSPC;
+}
+
+static void
+shm_devs_del(struct shm_dev *sd)
+{
+	for (unsigned int i = 0; i < RTE_DIM(devs); i++) {
+		if (devs[i] != sd)
+			continue;
+		devs[i] = NULL;
+		if (--nb_devs == 0)
+			shm_ctl_unwatch(shm_guard_event_fd());
+		return;
+	}
+}
+
 /* ---- the port's life ---- */
 
 static int
@@ -262,6 +396,12 @@ shm_attach_open(struct shm_dev *sd, int numa_node, struct dps_err *err)
 		sd->pending[i].fd = -1;
 	for (unsigned int i = 0; i < RTE_DIM(sd->srv.db); i++)
 		sd->srv.db[i] = -1;
+	shm_ctl_lock_take();
+	rc = shm_devs_add(sd);
+	shm_ctl_lock_release();
+	if (rc != 0)
+		return dps_err_set(err, rc, "port %s: cannot watch for damaged regions: %s",
+				   sd->name, strerror(-rc));
 	shm_args_region_req(&sd->args, &req);
 	sd->region = shm_region_join(&req, &sd->slot, sd->name, err);
 	if (sd->region == NULL)
@@ -275,6 +415,14 @@ shm_attach_open(struct shm_dev *sd, int numa_node, struct dps_err *err)
 				     RTE_CACHE_LINE_SIZE, numa_node);
 	if (sd->rxq == NULL || sd->txq == NULL)
 		return dps_err_set(err, -ENOMEM, "port %s: out of memory", sd->name);
+	for (uint32_t q = 0; q < sd->args.qpairs; q++)
+		sd->rxq[q].waiter = (struct dpsr_waiter){ .ep = -1, .self = -1, .bell = -1 };
+	for (uint32_t q = 0; q < sd->args.qpairs; q++) {
+		rc = dpsr_waiter_open(&sd->rxq[q].waiter);
+		if (rc != 0)
+			return dps_err_set(err, rc, "port %s: cannot make its rx interrupts: %s",
+					   sd->name, strerror(-rc));
+	}
 	rc = dpsr_server_open(&sd->srv, sd->args.path, sd->args.secret, sd->region->mem.fd,
 			      sd->region->mem.size, sd->slot * sd->args.qpairs, sd->args.qpairs,
 			      err);
@@ -290,6 +438,7 @@ void
 shm_attach_close(struct shm_dev *sd)
 {
 	shm_ctl_lock_take();
+	shm_devs_del(sd);
 	if (sd->listening)
 		shm_ctl_unwatch(sd->srv.listen_fd);
 	if (sd->attached)
@@ -298,10 +447,13 @@ shm_attach_close(struct shm_dev *sd)
 	sd->listening = sd->attached = false;
 	if (sd->wired) {
 		shm_quiesce(sd);
+		shm_bells_unwire(sd);
 		/* The slot goes back clean for the group's next port. */
 		shm_reset(sd);
 	}
 	dpsr_server_close(&sd->srv);
+	for (uint32_t q = 0; sd->rxq != NULL && q < sd->args.qpairs; q++)
+		dpsr_waiter_close(&sd->rxq[q].waiter);
 	if (sd->region != NULL)
 		shm_region_leave(sd->region, sd->slot);
 	sd->region = NULL;

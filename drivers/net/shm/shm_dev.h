@@ -48,7 +48,14 @@ struct shm_dev {
 	bool wired;			/* queues point into the region */
 	bool started;
 	bool attached;
+	/*
+	 * An isolated port's region could not be renewed when its peer left:
+	 * no peer is welcomed until a fresh one is made (never the old one:
+	 * the departed peer may still map it).
+	 */
+	bool region_stale;
 	uint64_t detaches;
+	uint64_t refused_no_region;
 	struct shm_pending pending[SHM_PENDING_MAX];
 	uint64_t pending_seq;
 	struct shm_rxq *rxq;		/* args.qpairs of each, rte_zmalloc'd */

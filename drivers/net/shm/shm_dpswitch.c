@@ -57,6 +57,8 @@ shm_show_one(uint16_t id, void *arg __rte_unused)
 		jw_u64("attaches", si.attaches);
 		jw_u64("refusals", si.refusals);
 		jw_u64("detaches", si.detaches);
+		jw_u64("region_faults", si.region_faults);
+		jw_u64("refused_no_region", si.refused_no_region);
 		jw_end_obj();
 		return 0;
 	}

@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_eal.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include "shm_guard.h"
 #include "shm_log.h"
 #include "shm_region.h"
 
@@ -62,12 +64,37 @@ shm_spares_create(struct shm_region *r, const char *name, struct dps_err *err)
 	return 0;
 }
 
+/* Create and map a region's memory under the fault guard. */
+static int
+region_mem_create(const struct dpsr_geometry *g, struct dpsr_mem *mem, const char **why)
+{
+	/* Hugepages unless EAL runs without them (tests): then small pages. */
+	int rc = dpsr_region_create(g, !rte_eal_has_hugepages(), mem, why);
+
+	if (rc != 0)
+		return rc;
+	rc = shm_guard_add(mem->base, mem->size, mem->huge ? DPSR_HUGEPAGE :
+			   (size_t)sysconf(_SC_PAGESIZE));
+	if (rc != 0) {
+		dpsr_region_destroy(mem);
+		*why = "cannot guard it against faults";
+	}
+	return rc;
+}
+
+static void
+region_mem_destroy(struct dpsr_mem *mem)
+{
+	shm_guard_del(mem->base);
+	dpsr_region_destroy(mem);
+}
+
 static void
 region_free(struct shm_region *r)
 {
 	free(r->shadow);
 	rte_mempool_free(r->spares);
-	dpsr_region_destroy(&r->mem);
+	region_mem_destroy(&r->mem);
 	free(r);
 }
 
@@ -170,8 +197,7 @@ region_create(const struct shm_region_req *req, const char *port, struct dps_err
 			    "the 64 queue pairs a region holds", port, r->geo.nb_qpairs);
 		goto fail;
 	}
-	/* Hugepages unless EAL runs without them (tests): then small pages. */
-	rc = dpsr_region_create(&r->geo, !rte_eal_has_hugepages(), &r->mem, &why);
+	rc = region_mem_create(&r->geo, &r->mem, &why);
 	if (rc != 0) {
 		dps_err_set(err, rc, "port '%s': cannot create its shared region: %s", port, why);
 		goto fail;
@@ -181,7 +207,7 @@ region_create(const struct shm_region_req *req, const char *port, struct dps_err
 	r->shadow = calloc(2ull * r->geo.nb_qpairs * r->geo.ring_size, sizeof(*r->shadow));
 	if (r->shadow == NULL) {
 		dps_err_set(err, -ENOMEM, "port '%s': out of memory", port);
-		dpsr_region_destroy(&r->mem);
+		region_mem_destroy(&r->mem);
 		goto fail;
 	}
 	for (uint32_t i = 0; i < 2 * r->geo.nb_qpairs * r->geo.ring_size; i++)
@@ -190,7 +216,7 @@ region_create(const struct shm_region_req *req, const char *port, struct dps_err
 		(uint64_t)(uintptr_t)(r->view.base + r->view.bufs_off) : RTE_BAD_IOVA;
 	if (trusted && shm_spares_create(r, req->group, err) != 0) {
 		free(r->shadow);
-		dpsr_region_destroy(&r->mem);
+		region_mem_destroy(&r->mem);
 		goto fail;
 	}
 	regions[free_idx] = r;
@@ -224,17 +250,31 @@ shm_region_renew(struct shm_region *r, const char *port, struct dps_err *err)
 
 	if (r->trusted)
 		return -EINVAL;
-	rc = dpsr_region_create(&r->geo, !rte_eal_has_hugepages(), &fresh, &why);
+	rc = region_mem_create(&r->geo, &fresh, &why);
 	if (rc != 0)
 		return dps_err_set(err, rc, "port '%s': cannot renew its region: %s", port, why);
-	dpsr_region_destroy(&r->mem);
+	region_mem_destroy(&r->mem);
 	r->mem = fresh;
+	r->damaged = false;
 	dpsr_view_init(&r->view, r->mem.base, r->mem.size, NULL);
 	r->iova_base = rte_eal_iova_mode() == RTE_IOVA_VA ?
 		(uint64_t)(uintptr_t)(r->view.base + r->view.bufs_off) : RTE_BAD_IOVA;
 	for (uint32_t i = 0; i < 2 * r->geo.nb_qpairs * r->geo.ring_size; i++)
 		r->shadow[i] = i;
 	return 0;
+}
+
+void
+shm_regions_note_damage(void)
+{
+	for (unsigned int i = 0; i < SHM_MAX_REGIONS; i++) {
+		struct shm_region *r = regions[i];
+
+		if (r != NULL && shm_guard_take_damage(r->mem.base)) {
+			r->faults++;
+			r->damaged = true;
+		}
+	}
 }
 
 struct shm_region *

@@ -42,6 +42,12 @@ struct shm_region {
 	struct rte_mempool *spares;
 	uint32_t nb_spares;
 	uint64_t iova_base;		/* IOVA of buffer 0, or RTE_BAD_IOVA */
+	/*
+	 * Pages of the region a peer took away (a punched hole) that the
+	 * switch touched: each replaced by a private zero page (shm_guard.h).
+	 */
+	uint64_t faults;
+	bool damaged;			/* new faults, not yet acted on */
 };
 
 /*
@@ -88,6 +94,9 @@ int shm_region_renew(struct shm_region *r, const char *port, struct dps_err *err
  */
 struct shm_region *shm_region_join(const struct shm_region_req *req, uint32_t *slot,
 				   const char *port, struct dps_err *err);
+
+/** Mark the regions that faulted since the last call (shm_guard.h): r->damaged. */
+void shm_regions_note_damage(void);
 
 /** Give a slot back; the region goes with its last port. */
 void shm_region_leave(struct shm_region *r, uint32_t slot);

@@ -31,8 +31,7 @@
 #define SHM_BURST_MAX 256
 
 void
-shm_qring_init(struct shm_qring *q, const struct shm_region *r, uint32_t ring_idx,
-	       int kick_fd)
+shm_qring_init(struct shm_qring *q, const struct shm_region *r, uint32_t ring_idx)
 {
 	const struct dpsr_view *v = &r->view;
 
@@ -44,7 +43,7 @@ shm_qring_init(struct shm_qring *q, const struct shm_region *r, uint32_t ring_id
 	q->buf_shift = (uint32_t)__builtin_ctz(v->lim.buf_size);
 	q->lim = v->lim;
 	q->iova_base = r->iova_base;
-	q->kick_fd = kick_fd;
+	q->kick_fd = -1;
 	q->gate.open = 0;
 	q->gate.busy = 0;
 }
@@ -73,12 +72,8 @@ shm_qring_open(struct shm_qring *q)
 void
 shm_rxq_open(struct shm_rxq *rxq)
 {
-	uint64_t one = 1;
-
 	shm_qring_open(&rxq->q);
-	/* Nothing to do if it fails: the counter is already non-zero. */
-	if (write(rxq->intr_fd, &one, sizeof(one)) != sizeof(one))
-		return;
+	dpsr_waiter_ring_self(&rxq->waiter);
 }
 
 static inline uint8_t *
@@ -100,16 +95,18 @@ shm_buf_iova(const struct shm_qring *q, uint32_t idx)
 		q->iova_base + ((uint64_t)idx << q->buf_shift);
 }
 
-/* After publishing our index: ring the peer if it sleeps on this ring. */
+/*
+ * After publishing our index: ring the peer if it sleeps on this ring. Our
+ * end of its doorbell is ours alone and non-blocking: a full pipe (a peer
+ * that never reads) costs a failed write, never a blocked worker.
+ */
 static inline void
 shm_kick_if_waiting(const struct shm_qring *q, const uint32_t *wait, uint64_t *ctr)
 {
-	uint64_t one = 1;
-
 	/* Pairs with the sleeper's fence between raising its flag and re-reading our index. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (unlikely(__atomic_load_n(wait, __ATOMIC_RELAXED) != 0) &&
-	    write(q->kick_fd, &one, sizeof(one)) == sizeof(one))
+	    dpsr_bell_ring(q->kick_fd))
 		(*ctr)++;
 }
 
@@ -387,22 +384,30 @@ int
 shm_rxq_intr_enable(struct shm_rxq *rxq)
 {
 	struct shm_qring *q = &rxq->q;
-	uint64_t one = 1;
+	uint32_t used;
 	bool pending;
 
+	/* Old rings are seen already (a poll follows): the next one wakes us. */
+	dpsr_waiter_drain(&rxq->waiter);
 	if (!shm_gate_enter(&q->gate))
 		return 0;
 	__atomic_store_n(&q->ring->cons_wait, 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	pending = __atomic_load_n(&q->ring->prod, __ATOMIC_ACQUIRE) != q->idx;
+	/*
+	 * Work is what a burst would take: an index more than a ring ahead is
+	 * a lie that rx refuses (bad_index), and taking it for work here would
+	 * keep the worker from ever sleeping.
+	 */
+	used = __atomic_load_n(&q->ring->prod, __ATOMIC_ACQUIRE) - q->idx;
+	pending = used != 0 && used <= q->mask + 1;
 	shm_gate_leave(&q->gate);
 	/*
 	 * Frames that came before the flag was up rang nothing: ring our own
 	 * doorbell so that a waiter returns at once, whether or not it polls
 	 * once more after enabling.
 	 */
-	if (pending && write(rxq->intr_fd, &one, sizeof(one)) != sizeof(one))
-		return -errno;
+	if (pending)
+		dpsr_waiter_ring_self(&rxq->waiter);
 	return 0;
 }
 

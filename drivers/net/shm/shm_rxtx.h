@@ -20,6 +20,7 @@
 #include <rte_mempool.h>
 
 #include "dpsr/dpsr.h"
+#include "dpsr/dpsr_bell.h"
 #include "shm_region.h"
 
 /*
@@ -87,7 +88,7 @@ struct shm_qring {
 	uint32_t buf_shift;		/* log2(buf_size) */
 	struct dpsr_limits lim;
 	uint64_t iova_base;
-	int kick_fd;			/* the peer's doorbell for this ring */
+	int kick_fd;			/* the write end of the peer's doorbell, -1: none */
 	struct shm_gate gate;
 };
 
@@ -96,7 +97,11 @@ struct shm_rxq {
 	struct rte_mempool *mp;		/* the switch's mbufs, for copies */
 	struct rte_mempool *spares;	/* trusted: swap pool; NULL: copy only */
 	uint16_t port_id;
-	int intr_fd;			/* the switch's doorbell: peer rang */
+	/*
+	 * What the worker sleeps on, the same for the port's life: the
+	 * current peer's doorbell for this ring, and our own self-ring.
+	 */
+	struct dpsr_waiter waiter;
 	struct shm_rxq_stats st;
 } __rte_cache_aligned;
 
@@ -106,9 +111,8 @@ struct shm_txq {
 	struct shm_txq_stats st;
 } __rte_cache_aligned;
 
-/** Point a queue at ring @p ring_idx of @p r (gate closed). */
-void shm_qring_init(struct shm_qring *q, const struct shm_region *r, uint32_t ring_idx,
-		    int kick_fd);
+/** Point a queue at ring @p ring_idx of @p r (gate closed), no doorbell yet. */
+void shm_qring_init(struct shm_qring *q, const struct shm_region *r, uint32_t ring_idx);
 /** Empty the ring for a new peer, from the shadow. Gate closed. */
 void shm_qring_reset(struct shm_qring *q);
 
