@@ -218,20 +218,20 @@ test_rx_interrupt(void)
 	struct rte_mbuf *m[2];
 	int epfd = epoll_create1(0);
 
+	/*
+	 * A worker that armed the queue while no peer was there (nothing to
+	 * arm) sleeps on it; the attach wakes it, to arm the new ring.
+	 */
+	CHECK_EQ(rte_eth_dev_rx_intr_ctl_q(id, 0, epfd, RTE_INTR_EVENT_ADD, NULL), 0);
+	CHECK_EQ(rte_eth_dev_rx_intr_enable(id, 0), 0);
+	CHECK_EQ(rte_epoll_wait(epfd, &ev, 1, 50), 0);
 	if (peer_attach(&c, "intr") != 0)
 		return;
+	CHECK_EQ(rte_epoll_wait(epfd, &ev, 1, 1000), 1);
+	CHECK_EQ(rte_eth_dev_rx_intr_disable(id, 0), 0);
 	CHECK(link_is(id, RTE_ETH_LINK_UP));
 	peer_rings(&c, &ptx, &prx);
 	frame_fill(f, 60, 7);
-	CHECK_EQ(rte_eth_dev_rx_intr_ctl_q(id, 0, epfd, RTE_INTR_EVENT_ADD, NULL), 0);
-
-	/*
-	 * The attach rang the switch's doorbell once: a worker that armed the
-	 * queue while no peer was there wakes and arms the new ring.
-	 */
-	CHECK_EQ(rte_eth_dev_rx_intr_enable(id, 0), 0);
-	CHECK_EQ(rte_epoll_wait(epfd, &ev, 1, 1000), 1);
-	CHECK_EQ(rte_eth_dev_rx_intr_disable(id, 0), 0);
 
 	/* Nobody asleep: the peer sees no flag and rings nothing. */
 	CHECK_EQ(dpsr_send_copy(&c.view, &ptx, src, len, 1, &perr), 1);

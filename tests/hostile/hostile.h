@@ -19,7 +19,8 @@
  * The files, by job:
  *   hostile.h          this: shared structures, limits, prototypes
  *   hostile_ring.c     frames, doorbells, producing on ring 2b, consuming 2b+1
- *   hostile_attacks.c  the descriptors of each attack, the attacks, their table
+ *   hostile_attacks.c  the descriptors of each attack, the ring attacks, the table
+ *   hostile_fds.c      attacks on the region's memfd and the doorbells
  *   hostile_main.c     options, the report, attaching, main()
  */
 #ifndef HOSTILE_H
@@ -148,6 +149,12 @@ struct hostile_attack {
 /* hostile_attacks.c */
 extern const struct hostile_attack hostile_attacks[];
 extern const size_t hostile_nb_attacks;
+
+/* hostile_fds.c: attacks on the region's memfd and the doorbells. */
+int hostile_attack_resize(struct hostile *h);
+int hostile_attack_punch(struct hostile *h);
+int hostile_attack_bells_block(struct hostile *h);
+int hostile_attack_keep_bells(struct hostile *h);
 
 /* hostile_main.c: SIGINT or SIGTERM seen. */
 extern volatile sig_atomic_t hostile_stop;

@@ -537,5 +537,9 @@ const struct hostile_attack hostile_attacks[] = {
 	{ "rx", attack_rx, true, false, 2 },
 	{ "connect-flood", attack_connect_flood, false, false, 0 },
 	{ "silent-hold", attack_silent_hold, false, false, 2 },
+	{ "resize", hostile_attack_resize, true, false, 1 },
+	{ "punch", hostile_attack_punch, true, false, 3 },
+	{ "bells-block", hostile_attack_bells_block, true, false, 3 },
+	{ "keep-bells", hostile_attack_keep_bells, true, false, 4 },
 };
 const size_t hostile_nb_attacks = sizeof(hostile_attacks) / sizeof(hostile_attacks[0]);

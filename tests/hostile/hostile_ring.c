@@ -73,20 +73,23 @@ hostile_frame_ok(const uint8_t *f, uint32_t len, const uint8_t dst_mac[6], const
 
 /* ---- doorbells ---- */
 
+/* A doorbell is a pipe (dpsr_bell.h): one byte per ring. */
 void
 hostile_db_wait(struct hostile *h, unsigned int which, int ms)
 {
 	struct pollfd p = { .fd = h->c.db[which], .events = POLLIN };
-	uint64_t v;
+	uint8_t rung[256];
+	ssize_t n;
 
-	if (poll(&p, 1, ms) == 1 && read(p.fd, &v, sizeof(v)) == sizeof(v))
-		h->doorbells[which] += v;
+	if (poll(&p, 1, ms) == 1 && (n = read(p.fd, rung, sizeof(rung))) > 0)
+		h->doorbells[which] += (uint64_t)n;
 }
 
+/* Eight bytes, as an eventfd wants them: a ring on any doorbell a switch may hand out. */
 int
 hostile_db_ring(struct hostile *h, unsigned int which)
 {
-	uint64_t one = 1;
+	const uint64_t one = 1;
 
 	return write(h->c.db[which], &one, sizeof(one)) == sizeof(one) ? 0 : -errno;
 }
