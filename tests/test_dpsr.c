@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "dpsr/dpsr.h"
+#include "dpsr/dpsr_bell.h"
 #include "dpsr/dpsr_ctl.h"
 #include "dpsr/dpsr_queue.h"
 #include "dpsr/dpsr_region.h"
@@ -665,6 +666,65 @@ test_doorbell_race(void)
 	dpsr_region_destroy(&mem);
 }
 
+/*
+ * Doorbells: whatever the other side does to its end (made blocking, the
+ * pipe filled, gone), ours never blocks; a waiter wakes on a ring of the
+ * current doorbell or a self-ring, and once emptied only on a new one.
+ */
+static void
+test_bells(void)
+{
+	struct pollfd p = { .events = POLLIN };
+	struct dpsr_waiter w;
+	uint64_t rings = 0;
+	int rd, wr, rd2, wr2;
+
+	CHECK_EQ(dpsr_bell_create(&rd, &wr), 0);
+	/* The sleeper makes its end blocking: the ringer's end is another file. */
+	CHECK_EQ(fcntl(rd, F_SETFL, fcntl(rd, F_GETFL) & ~O_NONBLOCK), 0);
+	CHECK(fcntl(wr, F_GETFL) & O_NONBLOCK);
+	while (dpsr_bell_ring(wr) && rings < (1u << 20))
+		rings++;
+	CHECK(rings > 0 && rings < (1u << 20));		/* full, and the ring returned */
+	/* Back to non-blocking: it is the sleeper's end in what follows. */
+	CHECK_EQ(fcntl(rd, F_SETFL, fcntl(rd, F_GETFL) | O_NONBLOCK), 0);
+	dpsr_bell_drain(rd);		/* 16 reads of 256 bytes at most: not all of it */
+	CHECK(dpsr_bell_ring(wr));	/* room again */
+
+	CHECK_EQ(dpsr_waiter_open(&w), 0);
+	p.fd = w.ep;
+	CHECK_EQ(poll(&p, 1, 0), 0);
+	CHECK_EQ(dpsr_waiter_attach(&w, rd), 0);
+	CHECK_EQ(poll(&p, 1, 0), 1);			/* rung before: seen */
+	while (read(rd, &rings, sizeof(rings)) > 0)
+		;
+	CHECK_EQ(poll(&p, 1, 0), 0);
+	dpsr_waiter_ring_self(&w);
+	CHECK_EQ(poll(&p, 1, 0), 1);
+	dpsr_waiter_drain(&w);
+	CHECK_EQ(poll(&p, 1, 0), 0);
+	CHECK(dpsr_bell_ring(wr));
+	CHECK_EQ(poll(&p, 1, 0), 1);
+	dpsr_waiter_drain(&w);
+	/* A new peer's doorbell: the old one reaches the waiter no more. */
+	CHECK_EQ(dpsr_bell_create(&rd2, &wr2), 0);
+	CHECK_EQ(dpsr_waiter_attach(&w, rd2), 0);
+	CHECK(dpsr_bell_ring(wr));
+	CHECK_EQ(poll(&p, 1, 0), 0);
+	CHECK(dpsr_bell_ring(wr2));
+	CHECK_EQ(poll(&p, 1, 0), 1);
+	/* Its ringer gone, a doorbell reads EOF for ever: detached, it is not seen. */
+	dpsr_waiter_drain(&w);
+	close(wr2);
+	CHECK_EQ(poll(&p, 1, 0), 1);
+	dpsr_waiter_detach(&w);
+	CHECK_EQ(poll(&p, 1, 0), 0);
+	dpsr_waiter_close(&w);
+	close(rd);
+	close(wr);
+	close(rd2);
+}
+
 int
 main(void)
 {
@@ -675,5 +735,6 @@ main(void)
 	test_region_create();
 	test_attach_messages();
 	test_doorbell_race();
+	test_bells();
 	return test_report();
 }
