@@ -22,6 +22,11 @@ peer whose frames reach e2 exactly.
 * keep-bells: a peer leaves and a child it forked keeps its doorbells; a
   new peer attaches and sleeps on its own: the child's rings reach nobody
   and its reads find nothing.
+* tag-flip (a trust group's member, t1): while its good broadcast frames
+  cross the bridge, a thread keeps turning their ethertype into a VLAN 20
+  tag and back, in every buffer of the group's region: a frame that leaves
+  the group (to e2, isolated, an access port of VLAN 1) is exactly the one
+  the bridge decided on, never a tagged one.
 * A producer index far ahead (bad-prod) does not keep the worker awake.
 """
 
@@ -187,3 +192,26 @@ def test_lying_index_lets_the_worker_sleep(dpswitch, hostile, workdir):
     assert asleep >= 8, "the worker was asleep at %d of 10 looks" % asleep
     assert h.alive()
     h.interrupt()
+
+
+def test_trusted_edge_tag_flip(dpswitch, hostile, workdir):
+    bed = Bed(dpswitch, workdir, trusted=True, e3=False)
+    d, s = bed.d, bed.sock
+    rx = hostile(["--path", s["e2"], "--attack", "rx", "--verify", "--duration", "120"])
+    wait_attached(d, "e2")
+    r = hostile(["--path", s["t1"], "--attack", "tag-flip", "--count", "20000"]).report(timeout=120)
+    assert r["sent"] == 20000 and r["flips"] > 10, r
+    wait_attached(d, "t1", up=False)
+    st = d.stats()
+    assert st["t1"]["rx_packets"] == 20000, st["t1"]
+    # Decided tagged (an access port: filtered) or untagged (flooded to e2, copied out).
+    wait_until(lambda: d.stats()["e2"]["tx_packets"] + drops(d.stats()["e2"]) ==
+               20000 - d.stats()["t1"]["drops"]["filtered"], 10,
+               "every frame of t1 accounted for: %s" % d.stats())
+    a = rx.interrupt()
+    st = d.stats()
+    assert a["corrupt"] == 0 and a["received"] == a["verified"] == st["e2"]["tx_packets"], \
+        "frames that left the group were not those decided on: %s" % a
+    assert st["t1"]["edge_copies"] == st["e2"]["tx_packets"] + drops(st["e2"]), st
+    print("tag-flip: %d flips; t1 filtered %d, e2 got %d, all as decided" % (
+        r["flips"], st["t1"]["drops"]["filtered"], a["received"]))

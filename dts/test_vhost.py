@@ -24,7 +24,7 @@ MAC_T = "02:00:00:00:0c:01"     # a station behind the tap t0
 MAC_UNK = "02:00:00:00:ee:ee"   # never a source: always unknown
 BCAST = "ff:ff:ff:ff:ff:ff"
 FRAME = 64                       # bytes, testpmd txonly and our scapy frames
-DROPS = ("no_mbuf", "tx_full", "no_route", "filtered", "invalid", "rx_missed")
+DROPS = ("no_mbuf", "tx_full", "no_route", "filtered", "invalid", "vlan_hop", "rx_missed")
 
 
 class Bed:

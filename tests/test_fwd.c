@@ -384,6 +384,66 @@ test_vlans(void)
 	CHECK(fwd_egress_tagged(&cfg, 4, 30));
 }
 
+/*
+ * A 64-byte frame with two tags: @p outer (VID, PCP 5; 0 is a priority
+ * tag), then a tag of ethertype @p tpid with VID @p inner, then IPv4.
+ */
+static struct fwd_decision
+decide_double(uint16_t in, int outer, uint16_t tpid, uint16_t inner, uint64_t up)
+{
+	struct fwd_decision d;
+	uint8_t f[64];
+
+	test_frame(f, sizeof(f), BCAST, MAC_C, outer, 5, sizeof(f), 0);
+	f[16] = (uint8_t)(tpid >> 8);
+	f[17] = (uint8_t)tpid;
+	f[18] = (uint8_t)(inner >> 8);
+	f[19] = (uint8_t)inner;
+	f[20] = 0x08;
+	f[21] = 0x00;
+	fwd_decide(&cfg, tbl, in, f, sizeof(f), up, now, NULL, &d);
+	return d;
+}
+
+/*
+ * VLAN hopping: a tag behind the one that put a frame in a port's untagged
+ * VLAN would stand first once the frame leaves untagged. Ports as in
+ * setup_vlans(); p5 is access in VLAN 1.
+ */
+static void
+test_vlan_hop(void)
+{
+	const uint64_t up = 0x3f;
+	struct fwd_decision d;
+
+	setup_vlans();
+	/* Access ports: a priority tag, then any VLAN tag: dropped, as its own reason. */
+	CHECK_EQ(decide_double(5, 0, 0x8100, 20, up).verdict, FWD_DROP_VLAN_HOP);
+	CHECK_EQ(decide_double(0, 0, 0x8100, 20, up).verdict, FWD_DROP_VLAN_HOP);
+	CHECK_EQ(decide_double(0, 0, 0x88a8, 20, up).verdict, FWD_DROP_VLAN_HOP);
+	CHECK_EQ(decide_double(0, 0, 0x9100, 20, up).verdict, FWD_DROP_VLAN_HOP);
+	CHECK_EQ(decide_double(0, 0, 0x8100, 10, up).verdict, FWD_DROP_VLAN_HOP);
+	/* ... a priority tag with anything else behind it is still admitted. */
+	d = decide_double(0, 0, 0x0800, 20, up);
+	CHECK_EQ(d.verdict, FWD_FLOOD);
+	CHECK_EQ(d.vid, 10);
+	/* ... and a real tag is filtered as before. */
+	CHECK_EQ(decide_double(0, 10, 0x8100, 20, up).verdict, FWD_DROP_FILTERED);
+	/* A trunk's native VLAN: by its VID or by a priority tag: dropped too. */
+	CHECK_EQ(decide_double(4, 10, 0x8100, 20, up).verdict, FWD_DROP_VLAN_HOP);
+	CHECK_EQ(decide_double(4, 0, 0x8100, 30, up).verdict, FWD_DROP_VLAN_HOP);
+	/* A trunk's tagged VLAN keeps its tag on every tagged egress: passes. */
+	d = decide_double(4, 20, 0x8100, 30, up);
+	CHECK_EQ(d.verdict, FWD_FLOOD);
+	CHECK_EQ(d.vid, 20);
+	d = decide_double(3, 10, 0x88a8, 20, up);
+	CHECK_EQ(d.verdict, FWD_FLOOD);
+	CHECK_EQ(d.vid, 10);
+	/* Nothing was learned from a dropped frame. */
+	CHECK_EQ(l2_table_lookup(tbl, MAC_C, 1, now), DPS_L2_NO_PORT);
+	CHECK_EQ(l2_table_lookup(tbl, MAC_C, 10, now), 3);	/* the last admitted, on p3 */
+}
+
 static void
 test_group_source(void)
 {
@@ -623,6 +683,7 @@ main(void)
 	test_link_down();
 	test_runts();
 	test_vlans();
+	test_vlan_hop();
 	test_group_source();
 	test_xconnect();
 	test_vid_list();

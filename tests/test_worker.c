@@ -15,6 +15,8 @@
  *   tx_full    a full egress ring: what fits is sent, the rest counted
  *   cache      the per-burst decision cache with frames shorter than its
  *              16-byte key (a runt, a 15-byte frame) and a MAC that moves
+ *   domain     a frame of a trust domain (a shared-ring group) leaves it as
+ *              one private copy; a tag behind a priority tag is a VLAN hop
  *   xconnect   the cross-connect rule: runts invalid, a peer down or
  *              leaving is no route, nothing learned
  */
@@ -528,6 +530,57 @@ test_xconnect(void)
 	EXPECT_POOL_FULL();
 }
 
+static void
+test_domain_edge(void)
+{
+	struct frame bc = frame_make(BCAST, MAC_A, -1, 0, 60, 0xd1);
+	struct frame to_c = frame_make(MAC_C, MAC_A, -1, 0, 64, 0xd2);
+	struct frame from_c = frame_make(BCAST, MAC_C, -1, 0, 60, 0xd3);
+	struct frame hop = frame_make(BCAST, MAC_A, 0, 3, 64, 0xd4);
+	struct rte_mbuf *m1, *m2, *mt;
+
+	/* p0 and p1 share a trust domain (a group's region), p2 and the trunk do not. */
+	dps_dp_draft()->fwd.port[P[P0].id].domain = 5;
+	dps_dp_draft()->fwd.port[P[P1].id].domain = 5;
+	commit();
+	counters_mark();
+	send1(P0, &bc);
+	CHECK_EQ(take(P1, &m1, 1), 1);
+	CHECK_EQ(take(P2, &m2, 1), 1);
+	CHECK_EQ(take(TRUNK, &mt, 1), 1);
+	/* Inside the domain: the frame itself. Outside: one private copy, shared. */
+	CHECK(m1 != m2 && m2 == mt);
+	CHECK_EQ(rte_mbuf_refcnt_read(m1), 1);
+	CHECK_EQ(rte_mbuf_refcnt_read(m2), 2);
+	CHECK(mbuf_is(m1, &bc) && mbuf_is(m2, &bc));
+	rte_pktmbuf_free(m1);
+	rte_pktmbuf_free(m2);
+	rte_pktmbuf_free(mt);
+	CHECK_EQ(CTR(P0, edge_copies), 1);
+	/* Unicast out of the domain: a copy; into it: none. */
+	send1(P2, &from_c);
+	EXPECT_FRAME(P0, &from_c);
+	EXPECT_FRAME(P1, &from_c);
+	EXPECT_FRAME(TRUNK, &from_c);
+	send1(P0, &to_c);
+	EXPECT_FRAME(P2, &to_c);
+	CHECK_EQ(CTR(P0, edge_copies), 2);
+	CHECK_EQ(CTR(P2, edge_copies), 0);		/* p2 is no domain: never copies */
+	/* A tag behind a priority tag: a VLAN hop, dropped and counted. */
+	hop.b[16] = 0x81;
+	hop.b[17] = 0x00;
+	hop.b[18] = 0x00;
+	hop.b[19] = 20;
+	send1(P0, &hop);
+	wait_rx(P0, 3);
+	CHECK_EQ(CTR(P0, drop_vlan_hop), 1);
+	EXPECT_QUIET();
+	EXPECT_POOL_FULL();
+	dps_dp_draft()->fwd.port[P[P0].id].domain = 0;
+	dps_dp_draft()->fwd.port[P[P1].id].domain = 0;
+	commit();
+}
+
 int
 main(void)
 {
@@ -565,6 +618,7 @@ main(void)
 	test_vlan();
 	test_tx_full();
 	test_cache();
+	test_domain_edge();
 	test_xconnect();
 
 	dps_workers_stop();

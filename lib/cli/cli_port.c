@@ -169,8 +169,10 @@ port_stats_one(uint16_t id, void *arg __rte_unused)
 		jw_u64("no_route", c->drop_no_route);
 		jw_u64("filtered", c->drop_filtered);
 		jw_u64("invalid", c->drop_invalid);
+		jw_u64("vlan_hop", c->drop_vlan_hop);
 		jw_u64("rx_missed", st.rx_missed);
 		jw_end_obj();
+		jw_u64("edge_copies", c->edge_copies);
 		jw_u64("rx_errors", st.rx_errors);
 		jw_u64("tx_errors", st.tx_errors);
 		jw_end_obj();
@@ -180,10 +182,13 @@ port_stats_one(uint16_t id, void *arg __rte_unused)
 		   "  rx %" PRIu64 " packets %" PRIu64 " bytes\n"
 		   "  tx %" PRIu64 " packets %" PRIu64 " bytes\n"
 		   "  drops: no_mbuf %" PRIu64 " tx_full %" PRIu64 " no_route %" PRIu64
-		   " filtered %" PRIu64 " invalid %" PRIu64 " rx_missed %" PRIu64 "\n",
+		   " filtered %" PRIu64 " invalid %" PRIu64 " vlan_hop %" PRIu64
+		   " rx_missed %" PRIu64 "\n",
 		   name, c->rx_pkts, c->rx_bytes, c->tx_pkts, c->tx_bytes,
 		   c->drop_no_mbuf + st.rx_nombuf, c->drop_tx_full, c->drop_no_route,
-		   c->drop_filtered, c->drop_invalid, st.rx_missed);
+		   c->drop_filtered, c->drop_invalid, c->drop_vlan_hop, st.rx_missed);
+	if (c->edge_copies != 0)
+		cli_printf("  copied out of its trust group: %" PRIu64 " frames\n", c->edge_copies);
 	return 0;
 }
 

@@ -11,6 +11,16 @@
 #include <rte_common.h>
 
 #define ETH_P_8021Q 0x8100
+#define ETH_P_8021AD 0x88a8
+#define ETH_P_QINQ9100 0x9100
+
+/* An ethertype (network order) that starts a VLAN tag. */
+static inline bool
+fwd_is_tpid(uint16_t be)
+{
+	return be == rte_cpu_to_be_16(ETH_P_8021Q) || be == rte_cpu_to_be_16(ETH_P_8021AD) ||
+	       be == rte_cpu_to_be_16(ETH_P_QINQ9100);
+}
 
 void
 fwd_config_init(struct fwd_config *cfg)
@@ -23,7 +33,10 @@ fwd_config_init(struct fwd_config *cfg)
 void
 fwd_port_bridge_default(struct fwd_port_cfg *pc)
 {
+	uint16_t domain = pc->domain;	/* what the port is, not how it forwards */
+
 	memset(pc, 0, sizeof(*pc));
+	pc->domain = domain;
 	pc->role = FWD_ROLE_BRIDGE;
 	pc->vlan_mode = FWD_VLAN_ACCESS;
 	pc->access_vid = DPS_VID_DEFAULT;
@@ -87,7 +100,7 @@ fwd_decide(const struct fwd_config *cfg, struct l2_table *tbl, uint16_t in_port,
 {
 	const struct fwd_port_cfg *pc = &cfg->port[in_port];
 	const uint8_t *dst = frame, *src = frame + 6;
-	uint16_t etype, out, tag_vid = 0;
+	uint16_t etype, inner = 0, out, tag_vid = 0;
 
 	d->tagged = false;
 	d->vid = 0;
@@ -116,6 +129,7 @@ fwd_decide(const struct fwd_config *cfg, struct l2_table *tbl, uint16_t in_port,
 			return;
 		}
 		memcpy(&tci, frame + 14, 2);
+		memcpy(&inner, frame + 16, 2);
 		tag_vid = rte_be_to_cpu_16(tci) & 0xfff;
 		/* A priority tag (VID 0) carries no VLAN: treat as untagged. */
 		d->tagged = true;
@@ -123,6 +137,19 @@ fwd_decide(const struct fwd_config *cfg, struct l2_table *tbl, uint16_t in_port,
 	d->vid = fwd_ingress_vid(pc, d->tagged && tag_vid != 0, tag_vid);
 	if (d->vid == 0) {
 		d->verdict = FWD_DROP_FILTERED;
+		return;
+	}
+	/*
+	 * VLAN hopping: a tag that put the frame in the port's untagged VLAN
+	 * (a priority tag, or a trunk's native VID) goes when the frame leaves
+	 * untagged, and a tag behind it would then stand first: the frame
+	 * would be in another VLAN. (A frame tagged in a trunk's tagged VLAN
+	 * keeps its tag wherever it is tagged, and an access port hands its
+	 * hosts whatever its VLAN carries.)
+	 */
+	if (d->tagged && fwd_is_tpid(inner) &&
+	    (tag_vid == 0 || (pc->vlan_mode == FWD_VLAN_TRUNK && tag_vid == pc->native_vid))) {
+		d->verdict = FWD_DROP_VLAN_HOP;
 		return;
 	}
 

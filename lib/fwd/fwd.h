@@ -40,6 +40,13 @@ enum fwd_vlan_mode {
 struct fwd_port_cfg {
 	uint8_t role;			/**< enum fwd_port_role */
 	uint8_t vlan_mode;		/**< enum fwd_vlan_mode */
+	/**
+	 * 0: frames received on the port are in the switch's own memory.
+	 * Else they may lie in memory that other ports of the same domain
+	 * (a shared-ring trust group) still write: a frame leaves the domain
+	 * through the bridge only as a private copy of what was decided.
+	 */
+	uint16_t domain;
 	uint16_t access_vid;		/**< access: the port's VLAN */
 	uint16_t native_vid;		/**< trunk: VLAN of untagged frames, 0 = drop them */
 	uint16_t xc_peer;		/**< xconnect: destination port */
@@ -58,6 +65,7 @@ enum fwd_verdict {
 	FWD_FLOOD,		/**< to every port in flood_mask (may be empty) */
 	FWD_DROP_INVALID,	/**< runt or not an Ethernet frame */
 	FWD_DROP_FILTERED,	/**< VLAN not admitted, or destination is the ingress port */
+	FWD_DROP_VLAN_HOP,	/**< a tag behind the one that put it in an untagged VLAN */
 	FWD_DROP_NO_ROUTE,	/**< no usable egress (xconnect peer down, port left VLAN) */
 };
 
@@ -88,6 +96,13 @@ fwd_vid_valid(unsigned int vid)
 /** Bytes of an Ethernet header: a shorter frame is invalid on every path. */
 #define FWD_ETH_HDR_LEN 14
 
+/**
+ * fwd_decide() reads no byte of a frame past this many: deciding on a
+ * private copy of them is deciding on the frame, whatever happens to the
+ * frame's own memory meanwhile (a trusted peer may still write it).
+ */
+#define FWD_DECIDE_BYTES 24
+
 /** Is a frame of @p len bytes too short to be an Ethernet frame? */
 static inline bool
 fwd_frame_runt(uint32_t len)
@@ -116,7 +131,7 @@ fwd_xconnect_out(const struct fwd_config *cfg, uint16_t in, uint64_t link_up)
 /** Reset @p cfg: no ports in use. */
 void fwd_config_init(struct fwd_config *cfg);
 
-/** Make @p port a bridge port, access mode in the default VLAN. */
+/** Make @p port a bridge port, access mode in the default VLAN; its domain stays. */
 void fwd_port_bridge_default(struct fwd_port_cfg *pc);
 
 /** Recompute derived fields (VLAN membership) after editing ports. */
@@ -148,6 +163,8 @@ fwd_egress_tagged(const struct fwd_config *cfg, uint16_t port, uint16_t vid)
 
 /**
  * Decide where a frame received on @p in_port goes, learning its source.
+ * Reads at most FWD_DECIDE_BYTES of @p frame (@p len is the frame's
+ * length): the caller may pass a private copy of them.
  * With a learn cache @p lc (zeroed at the start of each burst), a source
  * the burst has just learned is not learned again; @p lc may be NULL.
  *

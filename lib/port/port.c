@@ -326,6 +326,7 @@ dps_port_add(const char *name, const char *kind_name, const char *args,
 
 	dp = dps_dp_draft();
 	fwd_port_bridge_default(&dp->fwd.port[id]);
+	dp->fwd.port[id].domain = kind->domain != NULL ? kind->domain(id) : 0;
 	dp_assign_port(dp, id, pe.nb_rxq, pe.nb_txq, pe.rx_intr);
 	rc = dps_dp_commit();
 	DPS_LOG(port, INFO, "port %s added: %s %s (ethdev %u, %u rxq, %u txq, "

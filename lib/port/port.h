@@ -84,6 +84,12 @@ struct dps_port_kind {
 	bool rx_intr;
 	/** Rx queues the device will have, given its devargs; NULL: 1. */
 	uint16_t (*nb_rxq)(struct rte_kvargs *kv);
+	/**
+	 * The port's trust domain (fwd_port_cfg.domain): non-zero when the
+	 * frames it receives may lie in memory other ports' peers still
+	 * write (a shared-ring trust group). NULL: 0, private memory.
+	 */
+	uint16_t (*domain)(uint16_t port_id);
 };
 
 /**

@@ -11,6 +11,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_memcpy.h>
 #include <rte_prefetch.h>
 
 #include "common/dps_log.h"
@@ -116,20 +117,46 @@ worker_drop(struct dps_worker *w, uint16_t in, struct rte_mbuf *m, uint8_t verdi
 		c->drop_filtered++;
 	else if (verdict == FWD_DROP_INVALID)
 		c->drop_invalid++;
+	else if (verdict == FWD_DROP_VLAN_HOP)
+		c->drop_vlan_hop++;
 	else
 		c->drop_no_route++;
 	rte_pktmbuf_free(m);
 }
 
 /*
+ * The bytes a decision is made on, in private memory: a frame received
+ * from a trust group lies in memory its peers still write, and a decision
+ * made on that memory could be about other bytes than those that leave.
+ */
+struct frame_snap {
+	uint64_t w[FWD_DECIDE_BYTES / sizeof(uint64_t)];
+};
+
+_Static_assert(sizeof(struct frame_snap) == FWD_DECIDE_BYTES, "snapshot size");
+
+static inline void
+frame_snap_take(struct frame_snap *s, const struct rte_mbuf *m)
+{
+	uint32_t len = rte_pktmbuf_data_len(m);
+
+	if (likely(len >= sizeof(*s))) {
+		memcpy(s, rte_pktmbuf_mtod(m, const void *), sizeof(*s));
+	} else {
+		memset(s, 0, sizeof(*s));
+		memcpy(s, rte_pktmbuf_mtod(m, const void *), len);
+	}
+}
+
+/*
  * Frames of a burst mostly repeat the previous frame's addresses. As VPP's
- * l2-learn and l2-fwd do, reuse the previous decision when the first 16
- * bytes (MACs, ethertype, VLAN tag or first payload bytes) are the same:
- * the first frame already learned the source and looked up the
- * destination, and nothing can change within a burst.
+ * l2-learn and l2-fwd do, reuse the previous decision when the bytes it
+ * was made on (MACs, ethertype, VLAN tags: the snapshot) are the same: the
+ * first frame already learned the source and looked up the destination,
+ * and nothing can change within a burst.
  */
 struct decision_cache {
-	uint64_t hdr[2];
+	struct frame_snap key;
 	bool valid;
 	struct fwd_decision d;
 	struct fwd_learn_cache learned;
@@ -137,24 +164,89 @@ struct decision_cache {
 
 static inline const struct fwd_decision *
 bridge_decide(const struct dps_dp_config *cfg, struct decision_cache *dc,
-	      uint16_t in, const uint8_t *frame, uint32_t len, uint64_t link_up,
+	      uint16_t in, const struct frame_snap *s, uint32_t len, uint64_t link_up,
 	      uint32_t now_s)
 {
-	uint64_t hdr[2];
-
-	if (likely(len >= sizeof(hdr))) {
-		memcpy(hdr, frame, sizeof(hdr));
-		if (dc->valid && hdr[0] == dc->hdr[0] && hdr[1] == dc->hdr[1])
+	if (likely(len >= sizeof(*s))) {
+		if (dc->valid && s->w[0] == dc->key.w[0] && s->w[1] == dc->key.w[1] &&
+		    s->w[2] == dc->key.w[2])
 			return &dc->d;
-		dc->hdr[0] = hdr[0];
-		dc->hdr[1] = hdr[1];
+		dc->key = *s;
 		dc->valid = true;
 	} else {
+		/* Zero-filled past the frame: never a key for frames of other lengths. */
 		dc->valid = false;
 	}
-	fwd_decide(&cfg->fwd, worker_rt.tbl, in, frame, len, link_up, now_s,
+	fwd_decide(&cfg->fwd, worker_rt.tbl, in, (const uint8_t *)s->w, len, link_up, now_s,
 		   &dc->learned, &dc->d);
 	return &dc->d;
+}
+
+/*
+ * A frame of a trust group toward ports outside it: a private copy whose
+ * header is the snapshot it was decided on, so that what leaves is what
+ * the bridge decided on, whatever a peer writes meanwhile. NULL if no mbuf.
+ */
+static inline struct rte_mbuf *
+worker_private_copy(struct dps_worker *w, uint16_t in, const struct rte_mbuf *m,
+		    const struct frame_snap *s)
+{
+	struct rte_mbuf *c = rte_pktmbuf_copy(m, worker_rt.pool, 0, UINT32_MAX);
+
+	if (likely(c != NULL)) {
+		rte_memcpy(rte_pktmbuf_mtod(c, void *), s->w,
+			   RTE_MIN(rte_pktmbuf_data_len(c), (uint32_t)sizeof(s->w)));
+		w->ctr[in].edge_copies++;
+	}
+	return c;
+}
+
+/* Ports of @p mask in domain @p dom, as a mask. */
+static inline uint64_t
+domain_ports(const struct dps_dp_config *cfg, uint64_t mask, uint16_t dom)
+{
+	uint64_t in = 0;
+
+	for (uint64_t m = mask; m; m &= m - 1) {
+		uint16_t p = (uint16_t)__builtin_ctzll(m);
+
+		if (cfg->fwd.port[p].domain == dom)
+			in |= UINT64_C(1) << p;
+	}
+	return in;
+}
+
+/* A decided frame from trust domain @p dom: inside it as it is, outside as a private copy. */
+static void
+worker_send_shared(struct dps_worker *w, const struct dps_dp_config *cfg, struct rte_mbuf *m,
+		   const struct fwd_decision *d, uint16_t in, uint16_t dom,
+		   const struct frame_snap *s)
+{
+	uint64_t all = d->verdict == FWD_UNICAST ? UINT64_C(1) << d->out_port : d->flood_mask;
+	uint64_t inside = domain_ports(cfg, all, dom), outside = all & ~inside;
+	struct fwd_decision part = *d;
+	struct rte_mbuf *c = NULL;
+
+	if (outside != 0 && (c = worker_private_copy(w, in, m, s)) == NULL) {
+		for (; outside; outside &= outside - 1)
+			w->ctr[__builtin_ctzll(outside)].drop_no_mbuf++;
+	}
+	if (c != NULL) {
+		if (d->verdict == FWD_UNICAST) {
+			worker_send_one(w, cfg, c, d);
+		} else {
+			part.flood_mask = outside;
+			worker_flood(w, cfg, c, &part, in);
+		}
+	}
+	if (inside == 0) {
+		rte_pktmbuf_free(m);
+	} else if (d->verdict == FWD_UNICAST) {
+		worker_send_one(w, cfg, m, d);
+	} else {
+		part.flood_mask = inside;
+		worker_flood(w, cfg, m, &part, in);
+	}
 }
 
 static void
@@ -163,6 +255,7 @@ worker_bridge_burst(struct dps_worker *w, const struct dps_dp_config *cfg,
 		    uint64_t link_up, uint32_t now_s)
 {
 	struct decision_cache dc = { .valid = false, .learned = { 0 } };
+	uint16_t dom = cfg->fwd.port[in].domain;
 	uint64_t bytes = 0;
 
 	/*
@@ -178,10 +271,14 @@ worker_bridge_burst(struct dps_worker *w, const struct dps_dp_config *cfg,
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const struct fwd_decision *d;
+		struct frame_snap snap;
 
-		d = bridge_decide(cfg, &dc, in, rte_pktmbuf_mtod(m, uint8_t *),
-				  rte_pktmbuf_data_len(m), link_up, now_s);
-		if (d->verdict == FWD_UNICAST)
+		frame_snap_take(&snap, m);
+		d = bridge_decide(cfg, &dc, in, &snap, rte_pktmbuf_data_len(m), link_up, now_s);
+		if (unlikely(dom != 0) && d->verdict <= FWD_FLOOD &&
+		    (d->verdict == FWD_UNICAST || d->flood_mask != 0))
+			worker_send_shared(w, cfg, m, d, in, dom, &snap);
+		else if (d->verdict == FWD_UNICAST)
 			worker_send_one(w, cfg, m, d);
 		else if (d->verdict == FWD_FLOOD)
 			worker_flood(w, cfg, m, d, in);

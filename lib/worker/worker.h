@@ -48,6 +48,9 @@ struct dps_port_counters {
 	uint64_t drop_no_route;	/**< nowhere to go (counted on ingress port) */
 	uint64_t drop_filtered;	/**< VLAN not admitted, hairpin (ingress port) */
 	uint64_t drop_invalid;	/**< runt frame (ingress port) */
+	uint64_t drop_vlan_hop;	/**< a tag behind an untagged VLAN's (ingress port) */
+	/** Frames copied out of a trust domain toward ports outside it (ingress port). */
+	uint64_t edge_copies;
 };
 
 struct dps_rxq_ref {

@@ -21,6 +21,7 @@
  *   hostile_ring.c     frames, doorbells, producing on ring 2b, consuming 2b+1
  *   hostile_attacks.c  the descriptors of each attack, the ring attacks, the table
  *   hostile_fds.c      attacks on the region's memfd and the doorbells
+ *   hostile_trusted.c  a trust group's member against the switch's decisions
  *   hostile_main.c     options, the report, attaching, main()
  */
 #ifndef HOSTILE_H
@@ -155,6 +156,12 @@ int hostile_attack_resize(struct hostile *h);
 int hostile_attack_punch(struct hostile *h);
 int hostile_attack_bells_block(struct hostile *h);
 int hostile_attack_keep_bells(struct hostile *h);
+
+/* hostile_trusted.c: a trust group's member against the switch's decisions. */
+int hostile_attack_tag_flip(struct hostile *h);
+
+/* hostile_attacks.c: a good descriptor, for slot s. */
+void hostile_make_good(struct hostile *h, const struct hostile_slot *s, struct dpsr_desc *d);
 
 /* hostile_main.c: SIGINT or SIGTERM seen. */
 extern volatile sig_atomic_t hostile_stop;

@@ -21,8 +21,8 @@
 
 /* ---- descriptors ---- */
 
-static void
-make_good(struct hostile *h, const struct hostile_slot *s, struct dpsr_desc *d)
+void
+hostile_make_good(struct hostile *h, const struct hostile_slot *s, struct dpsr_desc *d)
 {
 	*d = (struct dpsr_desc){ .buf = s->own, .off = DPSR_HEADROOM, .len = h->o->size };
 }
@@ -36,7 +36,7 @@ make_bad_buf(struct hostile *h, const struct hostile_slot *s, struct dpsr_desc *
 	/* Buffer 0 is ring 0 slot 0's: when that is us, name the last spare. */
 	const uint32_t inside[] = { s->own ^ 1, s->own != 0 ? 0 : nb - 1 };
 
-	make_good(h, s, d);
+	hostile_make_good(h, s, d);
 	d->buf = s->i % 2 == 0 ? outside[s->i / 2 % 3] : inside[s->i / 2 % 2];
 	if (d->buf >= nb)
 		h->buf_out_of_range++;
@@ -64,7 +64,7 @@ make_bad_range(struct hostile *h, const struct hostile_slot *s, struct dpsr_desc
 	const uint16_t offs[] = { (uint16_t)(bs - 10), UINT16_MAX,
 				  (uint16_t)(bs - h->o->size + 1) };
 
-	make_good(h, s, d);
+	hostile_make_good(h, s, d);
 	d->off = offs[s->i % 3];
 }
 
@@ -81,14 +81,14 @@ make_bad_flags(struct hostile *h, const struct hostile_slot *s, struct dpsr_desc
 {
 	size_t n = sizeof(bad_flags_pattern) / sizeof(bad_flags_pattern[0]);
 
-	make_good(h, s, d);
+	hostile_make_good(h, s, d);
 	d->flags = bad_flags_pattern[s->i % n].flags;
 	d->rsvd0 = bad_flags_pattern[s->i % n].rsvd0;
 	d->rsvd1 = bad_flags_pattern[s->i % n].rsvd1;
 }
 
 static const hostile_make_fn mixed_pattern[] = {
-	make_good, make_bad_buf, make_bad_len, make_bad_range, make_bad_flags,
+	hostile_make_good, make_bad_buf, make_bad_len, make_bad_range, make_bad_flags,
 };
 #define MIXED_N (sizeof(mixed_pattern) / sizeof(mixed_pattern[0]))
 
@@ -106,7 +106,7 @@ make_mixed(struct hostile *h, const struct hostile_slot *s, struct dpsr_desc *d)
 static void
 make_overlap(struct hostile *h, const struct hostile_slot *s, struct dpsr_desc *d)
 {
-	make_good(h, s, d);
+	hostile_make_good(h, s, d);
 	d->buf = s->first;
 	d->off = (uint16_t)(DPSR_HEADROOM + 8 * s->j);
 }
@@ -198,7 +198,7 @@ attack_bad_prod(struct hostile *h)
 		struct hostile_slot s = { .i = j, .j = j, .own = hostile_tx_slot_buf(h, slot) };
 		struct dpsr_desc d;
 
-		make_good(h, &s, &d);
+		hostile_make_good(h, &s, &d);
 		hostile_tx_fill(h, slot, s.own, &d, j);
 	}
 	__atomic_store_n(&h->tx.shared->prod, cons + HOSTILE_PROD_LIE, __ATOMIC_RELEASE);
@@ -259,7 +259,7 @@ attack_flip(struct hostile *h)
 	rc = pthread_create(&th, NULL, flip_loop, h);
 	if (rc != 0)
 		return -rc;
-	hostile_tx_produce(h, UINT64_MAX, HOSTILE_BATCH, false, make_good);
+	hostile_tx_produce(h, UINT64_MAX, HOSTILE_BATCH, false, hostile_make_good);
 	__atomic_store_n(&h->flip_stop, 1, __ATOMIC_RELAXED);
 	pthread_join(th, NULL);
 	hostile_tx_drain(h);
@@ -319,7 +319,7 @@ attack_wait_flags(struct hostile *h)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	while (h->sent < h->o->count && !hostile_over(h)) {
-		if (hostile_tx_produce(h, h->sent + 1, 1, false, make_good) == 0)
+		if (hostile_tx_produce(h, h->sent + 1, 1, false, hostile_make_good) == 0)
 			break;
 		hostile_rx_consume(h, UINT32_MAX);
 		next.tv_nsec += HOSTILE_WAIT_FLAGS_GAP_NS;
@@ -521,7 +521,7 @@ attack_silent_hold(struct hostile *h)
 }
 
 const struct hostile_attack hostile_attacks[] = {
-	{ "good", attack_produce, true, true, 0, make_good },
+	{ "good", attack_produce, true, true, 0, hostile_make_good },
 	{ "bad-buf", attack_produce, true, true, 0, make_bad_buf },
 	{ "bad-len", attack_produce, true, true, 0, make_bad_len },
 	{ "bad-range", attack_produce, true, true, 0, make_bad_range },
@@ -541,5 +541,6 @@ const struct hostile_attack hostile_attacks[] = {
 	{ "punch", hostile_attack_punch, true, false, 3 },
 	{ "bells-block", hostile_attack_bells_block, true, false, 3 },
 	{ "keep-bells", hostile_attack_keep_bells, true, false, 4 },
+	{ "tag-flip", hostile_attack_tag_flip, true, true, 0 },
 };
 const size_t hostile_nb_attacks = sizeof(hostile_attacks) / sizeof(hostile_attacks[0]);

@@ -42,6 +42,7 @@ uint16_t dps_shm_nb_rxq(struct rte_kvargs *kv);
 struct dps_shm_info {
 	char path[DPS_UNIX_PATH_MAX];
 	char group[32];			/**< "" for an isolated port */
+	uint16_t group_id;		/**< trusted: the group's id, unique among live groups; else 0 */
 	bool trusted;
 	bool attached;			/**< a peer is attached now */
 	bool hugepages;			/**< the region is on hugepages */

@@ -544,6 +544,7 @@ dps_shm_info(uint16_t port_id, struct dps_shm_info *info)
 	snprintf(info->path, sizeof(info->path), "%s", sd->args.path);
 	snprintf(info->group, sizeof(info->group), "%s", sd->region->group);
 	info->trusted = sd->region->trusted;
+	info->group_id = sd->region->trusted ? sd->region->id : 0;
 	info->attached = sd->attached;
 	info->hugepages = sd->region->mem.huge;
 	info->qpairs = sd->args.qpairs;

@@ -105,6 +105,19 @@ static const struct cli_cmd shm_cmds[] = {
 
 static const char *const shm_required[] = { "path", NULL };
 
+/*
+ * A trusted port's frames are received into its group's region, which the
+ * group's peers still write: the bridge copies them out of the group
+ * (lib/fwd, fwd_port_cfg.domain). An isolated port's are copied in already.
+ */
+static uint16_t
+shm_domain(uint16_t port_id)
+{
+	struct dps_shm_info si;
+
+	return dps_shm_info(port_id, &si) == 0 && si.trusted ? si.group_id : 0;
+}
+
 static const struct dps_port_kind shm_kind = {
 	.name = "shm",
 	.driver = DPS_SHM_DRIVER,
@@ -113,6 +126,7 @@ static const struct dps_port_kind shm_kind = {
 	.check = dps_shm_args_check,
 	.nb_rxq = dps_shm_nb_rxq,
 	.rx_intr = true,
+	.domain = shm_domain,
 };
 
 int

@@ -219,6 +219,7 @@ region_create(const struct shm_region_req *req, const char *port, struct dps_err
 		region_mem_destroy(&r->mem);
 		goto fail;
 	}
+	r->id = (uint16_t)(free_idx + 1);
 	regions[free_idx] = r;
 	return r;
 fail:

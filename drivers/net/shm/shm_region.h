@@ -20,6 +20,7 @@
 
 /** A mapped region and who uses it. */
 struct shm_region {
+	uint16_t id;			/* 1..SHM_MAX_REGIONS, unique among live regions */
 	char group[SHM_GROUP_NAME_MAX];	/* "" for an isolated port's own region */
 	bool trusted;
 	struct dpsr_geometry geo;	/* qpairs per port in geo.nb_qpairs / slots */
