@@ -168,9 +168,9 @@ test_unknown_and_bad_args(void)
 	CHECK_ERR("vlan trunk n0", "vlan trunk PORT VIDS [native VID]");
 	CHECK_ERR("vlan trunk n0 10 native", "vlan trunk PORT VIDS [native VID]");
 	CHECK_ERR("xconnect add n0", "xconnect add PORT1 PORT2");
-	CHECK_ERR("set mac-aging", "usage: set mac-aging|burst|park-polls|spin-polls|sleep-max VALUE");
-	CHECK_ERR("set mac-aging -1", "usage: set mac-aging|burst|park-polls|spin-polls|sleep-max VALUE");
-	CHECK_ERR("set colour 5", "usage: set mac-aging|burst|park-polls|spin-polls|sleep-max VALUE");
+	CHECK_ERR("set mac-aging", "set mac-aging|mac-move-hold|burst|park-polls|spin-polls|sleep-max VALUE");
+	CHECK_ERR("set mac-aging -1", "set mac-aging|mac-move-hold|burst|park-polls|spin-polls|sleep-max VALUE");
+	CHECK_ERR("set colour 5", "set mac-aging|mac-move-hold|burst|park-polls|spin-polls|sleep-max VALUE");
 	CHECK_ERR("mac show a b", "usage: mac show [PORT]");
 	CHECK_ERR("help me", "usage: help");
 	CHECK_ERR("lcore assign n0", "usage: lcore assign PORT QUEUE LCORE");
@@ -582,11 +582,11 @@ test_set_and_config(void)
 
 	run("show config");
 	CHECK_EQ(rc, 0);
-	CHECK_STREQ(out, "burst 64\nmac-aging 60\nworkers 1\npark-polls 1024\n"
-		    "spin-polls 16\nsleep-max 1000\n");
+	CHECK_STREQ(out, "burst 64\nmac-aging 60\nmac-move-hold 0\nworkers 1\n"
+		    "park-polls 1024\nspin-polls 16\nsleep-max 1000\n");
 	run_json("show config");
 	CHECK_EQ(rc, 0);
-	CHECK_STREQ(out, "{\"burst\":64,\"mac_aging\":60,\"workers\":1,"
+	CHECK_STREQ(out, "{\"burst\":64,\"mac_aging\":60,\"mac_move_hold\":0,\"workers\":1,"
 		    "\"park_polls\":1024,\"spin_polls\":16,\"sleep_max_us\":1000}\n");
 	CHECK_JSON(out);
 	CHECK_OK("set mac-aging 300");
@@ -713,8 +713,8 @@ test_run_file(void)
 	snprintf(expect, sizeof(expect), "%s:8: error: bad VLAN list '0'", path);
 	CHECK_CONTAINS(out, expect);
 	/* Output of good lines is not prefixed. */
-	CHECK_CONTAINS(out, "\nburst 32\nmac-aging 300\nworkers 1\n");
-	CHECK_EQ(nlines(out), 9);
+	CHECK_CONTAINS(out, "\nburst 32\nmac-aging 300\nmac-move-hold 0\nworkers 1\n");
+	CHECK_EQ(nlines(out), 10);
 	/* Lines after the errors were applied. */
 	CHECK_CONTAINS(port_line("f0"), "access 42");
 	CHECK(dps_port_id("f1") >= 0);

@@ -444,6 +444,32 @@ test_vlan_hop(void)
 	CHECK_EQ(l2_table_lookup(tbl, MAC_C, 10, now), 3);	/* the last admitted, on p3 */
 }
 
+/* Refused learning is a refused frame: the port's limit, the move hold. */
+static void
+test_port_security(void)
+{
+	const uint64_t up = 0xf;
+	struct fwd_decision d;
+
+	setup_flat();
+	CHECK_EQ(l2_table_set_limit(tbl, 0, 1), 0);
+	CHECK_EQ(decide(0, BCAST, MAC_A, UNTAGGED, up).verdict, FWD_FLOOD);
+	d = decide(0, MAC_A, MAC_B, UNTAGGED, up);
+	CHECK_EQ(d.verdict, FWD_DROP_MAC_LIMIT);
+	CHECK_EQ(l2_table_lookup(tbl, MAC_B, 1, now), DPS_L2_NO_PORT);
+	/* A known source still passes. */
+	CHECK_EQ(decide(0, BCAST, MAC_A, UNTAGGED, up).verdict, FWD_FLOOD);
+	CHECK_EQ(l2_table_set_limit(tbl, 0, 0), 0);
+	/* MAC_A is active on port 0: port 1 may not claim it. */
+	l2_table_set_move_hold(tbl, 5);
+	d = decide(1, BCAST, MAC_A, UNTAGGED, up);
+	CHECK_EQ(d.verdict, FWD_DROP_MAC_MOVE);
+	CHECK_EQ(l2_table_lookup(tbl, MAC_A, 1, now), 0);
+	l2_table_set_move_hold(tbl, 0);
+	CHECK_EQ(decide(1, BCAST, MAC_A, UNTAGGED, up).verdict, FWD_FLOOD);
+	CHECK_EQ(l2_table_lookup(tbl, MAC_A, 1, now), 1);
+}
+
 static void
 test_group_source(void)
 {
@@ -684,6 +710,7 @@ main(void)
 	test_runts();
 	test_vlans();
 	test_vlan_hop();
+	test_port_security();
 	test_group_source();
 	test_xconnect();
 	test_vid_list();

@@ -563,6 +563,162 @@ test_static_bucket_full(void)
 	l2_table_free(t);
 }
 
+/* A port's learning limit: counted exactly, moves and removals included. */
+static void
+test_mac_limit(void)
+{
+	struct l2_table *t = l2_table_create(1024, 300);
+	uint8_t a[6], b[6], c[6];
+
+	mac_of(11, a);
+	mac_of(12, b);
+	mac_of(13, c);
+	CHECK_EQ(l2_table_set_limit(t, 3, 2), 0);
+	CHECK_EQ(l2_table_set_limit(t, DPS_L2_MAX_PORTS, 1), -EINVAL);
+	CHECK_EQ(l2_table_learn(t, a, 1, 3, 10), L2_LEARN_NEW);
+	CHECK_EQ(l2_table_learn(t, b, 1, 3, 10), L2_LEARN_NEW);
+	CHECK_EQ(l2_table_learn(t, c, 1, 3, 10), L2_LEARN_LIMIT);
+	CHECK_EQ(l2_table_lookup(t, c, 1, 10), DPS_L2_NO_PORT);
+	CHECK_EQ(l2_table_learned(t, 3), 2);
+	/* Refreshing, or the same MAC in another VLAN counts as another. */
+	CHECK_EQ(l2_table_learn(t, a, 1, 3, 11), L2_LEARN_REFRESHED);
+	CHECK_EQ(l2_table_learn(t, a, 2, 3, 11), L2_LEARN_LIMIT);
+	/* A static entry is not learned: not counted, not limited. */
+	CHECK_EQ(l2_table_add_static(t, c, 1, 3, 11), 0);
+	CHECK_EQ(l2_table_learned(t, 3), 2);
+	CHECK_EQ(l2_table_del(t, c, 1), 0);
+	/* A move takes its place with it. */
+	CHECK_EQ(l2_table_learn(t, a, 1, 5, 12), L2_LEARN_MOVED);
+	CHECK_EQ(l2_table_learned(t, 3), 1);
+	CHECK_EQ(l2_table_learned(t, 5), 1);
+	CHECK_EQ(l2_table_learn(t, c, 1, 3, 12), L2_LEARN_NEW);
+	/* Into a port at its limit, a move is refused too. */
+	CHECK_EQ(l2_table_set_limit(t, 5, 1), 0);
+	CHECK_EQ(l2_table_learn(t, b, 1, 5, 13), L2_LEARN_LIMIT);
+	CHECK_EQ(l2_table_lookup(t, b, 1, 13), 3);
+	/* Removed entries give their places back: del, flush, aging. */
+	CHECK_EQ(l2_table_del(t, c, 1), 0);
+	CHECK_EQ(l2_table_learned(t, 3), 1);
+	CHECK_EQ(l2_table_flush(t, 3), 1);
+	CHECK_EQ(l2_table_learned(t, 3), 0);
+	CHECK_EQ(l2_table_age(t, 13 + 301), 1);		/* a, on port 5 */
+	CHECK_EQ(l2_table_learned(t, 5), 0);
+	/* A limit of 0 is none. */
+	CHECK_EQ(l2_table_set_limit(t, 3, 0), 0);
+	for (int i = 0; i < 100; i++) {
+		uint8_t m[6];
+
+		mac_of(1000 + i, m);
+		CHECK(l2_table_learn(t, m, 1, 3, 400) != L2_LEARN_LIMIT);
+	}
+	CHECK_EQ(l2_table_learned(t, 3), 100);
+	l2_table_free(t);
+}
+
+struct limit_race {
+	struct l2_table *t;
+	int base;
+	int refused;
+};
+
+static void *
+limit_racer(void *arg)
+{
+	struct limit_race *r = arg;
+
+	for (int i = 0; i < 2000; i++) {
+		uint8_t m[6];
+
+		mac_of(r->base + i, m);
+		r->refused += l2_table_learn(r->t, m, 1, 7, 10) == L2_LEARN_LIMIT;
+	}
+	return NULL;
+}
+
+/* Two workers learning for one port at once never overshoot its limit. */
+static void
+test_mac_limit_race(void)
+{
+	struct l2_table *t = l2_table_create(1 << 16, 300);
+	struct limit_race r[2] = { { t, 100000, 0 }, { t, 200000, 0 } };
+	pthread_t th[2];
+
+	CHECK_EQ(l2_table_set_limit(t, 7, 100), 0);
+	for (int i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, limit_racer, &r[i]);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	CHECK_EQ(l2_table_learned(t, 7), 100);
+	CHECK_EQ(l2_table_count(t, 10), 100);
+	CHECK_EQ(r[0].refused + r[1].refused, 4000 - 100);
+	l2_table_free(t);
+}
+
+/* An address active on its port stays there; once quiet for the hold, it moves. */
+static void
+test_move_hold(void)
+{
+	struct l2_table *t = l2_table_create(1024, 300);
+	uint8_t a[6];
+
+	mac_of(21, a);
+	CHECK_EQ(l2_table_get_move_hold(t), 0);		/* the table's default: at once */
+	l2_table_set_move_hold(t, 2);
+	CHECK_EQ(l2_table_learn(t, a, 1, 3, 10), L2_LEARN_NEW);
+	CHECK_EQ(l2_table_learn(t, a, 1, 5, 11), L2_LEARN_MOVE_HELD);
+	CHECK_EQ(l2_table_lookup(t, a, 1, 11), 3);
+	CHECK_EQ(l2_table_learn(t, a, 1, 3, 11), L2_LEARN_REFRESHED);
+	CHECK_EQ(l2_table_learn(t, a, 1, 5, 12), L2_LEARN_MOVE_HELD);
+	CHECK_EQ(l2_table_moves_refused(t), 2);
+	CHECK_EQ(l2_table_moves(t), 0);
+	CHECK_EQ(l2_table_learn(t, a, 1, 5, 13), L2_LEARN_MOVED);
+	CHECK_EQ(l2_table_lookup(t, a, 1, 13), 5);
+	CHECK_EQ(l2_table_moves(t), 1);
+	/* Aged out, it is new wherever it shows up. */
+	CHECK_EQ(l2_table_learn(t, a, 1, 3, 13 + 301), L2_LEARN_NEW);
+	l2_table_free(t);
+}
+
+/*
+ * Buckets cannot be aimed: MACs that share a bucket in one table (found by
+ * looking, as an attacker who knew the hash would compute them) spread in
+ * another, whose key is its own.
+ */
+static void
+test_keyed_hash(void)
+{
+	struct l2_table *a = l2_table_create(64, 300), *b = NULL;
+	uint8_t m[5][6];
+	int found = 0;
+	bool spread = false;
+
+	for (int i = 0; found < 5 && i < 100000; i++) {
+		mac_of(5000 + i, m[found]);
+		if (found == 0 || l2_table_bucket_index(a, m[found], 1) ==
+				  l2_table_bucket_index(a, m[0], 1))
+			found++;
+	}
+	CHECK_EQ(found, 5);
+	for (int i = 0; i < 5; i++)
+		l2_table_learn(a, m[i], 1, 1, 10);
+	CHECK_EQ(l2_table_evictions(a), 1);		/* aimed: the first was evicted */
+	CHECK_EQ(l2_table_lookup(a, m[0], 1, 10), DPS_L2_NO_PORT);
+	/* Another table: all five in one bucket again is a 1 in 16^4 chance; retry then. */
+	for (int tries = 0; !spread && tries < 3; tries++) {
+		l2_table_free(b);
+		b = l2_table_create(64, 300);
+		for (int i = 1; i < 5; i++)
+			spread |= l2_table_bucket_index(b, m[i], 1) != l2_table_bucket_index(b, m[0], 1);
+	}
+	CHECK(spread);
+	for (int i = 0; i < 5; i++)
+		l2_table_learn(b, m[i], 1, 1, 10);
+	CHECK_EQ(l2_table_evictions(b), 0);
+	CHECK_EQ(l2_table_lookup(b, m[0], 1, 10), 1);
+	l2_table_free(a);
+	l2_table_free(b);
+}
+
 int
 main(void)
 {
@@ -574,6 +730,10 @@ main(void)
 	test_flush_count_walk();
 	test_eviction();
 	test_hash_spread();
+	test_mac_limit();
+	test_mac_limit_race();
+	test_move_hold();
+	test_keyed_hash();
 	test_concurrent();
 	test_static_entries();
 	test_static_bucket_full();

@@ -85,15 +85,15 @@ main(void)
 	CHECK_EQ(shm_guard_faults(), 1);
 	CHECK_EQ(read(efd, &ev, sizeof(ev)), (ssize_t)sizeof(ev));
 	CHECK_EQ(ev, 1);
-	CHECK(shm_guard_take_damage(g));
-	CHECK(!shm_guard_take_damage(g));		/* taken once */
+	CHECK_EQ(shm_guard_take_damage(g), 1);
+	CHECK_EQ(shm_guard_take_damage(g), 0);		/* taken once */
 	/* The replacement is writable and private now. */
 	g[page + 1] = 0x5a;
 	CHECK_EQ(peek(g + page + 1), 0x5a);
 	CHECK_EQ(shm_guard_faults(), 1);
 	CHECK_EQ(peek(g + 2 * page), 0);		/* the third page faults on its own */
 	CHECK_EQ(shm_guard_faults(), 2);
-	CHECK(shm_guard_take_damage(g));
+	CHECK_EQ(shm_guard_take_damage(g), 1);
 
 	/* Not guarded: the fault goes to the handler that was there first. */
 	CHECK_EQ(ftruncate(ufd, 0), 0);
@@ -105,7 +105,7 @@ main(void)
 	CHECK_EQ(ftruncate(gfd, 0), 0);
 	CHECK_EQ(peek(g), -1);
 	CHECK_EQ(theirs, 2);
-	CHECK(!shm_guard_take_damage(g));
+	CHECK_EQ(shm_guard_take_damage(g), 0);
 
 	munmap(g, 3 * page);
 	munmap(u, 2 * page);

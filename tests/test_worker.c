@@ -17,6 +17,7 @@
  *              16-byte key (a runt, a 15-byte frame) and a MAC that moves
  *   domain     a frame of a trust domain (a shared-ring group) leaves it as
  *              one private copy; a tag behind a priority tag is a VLAN hop
+ *   storm      storm control drops floods beyond a port's rate, exactly
  *   xconnect   the cross-connect rule: runts invalid, a peer down or
  *              leaving is no route, nothing learned
  */
@@ -581,6 +582,49 @@ test_domain_edge(void)
 	commit();
 }
 
+/* Storm control: a broadcast burst beyond the bucket is dropped, exactly; other kinds pass. */
+static void
+test_storm(void)
+{
+	struct frame bc[64], uu[10];
+
+	for (unsigned int i = 0; i < RTE_DIM(bc); i++)
+		bc[i] = frame_make(BCAST, MAC_D, -1, 0, 60, (uint8_t)i);
+	for (unsigned int i = 0; i < RTE_DIM(uu); i++)
+		uu[i] = frame_make(MAC_X, MAC_D, -1, 0, 60, (uint8_t)i);
+	/* 100 pps: a bucket 32 frames deep (at least 32), full at first. */
+	dps_dp_draft()->fwd.port[P[P2].id].storm_pps[FWD_STORM_BROADCAST] = 100;
+	commit();
+	counters_mark();
+	send_frames(P2, bc, RTE_DIM(bc));
+	wait_rx(P2, RTE_DIM(bc));
+	CHECK_EQ(CTR(P2, drop_storm), RTE_DIM(bc) - 32);
+	for (unsigned int p = P0; p <= TRUNK; p++) {
+		struct rte_mbuf *m[64];
+		unsigned int n = p == P2 ? 0 : take(p, m, 32);
+
+		for (unsigned int i = 0; i < n; i++) {
+			CHECK(mbuf_is(m[i], &bc[i]));
+			rte_pktmbuf_free(m[i]);
+		}
+		if (p != P2)
+			CHECK_EQ(n, 32);
+	}
+	/* Unknown unicast is another kind: not limited. */
+	send_frames(P2, uu, RTE_DIM(uu));
+	wait_rx(P2, RTE_DIM(bc) + RTE_DIM(uu));
+	CHECK_EQ(CTR(P2, drop_storm), RTE_DIM(bc) - 32);
+	for (unsigned int i = 0; i < RTE_DIM(uu); i++) {
+		EXPECT_FRAME(P0, &uu[i]);
+		EXPECT_FRAME(P1, &uu[i]);
+		EXPECT_FRAME(TRUNK, &uu[i]);
+	}
+	EXPECT_QUIET();
+	EXPECT_POOL_FULL();
+	dps_dp_draft()->fwd.port[P[P2].id].storm_pps[FWD_STORM_BROADCAST] = 0;
+	commit();
+}
+
 int
 main(void)
 {
@@ -619,6 +663,7 @@ main(void)
 	test_tx_full();
 	test_cache();
 	test_domain_edge();
+	test_storm();
 	test_xconnect();
 
 	dps_workers_stop();

@@ -224,6 +224,7 @@ main(int argc, char **argv)
 	app.mac_table = l2_table_create(opt.mac_table_size, opt.mac_aging);
 	if (pool == NULL || app.mac_table == NULL)
 		goto out_eal;
+	l2_table_set_move_hold(app.mac_table, opt.mac_move_hold);
 	rc = dps_workers_init(pool, app.mac_table);
 	if (rc == -ENODEV) {
 		fprintf(stderr, "dpswitch: no worker lcore: give EAL two or more lcores "

@@ -30,6 +30,10 @@ dps_options_usage(const char *prog)
 	       "      --mbufs N            mbufs in the packet pool (default 32768)\n"
 	       "      --mac-table-size N   MAC table capacity (default 65536)\n"
 	       "      --mac-aging SECONDS  MAC aging time (default 300)\n"
+	       "      --mac-move-hold SECONDS  an address seen on a port in the last\n"
+	       "                           SECONDS does not move to another port;\n"
+	       "                           frames claiming it there are dropped\n"
+	       "                           (default 2; 0: moves at once)\n"
 	       "      --rx-mode MODE       how idle workers wait: adaptive (default:\n"
 	       "                           poll under load, sleep on rx interrupts\n"
 	       "                           when idle), interrupt (sleep at once) or\n"
@@ -86,7 +90,7 @@ parse_rx_mode(struct dps_options *o, const char *mode)
 int
 dps_options_parse(int argc, char **argv, struct dps_options *o)
 {
-	enum { OPT_MBUFS = 256, OPT_MAC_SIZE, OPT_MAC_AGING, OPT_RX_MODE };
+	enum { OPT_MBUFS = 256, OPT_MAC_SIZE, OPT_MAC_AGING, OPT_MAC_MOVE_HOLD, OPT_RX_MODE };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "port", required_argument, NULL, 'p' },
@@ -96,6 +100,7 @@ dps_options_parse(int argc, char **argv, struct dps_options *o)
 		{ "mbufs", required_argument, NULL, OPT_MBUFS },
 		{ "mac-table-size", required_argument, NULL, OPT_MAC_SIZE },
 		{ "mac-aging", required_argument, NULL, OPT_MAC_AGING },
+		{ "mac-move-hold", required_argument, NULL, OPT_MAC_MOVE_HOLD },
 		{ "rx-mode", required_argument, NULL, OPT_RX_MODE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -107,6 +112,7 @@ dps_options_parse(int argc, char **argv, struct dps_options *o)
 	o->nb_mbufs = 32768;
 	o->mac_table_size = 65536;
 	o->mac_aging = 300;
+	o->mac_move_hold = 2;
 	optind = 0;	/* 0, not 1: also resets glibc's state inside argv */
 	opterr = 0;
 	while (rc == 0 && (c = getopt_long(argc, argv, ":c:p:e:s:ih", longopts, NULL)) != -1) {
@@ -119,6 +125,9 @@ dps_options_parse(int argc, char **argv, struct dps_options *o)
 		case OPT_MBUFS: rc = parse_u32("mbufs", optarg, 1024, 1u << 24, &o->nb_mbufs); break;
 		case OPT_MAC_SIZE:
 			rc = parse_u32("mac-table-size", optarg, 64, 1u << 24, &o->mac_table_size);
+			break;
+		case OPT_MAC_MOVE_HOLD:
+			rc = parse_u32("mac-move-hold", optarg, 0, 3600, &o->mac_move_hold);
 			break;
 		case OPT_MAC_AGING:
 			rc = parse_u32("mac-aging", optarg, 1, 1000000, &o->mac_aging);

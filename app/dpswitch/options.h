@@ -16,6 +16,7 @@ struct dps_options {
 	uint32_t nb_mbufs;
 	uint32_t mac_table_size;
 	uint32_t mac_aging;
+	uint32_t mac_move_hold;		/* seconds; 0: moves at once */
 	unsigned int nb_cmds;		/* --port and --exec, in order */
 	char *cmds[DPS_MAX_STARTUP_CMDS];
 };

@@ -81,12 +81,17 @@ mac_show_cb(void *parsed, struct cmdline *cl __rte_unused, void *data)
 		jw_u64("aging", l2_table_get_aging(t));
 		jw_u64("capacity", l2_table_capacity(t));
 		jw_u64("evictions", l2_table_evictions(t));
+		jw_u64("move_hold", l2_table_get_move_hold(t));
+		jw_u64("moves", l2_table_moves(t));
+		jw_u64("moves_refused", l2_table_moves_refused(t));
 		jw_end_obj();
 		jw_done();
 	} else {
-		cli_printf("%u entries (capacity %u, aging %u s, evictions %lu)\n",
+		cli_printf("%u entries (capacity %u, aging %u s, evictions %lu, moves %lu, "
+			   "moves refused %lu (hold %u s))\n",
 			   mw.n, l2_table_capacity(t), l2_table_get_aging(t),
-			   (unsigned long)l2_table_evictions(t));
+			   (unsigned long)l2_table_evictions(t), (unsigned long)l2_table_moves(t),
+			   (unsigned long)l2_table_moves_refused(t), l2_table_get_move_hold(t));
 	}
 }
 

@@ -6,6 +6,7 @@
 
 #include "cli_priv.h"
 #include "cli_state.h"
+#include "port/port.h"
 #include "worker/worker.h"
 
 struct misc_res {
@@ -46,8 +47,8 @@ help_cb(void *parsed __rte_unused, struct cmdline *cl __rte_unused, void *data _
 		jw_end_obj();
 		jw_done();
 	} else {
-		cli_printf("KIND is one of: vhost, tap, af_packet, pcap, memif, ring, "
-			   "null, pci; see docs/user-guide.md for each kind's DEVARGS.\n");
+		cli_printf("KIND is one of: %s; see docs/user-guide.md for each kind's "
+			   "DEVARGS.\n", dps_port_kind_list());
 	}
 }
 
@@ -64,6 +65,7 @@ static const struct tunable {
 	const char *unit;
 } tunables[] = {
 	{ "mac-aging", 1, 1000000, "seconds" },
+	{ "mac-move-hold", 0, 3600, "seconds" },
 	{ "burst", 1, DPS_BURST_MAX, "packets" },
 	{ "park-polls", 1, DPS_PARK_POLLS_LIMIT, "empty polls" },
 	{ "spin-polls", 1, DPS_PARK_POLLS_LIMIT, "empty polls" },
@@ -91,6 +93,10 @@ set_cb(void *parsed, struct cmdline *cl __rte_unused, void *data __rte_unused)
 		l2_table_set_aging(cli_state_mac_table(), r->value);
 		return;
 	}
+	if (strcmp(t->name, "mac-move-hold") == 0) {
+		l2_table_set_move_hold(cli_state_mac_table(), r->value);
+		return;
+	}
 	if (strcmp(t->name, "burst") == 0)
 		dp->burst = (uint16_t)r->value;
 	else if (strcmp(t->name, "park-polls") == 0)
@@ -111,6 +117,7 @@ show_config_cb(void *parsed __rte_unused, struct cmdline *cl __rte_unused, void 
 		jw_obj(NULL);
 		jw_u64("burst", dp->burst);
 		jw_u64("mac_aging", l2_table_get_aging(cli_state_mac_table()));
+		jw_u64("mac_move_hold", l2_table_get_move_hold(cli_state_mac_table()));
 		jw_u64("workers", dps_worker_count());
 		jw_u64("park_polls", dp->park_polls);
 		jw_u64("spin_polls", dp->spin_polls);
@@ -119,16 +126,19 @@ show_config_cb(void *parsed __rte_unused, struct cmdline *cl __rte_unused, void 
 		jw_done();
 		return;
 	}
-	cli_printf("burst %u\nmac-aging %u\nworkers %u\npark-polls %u\nspin-polls %u\n"
-		   "sleep-max %u\n", dp->burst, l2_table_get_aging(cli_state_mac_table()),
-		   dps_worker_count(), dp->park_polls, dp->spin_polls, dp->sleep_max_us);
+	cli_printf("burst %u\nmac-aging %u\nmac-move-hold %u\nworkers %u\npark-polls %u\n"
+		   "spin-polls %u\nsleep-max %u\n", dp->burst,
+		   l2_table_get_aging(cli_state_mac_table()),
+		   l2_table_get_move_hold(cli_state_mac_table()), dps_worker_count(),
+		   dp->park_polls, dp->spin_polls, dp->sleep_max_us);
 }
 
 static cmdline_parse_token_string_t t_help = CLI_KW(struct misc_res, cmd, "help");
 static cmdline_parse_token_string_t t_quit = CLI_KW(struct misc_res, cmd, "quit#exit");
 static cmdline_parse_token_string_t t_set = CLI_KW(struct misc_res, cmd, "set");
 static cmdline_parse_token_string_t t_tunable =
-	CLI_KW(struct misc_res, what, "mac-aging#burst#park-polls#spin-polls#sleep-max");
+	CLI_KW(struct misc_res, what,
+	       "mac-aging#mac-move-hold#burst#park-polls#spin-polls#sleep-max");
 static cmdline_parse_token_num_t t_value = CLI_U32(struct misc_res, value);
 static cmdline_parse_token_string_t t_show = CLI_KW(struct misc_res, cmd, "show");
 static cmdline_parse_token_string_t t_config = CLI_KW(struct misc_res, what, "config");
@@ -143,9 +153,10 @@ static cmdline_parse_inst_t cmd_quit = {
 };
 static cmdline_parse_inst_t cmd_set = {
 	.f = set_cb,
-	.help_str = "set TUNABLE VALUE: mac-aging (s), burst (packets), park-polls, "
-		    "spin-polls (empty polls before parking: adaptive, interrupt), "
-		    "sleep-max (us, timed-sleep fallback)",
+	.help_str = "set TUNABLE VALUE: mac-aging (s), mac-move-hold (s an address must "
+		    "be quiet on its port before it moves; 0: at once), burst (packets), "
+		    "park-polls, spin-polls (empty polls before parking: adaptive, "
+		    "interrupt), sleep-max (us, timed-sleep fallback)",
 	.tokens = { (void *)&t_set, (void *)&t_tunable, (void *)&t_value, NULL },
 };
 static cmdline_parse_inst_t cmd_show_config = {
@@ -156,7 +167,7 @@ static cmdline_parse_inst_t cmd_show_config = {
 const struct cli_cmd cli_misc_cmds[] = {
 	{ &cmd_help, "help" },
 	{ &cmd_quit, "quit" },
-	{ &cmd_set, "set mac-aging|burst|park-polls|spin-polls|sleep-max VALUE" },
+	{ &cmd_set, "set mac-aging|mac-move-hold|burst|park-polls|spin-polls|sleep-max VALUE" },
 	{ &cmd_show_config, "show config" },
 	{ NULL, NULL },
 };

@@ -96,12 +96,24 @@ port_show_one(uint16_t id, void *arg __rte_unused)
 		jw_str("wake", pi.rx_intr ? "interrupt" : "timed");
 		jw_str("role", role_name(&pi));
 		jw_str("vlan", vlan);
+		jw_u64("mac_limit", pi.mac_limit);
+		jw_u64("macs_learned", pi.macs_learned);
+		jw_obj("storm_pps");
+		for (unsigned int k = 0; k < FWD_STORM_KINDS; k++)
+			jw_u64(fwd_storm_kind_name(k), pi.fwd.storm_pps[k]);
+		jw_end_obj();
 		jw_end_obj();
 		return 0;
 	}
 	cli_printf("%-12s %-9s %-4s %-17s %2u/%-2u %-5s %-16s %-20s %s\n", pi.name,
 		   pi.kind, pi.link_up ? "up" : "down", mac, pi.nb_rxq, pi.nb_txq,
 		   pi.rx_intr ? "intr" : "timed", role_name(&pi), vlan, pi.args);
+	if (pi.mac_limit != 0)
+		cli_printf("%-12s mac-limit %u (%u learned)\n", "", pi.mac_limit, pi.macs_learned);
+	for (unsigned int k = 0; k < FWD_STORM_KINDS; k++)
+		if (pi.fwd.storm_pps[k] != 0)
+			cli_printf("%-12s storm %s %u pps\n", "", fwd_storm_kind_name(k),
+				   pi.fwd.storm_pps[k]);
 	return 0;
 }
 
@@ -170,6 +182,9 @@ port_stats_one(uint16_t id, void *arg __rte_unused)
 		jw_u64("filtered", c->drop_filtered);
 		jw_u64("invalid", c->drop_invalid);
 		jw_u64("vlan_hop", c->drop_vlan_hop);
+		jw_u64("mac_limit", c->drop_mac_limit);
+		jw_u64("mac_move", c->drop_mac_move);
+		jw_u64("storm", c->drop_storm);
 		jw_u64("rx_missed", st.rx_missed);
 		jw_end_obj();
 		jw_u64("edge_copies", c->edge_copies);
@@ -183,10 +198,12 @@ port_stats_one(uint16_t id, void *arg __rte_unused)
 		   "  tx %" PRIu64 " packets %" PRIu64 " bytes\n"
 		   "  drops: no_mbuf %" PRIu64 " tx_full %" PRIu64 " no_route %" PRIu64
 		   " filtered %" PRIu64 " invalid %" PRIu64 " vlan_hop %" PRIu64
+		   " mac_limit %" PRIu64 " mac_move %" PRIu64 " storm %" PRIu64
 		   " rx_missed %" PRIu64 "\n",
 		   name, c->rx_pkts, c->rx_bytes, c->tx_pkts, c->tx_bytes,
 		   c->drop_no_mbuf + st.rx_nombuf, c->drop_tx_full, c->drop_no_route,
-		   c->drop_filtered, c->drop_invalid, c->drop_vlan_hop, st.rx_missed);
+		   c->drop_filtered, c->drop_invalid, c->drop_vlan_hop, c->drop_mac_limit,
+		   c->drop_mac_move, c->drop_storm, st.rx_missed);
 	if (c->edge_copies != 0)
 		cli_printf("  copied out of its trust group: %" PRIu64 " frames\n", c->edge_copies);
 	return 0;

@@ -10,6 +10,7 @@ extern const struct cli_cmd cli_port_cmds[];
 extern const struct cli_cmd cli_mac_cmds[];
 extern const struct cli_cmd cli_vlan_cmds[];
 extern const struct cli_cmd cli_lcore_cmds[];
+extern const struct cli_cmd cli_guard_cmds[];
 extern const struct cli_cmd cli_misc_cmds[];
 
 /** Every command's instance, NULL-terminated (the prompt's completer). */

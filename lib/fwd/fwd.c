@@ -33,10 +33,13 @@ fwd_config_init(struct fwd_config *cfg)
 void
 fwd_port_bridge_default(struct fwd_port_cfg *pc)
 {
-	uint16_t domain = pc->domain;	/* what the port is, not how it forwards */
+	/* What the port is and what it is allowed, not how it forwards. */
+	struct fwd_port_cfg keep = { .domain = pc->domain };
 
+	memcpy(keep.storm_pps, pc->storm_pps, sizeof(keep.storm_pps));
 	memset(pc, 0, sizeof(*pc));
-	pc->domain = domain;
+	pc->domain = keep.domain;
+	memcpy(pc->storm_pps, keep.storm_pps, sizeof(pc->storm_pps));
 	pc->role = FWD_ROLE_BRIDGE;
 	pc->vlan_mode = FWD_VLAN_ACCESS;
 	pc->access_vid = DPS_VID_DEFAULT;
@@ -76,21 +79,28 @@ fwd_ingress_vid(const struct fwd_port_cfg *pc, bool tagged, uint16_t tag_vid)
 		tag_vid : 0;
 }
 
-/* Learn @src unless it is the source this burst learned last. */
-static inline void
+/*
+ * Learn @src unless it is the source this burst learned last. A source the
+ * table refused (its port's limit, the move hold) is not remembered: the
+ * next frame from it is refused too.
+ */
+static inline enum l2_learn_result
 fwd_learn(struct l2_table *tbl, const uint8_t *src, uint16_t vid,
 	  uint16_t in_port, uint32_t now_s, struct fwd_learn_cache *lc)
 {
+	enum l2_learn_result r;
 	uint64_t key = 0;
 
 	if (lc != NULL) {
 		memcpy(&key, src, 6);
 		key |= (uint64_t)vid << 48;
 		if (key == lc->key)
-			return;
-		lc->key = key;
+			return L2_LEARN_REFRESHED;
 	}
-	l2_table_learn(tbl, src, vid, in_port, now_s);
+	r = l2_table_learn(tbl, src, vid, in_port, now_s);
+	if (lc != NULL && r != L2_LEARN_LIMIT && r != L2_LEARN_MOVE_HELD)
+		lc->key = key;
+	return r;
 }
 
 void
@@ -154,8 +164,19 @@ fwd_decide(const struct fwd_config *cfg, struct l2_table *tbl, uint16_t in_port,
 	}
 
 	/* Never learn a group address as a source: it would capture floods. */
-	if (!(src[0] & 1))
-		fwd_learn(tbl, src, d->vid, in_port, now_s, lc);
+	if (!(src[0] & 1)) {
+		enum l2_learn_result lr = fwd_learn(tbl, src, d->vid, in_port, now_s, lc);
+
+		/* Port security: a source the table would not take is not let in either. */
+		if (unlikely(lr == L2_LEARN_LIMIT)) {
+			d->verdict = FWD_DROP_MAC_LIMIT;
+			return;
+		}
+		if (unlikely(lr == L2_LEARN_MOVE_HELD)) {
+			d->verdict = FWD_DROP_MAC_MOVE;
+			return;
+		}
+	}
 
 	if (!(dst[0] & 1)) {
 		out = l2_table_lookup(tbl, dst, d->vid, now_s);
@@ -175,6 +196,30 @@ fwd_decide(const struct fwd_config *cfg, struct l2_table *tbl, uint16_t in_port,
 	d->verdict = FWD_FLOOD;
 	d->flood_mask = cfg->vlan_members[d->vid] & link_up &
 			~(UINT64_C(1) << in_port);
+}
+
+static const char *const storm_kind_names[FWD_STORM_KINDS] = {
+	[FWD_STORM_BROADCAST] = "broadcast",
+	[FWD_STORM_MULTICAST] = "multicast",
+	[FWD_STORM_UNKNOWN_UNICAST] = "unknown-unicast",
+};
+
+const char *
+fwd_storm_kind_name(enum fwd_storm_kind k)
+{
+	return (unsigned int)k < FWD_STORM_KINDS ? storm_kind_names[k] : "?";
+}
+
+int
+fwd_storm_kind_parse(const char *s, enum fwd_storm_kind *k)
+{
+	for (unsigned int i = 0; i < FWD_STORM_KINDS; i++) {
+		if (strcmp(s, storm_kind_names[i]) == 0) {
+			*k = (enum fwd_storm_kind)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 int

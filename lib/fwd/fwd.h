@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_config.h>
 
@@ -31,6 +32,14 @@ enum fwd_port_role {
 	FWD_ROLE_XCONNECT,	/**< everything goes to xc_peer, no lookup */
 };
 
+/** What storm control counts: the three kinds of flooded frames. */
+enum fwd_storm_kind {
+	FWD_STORM_BROADCAST,
+	FWD_STORM_MULTICAST,
+	FWD_STORM_UNKNOWN_UNICAST,
+	FWD_STORM_KINDS
+};
+
 /** VLAN mode of a bridge port. */
 enum fwd_vlan_mode {
 	FWD_VLAN_ACCESS = 0,	/**< untagged, in access_vid; tagged is dropped */
@@ -47,6 +56,8 @@ struct fwd_port_cfg {
 	 * through the bridge only as a private copy of what was decided.
 	 */
 	uint16_t domain;
+	/** Storm control: at most this many flooded frames a second of each kind, 0 = no limit. */
+	uint32_t storm_pps[FWD_STORM_KINDS];
 	uint16_t access_vid;		/**< access: the port's VLAN */
 	uint16_t native_vid;		/**< trunk: VLAN of untagged frames, 0 = drop them */
 	uint16_t xc_peer;		/**< xconnect: destination port */
@@ -66,6 +77,8 @@ enum fwd_verdict {
 	FWD_DROP_INVALID,	/**< runt or not an Ethernet frame */
 	FWD_DROP_FILTERED,	/**< VLAN not admitted, or destination is the ingress port */
 	FWD_DROP_VLAN_HOP,	/**< a tag behind the one that put it in an untagged VLAN */
+	FWD_DROP_MAC_LIMIT,	/**< a new source beyond the port's MAC limit */
+	FWD_DROP_MAC_MOVE,	/**< a source active on another port (the move hold) */
 	FWD_DROP_NO_ROUTE,	/**< no usable egress (xconnect peer down, port left VLAN) */
 };
 
@@ -131,7 +144,10 @@ fwd_xconnect_out(const struct fwd_config *cfg, uint16_t in, uint64_t link_up)
 /** Reset @p cfg: no ports in use. */
 void fwd_config_init(struct fwd_config *cfg);
 
-/** Make @p port a bridge port, access mode in the default VLAN; its domain stays. */
+/**
+ * Make @p port a bridge port, access mode in the default VLAN; what the
+ * port is (its domain) and its storm control stay.
+ */
 void fwd_port_bridge_default(struct fwd_port_cfg *pc);
 
 /** Recompute derived fields (VLAN membership) after editing ports. */
@@ -151,6 +167,22 @@ fwd_vid_set(uint64_t *set, uint16_t vid, bool on)
 	else
 		set[vid >> 6] &= ~(UINT64_C(1) << (vid & 63));
 }
+
+/** The kind of flood a frame to @p dst is (a FWD_FLOOD verdict's frame). */
+static inline enum fwd_storm_kind
+fwd_storm_kind_of(const uint8_t *dst)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+	if (!(dst[0] & 1))
+		return FWD_STORM_UNKNOWN_UNICAST;
+	return memcmp(dst, bcast, 6) == 0 ? FWD_STORM_BROADCAST : FWD_STORM_MULTICAST;
+}
+
+/** Name of a storm kind ("broadcast", "multicast", "unknown-unicast"). */
+const char *fwd_storm_kind_name(enum fwd_storm_kind k);
+/** Parse one; -EINVAL for anything else. */
+int fwd_storm_kind_parse(const char *s, enum fwd_storm_kind *k);
 
 /** Does a frame in @p vid leave @p port tagged? */
 static inline bool

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <rte_common.h>
 #include <rte_pause.h>
@@ -29,7 +30,14 @@ struct l2_table {
 	struct l2_bucket *buckets;
 	uint32_t mask;			/* bucket count - 1 */
 	uint32_t aging_s;
+	uint32_t move_hold_s;		/* a live entry moves after this much silence */
+	uint64_t sip_k0, sip_k1;	/* the hash's key: random, this table's own */
 	uint64_t evictions;
+	uint64_t moves;
+	uint64_t moves_refused;
+	/* Per port: learned (dynamic) entries in the table, and the most it may have. */
+	uint32_t learned[DPS_L2_MAX_PORTS];
+	uint32_t limit[DPS_L2_MAX_PORTS];	/* 0: none */
 };
 
 static inline uint64_t
@@ -41,21 +49,41 @@ l2_key(const uint8_t mac[6], uint16_t vid)
 	return k | ((uint64_t)(vid & 0xfff) << 48) | KEY_VALID;
 }
 
+#define SIP_ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+#define SIP_ROUND(v0, v1, v2, v3) do {					\
+	v0 += v1; v1 = SIP_ROTL(v1, 13); v1 ^= v0; v0 = SIP_ROTL(v0, 32); \
+	v2 += v3; v3 = SIP_ROTL(v3, 16); v3 ^= v2;			\
+	v0 += v3; v3 = SIP_ROTL(v3, 21); v3 ^= v0;			\
+	v2 += v1; v1 = SIP_ROTL(v1, 17); v1 ^= v2; v2 = SIP_ROTL(v2, 32); \
+} while (0)
+
+/*
+ * SipHash-1-3 of the 8-byte key, under the table's own random key: where
+ * a MAC lands is unknown outside the switch, so nobody can pick MACs that
+ * share a victim's bucket and evict it (a fixed, public hash let four
+ * crafted MACs do that). One compression and three finalisation rounds,
+ * as the Linux kernel's hsiphash family uses for such tables.
+ */
 static inline uint64_t
-l2_hash(uint64_t key)
+l2_hash(const struct l2_table *t, uint64_t key)
 {
-	/*
-	 * murmur3's 64-bit finaliser: every key bit reaches every low bit, so
-	 * MACs that differ in one octet, or one MAC in many VLANs, spread over
-	 * buckets. (A plain multiply only moves bits upwards: masking its low
-	 * bits ignored the VLAN and the last octet.)
-	 */
-	key ^= key >> 33;
-	key *= UINT64_C(0xff51afd7ed558ccd);
-	key ^= key >> 33;
-	key *= UINT64_C(0xc4ceb9fe1a85ec53);
-	key ^= key >> 33;
-	return key;
+	uint64_t v0 = t->sip_k0 ^ UINT64_C(0x736f6d6570736575);
+	uint64_t v1 = t->sip_k1 ^ UINT64_C(0x646f72616e646f6d);
+	uint64_t v2 = t->sip_k0 ^ UINT64_C(0x6c7967656e657261);
+	uint64_t v3 = t->sip_k1 ^ UINT64_C(0x7465646279746573);
+	const uint64_t last = UINT64_C(8) << 56;	/* the message's length */
+
+	v3 ^= key;
+	SIP_ROUND(v0, v1, v2, v3);
+	v0 ^= key;
+	v3 ^= last;
+	SIP_ROUND(v0, v1, v2, v3);
+	v0 ^= last;
+	v2 ^= 0xff;
+	SIP_ROUND(v0, v1, v2, v3);
+	SIP_ROUND(v0, v1, v2, v3);
+	SIP_ROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
 }
 
 static inline bool
@@ -75,7 +103,7 @@ l2_live(const struct l2_table *t, uint16_t port, uint32_t seen, uint32_t now_s)
 static inline struct l2_bucket *
 l2_bucket_of(const struct l2_table *t, uint64_t key)
 {
-	return &t->buckets[l2_hash(key) & t->mask];
+	return &t->buckets[l2_hash(t, key) & t->mask];
 }
 
 static void
@@ -122,6 +150,12 @@ l2_table_create(uint32_t entries, uint32_t aging_s)
 	memset(t->buckets, 0, (size_t)nb * sizeof(*t->buckets));
 	t->mask = nb - 1;
 	t->aging_s = aging_s;
+	if (getrandom(&t->sip_k0, sizeof(t->sip_k0), 0) != sizeof(t->sip_k0) ||
+	    getrandom(&t->sip_k1, sizeof(t->sip_k1), 0) != sizeof(t->sip_k1)) {
+		l2_table_free(t);
+		errno = EIO;
+		return NULL;
+	}
 	return t;
 }
 
@@ -245,6 +279,35 @@ l2_slot_write(struct l2_bucket *b, int i, uint64_t key, uint16_t port,
 	__atomic_store_n(&b->seen[i], now_s, __ATOMIC_RELAXED);
 }
 
+/* Slot @p i (locked) held a learned entry that goes now: its port has one less. */
+static void
+l2_slot_forget(struct l2_table *t, const struct l2_bucket *b, int i)
+{
+	uint16_t port = b->port[i];
+
+	if (b->key[i] != 0 && !(port & PORT_STATIC) && port < DPS_L2_MAX_PORTS)
+		__atomic_fetch_sub(&t->learned[port], 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * Take a place for a new entry of @p port within its limit: false if the
+ * port has as many as it may. Workers learn for one port in many buckets
+ * at once: the count is taken first and given back if it overshot.
+ */
+static bool
+l2_port_take(struct l2_table *t, uint16_t port)
+{
+	uint32_t limit;
+
+	if (port >= DPS_L2_MAX_PORTS)
+		return true;
+	limit = __atomic_load_n(&t->limit[port], __ATOMIC_RELAXED);
+	if (__atomic_add_fetch(&t->learned[port], 1, __ATOMIC_RELAXED) <= limit || limit == 0)
+		return true;
+	__atomic_fetch_sub(&t->learned[port], 1, __ATOMIC_RELAXED);
+	return false;
+}
+
 enum l2_learn_result
 l2_table_learn(struct l2_table *t, const uint8_t mac[6], uint16_t vid,
 	       uint16_t port, uint32_t now_s)
@@ -275,20 +338,48 @@ l2_table_learn(struct l2_table *t, const uint8_t mac[6], uint16_t vid,
 		goto out;
 	}
 	if (slot >= 0) {
+		uint32_t last = __atomic_load_n(&b->seen[slot], __ATOMIC_RELAXED);
+
+		if (b->port[slot] == port && !l2_expired(t, last, now_s)) {
+			__atomic_store_n(&b->seen[slot], now_s, __ATOMIC_RELAXED);
+			res = L2_LEARN_REFRESHED;
+			goto out;
+		}
+		/*
+		 * Seen on another port lately: the address stays where it is
+		 * active (an address moves once it went quiet there), so a
+		 * port cannot take over an active address by sending from it.
+		 */
+		if (!l2_expired(t, last, now_s) &&
+		    (int32_t)(now_s - last) < (int32_t)__atomic_load_n(&t->move_hold_s,
+									__ATOMIC_RELAXED)) {
+			__atomic_fetch_add(&t->moves_refused, 1, __ATOMIC_RELAXED);
+			res = L2_LEARN_MOVE_HELD;
+			goto out;
+		}
+		if (!l2_port_take(t, port)) {
+			res = L2_LEARN_LIMIT;
+			goto out;
+		}
 		/* An aged entry coming back counts as new, wherever it was. */
-		if (l2_expired(t, __atomic_load_n(&b->seen[slot], __ATOMIC_RELAXED), now_s))
-			res = L2_LEARN_NEW;
-		else
-			res = b->port[slot] == port ? L2_LEARN_REFRESHED : L2_LEARN_MOVED;
+		res = l2_expired(t, last, now_s) ? L2_LEARN_NEW : L2_LEARN_MOVED;
+		if (res == L2_LEARN_MOVED)
+			__atomic_fetch_add(&t->moves, 1, __ATOMIC_RELAXED);
+		l2_slot_forget(t, b, slot);
 	} else {
 		slot = l2_bucket_victim(t, b, now_s, &evicted);
 		if (slot < 0) {
 			res = L2_LEARN_FULL;
 			goto out;
 		}
+		if (!l2_port_take(t, port)) {
+			res = L2_LEARN_LIMIT;
+			goto out;
+		}
 		res = evicted ? L2_LEARN_EVICTED : L2_LEARN_NEW;
 		if (evicted)
 			__atomic_fetch_add(&t->evictions, 1, __ATOMIC_RELAXED);
+		l2_slot_forget(t, b, slot);
 	}
 	l2_slot_write(b, slot, key, port, now_s);
 out:
@@ -311,8 +402,10 @@ l2_table_add_static(struct l2_table *t, const uint8_t mac[6], uint16_t vid,
 	slot = l2_bucket_slot_of(b, key);
 	if (slot < 0)
 		slot = l2_bucket_victim(t, b, now_s, &evicted);
-	if (slot >= 0)
+	if (slot >= 0) {
+		l2_slot_forget(t, b, slot);
 		l2_slot_write(b, slot, key, port | PORT_STATIC, now_s);
+	}
 	l2_bucket_unlock(b);
 	return slot >= 0 ? 0 : -ENOSPC;
 }
@@ -326,8 +419,10 @@ l2_table_del(struct l2_table *t, const uint8_t mac[6], uint16_t vid)
 
 	l2_bucket_lock(b);
 	slot = l2_bucket_slot_of(b, key);
-	if (slot >= 0)
+	if (slot >= 0) {
+		l2_slot_forget(t, b, slot);
 		l2_slot_write(b, slot, 0, DPS_L2_NO_PORT, 0);
+	}
 	l2_bucket_unlock(b);
 	return slot >= 0 ? 0 : -ENOENT;
 }
@@ -350,6 +445,7 @@ l2_table_remove_if(struct l2_table *t, bool (*pred)(const struct l2_table *,
 		l2_bucket_lock(b);
 		for (int i = 0; i < DPS_L2_BUCKET_ENTRIES; i++) {
 			if (b->key[i] != 0 && pred(t, b, i, arg)) {
+				l2_slot_forget(t, b, i);
 				l2_slot_write(b, i, 0, DPS_L2_NO_PORT, 0);
 				n++;
 			}
@@ -448,4 +544,55 @@ l2_table_count(struct l2_table *t, uint32_t now_s)
 
 	l2_table_walk(t, now_s, l2_count_cb, &n);
 	return n;
+}
+
+void
+l2_table_set_move_hold(struct l2_table *t, uint32_t hold_s)
+{
+	__atomic_store_n(&t->move_hold_s, hold_s, __ATOMIC_RELAXED);
+}
+
+uint32_t
+l2_table_get_move_hold(const struct l2_table *t)
+{
+	return __atomic_load_n(&t->move_hold_s, __ATOMIC_RELAXED);
+}
+
+int
+l2_table_set_limit(struct l2_table *t, uint16_t port, uint32_t limit)
+{
+	if (port >= DPS_L2_MAX_PORTS)
+		return -EINVAL;
+	__atomic_store_n(&t->limit[port], limit, __ATOMIC_RELAXED);
+	return 0;
+}
+
+uint32_t
+l2_table_get_limit(const struct l2_table *t, uint16_t port)
+{
+	return port < DPS_L2_MAX_PORTS ? __atomic_load_n(&t->limit[port], __ATOMIC_RELAXED) : 0;
+}
+
+uint32_t
+l2_table_learned(const struct l2_table *t, uint16_t port)
+{
+	return port < DPS_L2_MAX_PORTS ? __atomic_load_n(&t->learned[port], __ATOMIC_RELAXED) : 0;
+}
+
+uint64_t
+l2_table_moves(const struct l2_table *t)
+{
+	return __atomic_load_n(&t->moves, __ATOMIC_RELAXED);
+}
+
+uint64_t
+l2_table_moves_refused(const struct l2_table *t)
+{
+	return __atomic_load_n(&t->moves_refused, __ATOMIC_RELAXED);
+}
+
+uint32_t
+l2_table_bucket_index(const struct l2_table *t, const uint8_t mac[6], uint16_t vid)
+{
+	return (uint32_t)(l2_hash(t, l2_key(mac, vid)) & t->mask);
 }

@@ -12,6 +12,11 @@
  * timestamp is a plain store to its own word, done only when the second
  * changed, so the steady state writes nothing shared.
  *
+ * Against a port that floods it or aims at others' entries: buckets are
+ * chosen by a keyed hash (SipHash-1-3, a random key per table), a port may
+ * be limited in how many entries it has learned, and an address seen on a
+ * port lately does not move to another (the move hold).
+ *
  * The table depends on no DPDK runtime, so it is unit-tested without EAL.
  */
 #ifndef DPS_L2_TABLE_H
@@ -22,6 +27,8 @@
 
 #define DPS_L2_BUCKET_ENTRIES 4
 #define DPS_L2_NO_PORT UINT16_MAX
+/** Ports whose learned entries are counted and may be limited: 0..63. */
+#define DPS_L2_MAX_PORTS 64
 
 struct l2_table;
 
@@ -42,6 +49,8 @@ enum l2_learn_result {
 	L2_LEARN_EVICTED,	/**< inserted by evicting the oldest in its bucket */
 	L2_LEARN_STATIC,	/**< a static entry: left as it is */
 	L2_LEARN_FULL,		/**< not learned: its bucket holds only static entries */
+	L2_LEARN_LIMIT,		/**< not learned: the port has as many as its limit */
+	L2_LEARN_MOVE_HELD,	/**< not moved: seen on its port within the move hold */
 };
 
 /**
@@ -62,7 +71,8 @@ uint32_t l2_table_capacity(const struct l2_table *t);
 
 /**
  * Learn that @p mac on VLAN @p vid was seen on @p port at time @p now_s.
- * Safe from any number of threads at once.
+ * Safe from any number of threads at once. Refused (L2_LEARN_LIMIT,
+ * L2_LEARN_MOVE_HELD, L2_LEARN_FULL) nothing changes.
  */
 enum l2_learn_result l2_table_learn(struct l2_table *t, const uint8_t mac[6],
 				    uint16_t vid, uint16_t port, uint32_t now_s);
@@ -98,6 +108,28 @@ unsigned int l2_table_count(struct l2_table *t, uint32_t now_s);
 
 /** Entries evicted because their bucket was full (table too small). */
 uint64_t l2_table_evictions(const struct l2_table *t);
+
+/**
+ * An address seen on its port within the last @p hold_s seconds does not
+ * move to another port (0: moves take effect at once, the default).
+ */
+void l2_table_set_move_hold(struct l2_table *t, uint32_t hold_s);
+uint32_t l2_table_get_move_hold(const struct l2_table *t);
+/** Moves that took effect, and moves refused by the hold. */
+uint64_t l2_table_moves(const struct l2_table *t);
+uint64_t l2_table_moves_refused(const struct l2_table *t);
+
+/**
+ * At most @p limit learned entries for @p port (0: no limit, the default);
+ * entries it has beyond a lowered limit stay until they age. 0, -EINVAL.
+ */
+int l2_table_set_limit(struct l2_table *t, uint16_t port, uint32_t limit);
+uint32_t l2_table_get_limit(const struct l2_table *t, uint16_t port);
+/** The bucket (@p mac, @p vid) lands in: for tests and diagnostics. */
+uint32_t l2_table_bucket_index(const struct l2_table *t, const uint8_t mac[6], uint16_t vid);
+
+/** Learned entries of @p port in the table (aged ones until swept). */
+uint32_t l2_table_learned(const struct l2_table *t, uint16_t port);
 
 /**
  * Call @p cb for every live entry, in table order. Stops and returns the

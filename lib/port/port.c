@@ -325,8 +325,11 @@ dps_port_add(const char *name, const char *kind_name, const char *args,
 	port_update_link(id);
 
 	dp = dps_dp_draft();
+	/* Nothing of an earlier port with this id: no storm control, no MAC limit. */
+	memset(&dp->fwd.port[id], 0, sizeof(dp->fwd.port[id]));
 	fwd_port_bridge_default(&dp->fwd.port[id]);
 	dp->fwd.port[id].domain = kind->domain != NULL ? kind->domain(id) : 0;
+	l2_table_set_limit(port_reg.tbl, id, 0);
 	dp_assign_port(dp, id, pe.nb_rxq, pe.nb_txq, pe.rx_intr);
 	rc = dps_dp_commit();
 	DPS_LOG(port, INFO, "port %s added: %s %s (ethdev %u, %u rxq, %u txq, "
@@ -404,6 +407,8 @@ dps_port_info(uint16_t id, struct dps_port_info *info)
 	}
 	rte_eth_macaddr_get(id, &info->mac);
 	info->fwd = dps_dp_draft()->fwd.port[id];
+	info->mac_limit = l2_table_get_limit(port_reg.tbl, id);
+	info->macs_learned = l2_table_learned(port_reg.tbl, id);
 	return 0;
 }
 

@@ -40,7 +40,9 @@ struct dps_port_info {
 	bool link_up;
 	uint32_t link_speed;		/**< Mbit/s, 0 if unknown */
 	struct rte_ether_addr mac;
-	struct fwd_port_cfg fwd;	/**< role, VLAN mode, xconnect peer */
+	struct fwd_port_cfg fwd;	/**< role, VLAN mode, xconnect peer, storm control */
+	uint32_t mac_limit;		/**< 0: none */
+	uint32_t macs_learned;		/**< learned addresses in the table */
 };
 
 /** Port counters since the last clear. */
@@ -156,6 +158,19 @@ int dps_port_vlan_access(const char *name, uint16_t vid, struct dps_err *err);
 /** Make a port a trunk of @p vids; untagged frames go to @p native (0: drop). */
 int dps_port_vlan_trunk(const char *name, const char *vids, uint16_t native,
 			struct dps_err *err);
+
+/**
+ * At most @p limit addresses learned on a port (0: no limit); frames from
+ * a new source beyond it are dropped (drops.mac_limit). -ENOENT.
+ */
+int dps_port_mac_limit(const char *name, uint32_t limit, struct dps_err *err);
+
+/**
+ * Storm control: flood at most @p pps frames a second of @p kind
+ * ("broadcast", "multicast", "unknown-unicast") received on a port, per
+ * worker polling it (0: no limit); the rest are dropped (drops.storm).
+ */
+int dps_port_storm(const char *name, const char *kind, uint32_t pps, struct dps_err *err);
 
 /** Move rx queue @p queue of a port to the worker on @p lcore. */
 int dps_port_rxq_assign(const char *name, uint16_t queue, unsigned int lcore,

@@ -153,3 +153,31 @@ dps_port_rxq_assign(const char *name, uint16_t queue, unsigned int lcore,
 		(struct dps_rxq_ref){ (uint16_t)id, queue, port_reg.p[id].rx_intr };
 	return dps_dp_commit();
 }
+
+int
+dps_port_mac_limit(const char *name, uint32_t limit, struct dps_err *err)
+{
+	int id = port_find(name, err);
+
+	if (id < 0)
+		return id;
+	if (l2_table_set_limit(port_reg.tbl, (uint16_t)id, limit) != 0)
+		return dps_err_set(err, -EINVAL, "port '%s' (ethdev %d) cannot have a MAC limit",
+				   name, id);
+	return 0;
+}
+
+int
+dps_port_storm(const char *name, const char *kind, uint32_t pps, struct dps_err *err)
+{
+	enum fwd_storm_kind k;
+	int id = port_find(name, err);
+
+	if (id < 0)
+		return id;
+	if (fwd_storm_kind_parse(kind, &k) != 0)
+		return dps_err_set(err, -EINVAL, "storm kind '%s' is not broadcast, multicast "
+				   "or unknown-unicast", kind);
+	dps_dp_draft()->fwd.port[id].storm_pps[k] = pps;
+	return dps_dp_commit();
+}

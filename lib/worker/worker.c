@@ -119,6 +119,10 @@ worker_drop(struct dps_worker *w, uint16_t in, struct rte_mbuf *m, uint8_t verdi
 		c->drop_invalid++;
 	else if (verdict == FWD_DROP_VLAN_HOP)
 		c->drop_vlan_hop++;
+	else if (verdict == FWD_DROP_MAC_LIMIT)
+		c->drop_mac_limit++;
+	else if (verdict == FWD_DROP_MAC_MOVE)
+		c->drop_mac_move++;
 	else
 		c->drop_no_route++;
 	rte_pktmbuf_free(m);
@@ -249,14 +253,49 @@ worker_send_shared(struct dps_worker *w, const struct dps_dp_config *cfg, struct
 	}
 }
 
+/*
+ * Storm control: may one more flooded frame pass a bucket filling at @p pps
+ * frames a second, @p pps / 10 (at least 32) deep? Fixed point in frames x
+ * TSC cycles: no division per frame.
+ */
+static inline bool
+storm_allow(struct storm_bucket *b, uint32_t pps, uint64_t now, uint64_t hz)
+{
+	uint64_t depth = (uint64_t)RTE_MAX(pps / 10, 32u) * hz, dt = now - b->last_tsc;
+
+	/* A second of silence fills it (and keeps dt * pps from overflowing). */
+	b->tokens = dt >= hz ? depth : RTE_MIN(b->tokens + dt * pps, depth);
+	b->last_tsc = now;
+	if (b->tokens < hz)
+		return false;
+	b->tokens -= hz;
+	return true;
+}
+
+/* A flood over the port's storm-control rate of its kind: dropped and counted. */
+static inline bool
+worker_storm_drop(struct dps_worker *w, const struct fwd_port_cfg *pc, uint16_t in,
+		  const struct frame_snap *s, uint64_t now)
+{
+	enum fwd_storm_kind k = fwd_storm_kind_of((const uint8_t *)s->w);
+
+	if (pc->storm_pps[k] == 0 ||
+	    storm_allow(&w->storm[in][k], pc->storm_pps[k], now, worker_rt.tsc_hz))
+		return false;
+	w->ctr[in].drop_storm++;
+	return true;
+}
+
 static void
 worker_bridge_burst(struct dps_worker *w, const struct dps_dp_config *cfg,
 		    uint16_t in, struct rte_mbuf **pkts, uint16_t n,
 		    uint64_t link_up, uint32_t now_s)
 {
 	struct decision_cache dc = { .valid = false, .learned = { 0 } };
-	uint16_t dom = cfg->fwd.port[in].domain;
-	uint64_t bytes = 0;
+	const struct fwd_port_cfg *pc = &cfg->fwd.port[in];
+	uint16_t dom = pc->domain;
+	bool storm = (pc->storm_pps[0] | pc->storm_pps[1] | pc->storm_pps[2]) != 0;
+	uint64_t bytes = 0, now = storm ? rte_rdtsc() : 0;
 
 	/*
 	 * Headers are usually cold (the driver wrote the data, or never
@@ -275,6 +314,11 @@ worker_bridge_burst(struct dps_worker *w, const struct dps_dp_config *cfg,
 
 		frame_snap_take(&snap, m);
 		d = bridge_decide(cfg, &dc, in, &snap, rte_pktmbuf_data_len(m), link_up, now_s);
+		if (unlikely(storm) && d->verdict == FWD_FLOOD &&
+		    worker_storm_drop(w, pc, in, &snap, now)) {
+			rte_pktmbuf_free(m);
+			continue;
+		}
 		if (unlikely(dom != 0) && d->verdict <= FWD_FLOOD &&
 		    (d->verdict == FWD_UNICAST || d->flood_mask != 0))
 			worker_send_shared(w, cfg, m, d, in, dom, &snap);

@@ -49,6 +49,9 @@ struct dps_port_counters {
 	uint64_t drop_filtered;	/**< VLAN not admitted, hairpin (ingress port) */
 	uint64_t drop_invalid;	/**< runt frame (ingress port) */
 	uint64_t drop_vlan_hop;	/**< a tag behind an untagged VLAN's (ingress port) */
+	uint64_t drop_mac_limit; /**< a new source beyond the port's MAC limit (ingress) */
+	uint64_t drop_mac_move;	/**< a source active on another port (ingress) */
+	uint64_t drop_storm;	/**< over the port's storm-control rate (ingress) */
 	/** Frames copied out of a trust domain toward ports outside it (ingress port). */
 	uint64_t edge_copies;
 };

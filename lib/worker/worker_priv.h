@@ -16,6 +16,12 @@ struct txbuf {
 	struct rte_mbuf *pkts[TXBUF_SIZE];
 };
 
+/* Storm control: a token bucket per port and kind, this worker's own. */
+struct storm_bucket {
+	uint64_t tokens;		/* frames x tsc_hz */
+	uint64_t last_tsc;
+};
+
 struct dps_worker {
 	unsigned int lcore_id;
 	unsigned int index;
@@ -32,6 +38,7 @@ struct dps_worker {
 	 */
 	uint64_t gen_ack;
 	struct park_state park;
+	struct storm_bucket storm[DPS_MAX_PORTS][FWD_STORM_KINDS];
 } __rte_cache_aligned;
 
 /* Locks for tx queues that more workers share than the port has queues. */

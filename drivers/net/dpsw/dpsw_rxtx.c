@@ -4,7 +4,7 @@
  * (docs/shm-protocol.md, "Rings", "Descriptors", "Buffer ownership").
  *
  * Everything here works on a queue's private view, its rings and its
- * doorbell eventfds only, never on how the region was mapped. Per burst:
+ * doorbells only, never on how the region was mapped. Per burst:
  * one acquire load of the switch's index, one release store of ours, one
  * full fence to look at the switch's wait flag, and a doorbell write only
  * if the switch said it sleeps. No system call under load, no allocation

@@ -330,7 +330,8 @@ shm_on_damage(void *arg __rte_unused)
 			continue;
 		}
 		SHM_LOG(WARNING, "port %s: its peer punched holes in its region (%" PRIu64
-			" page(s) replaced so far); detaching it", sd->name, sd->region->faults);
+			" page(s) replaced so far)%s", sd->name, sd->region->faults,
+			sd->attached ? "; detaching it" : "");
 		if (sd->attached) {
 			shm_ctl_unwatch(sd->srv.peer_fd);
 			shm_detach(sd);

@@ -20,7 +20,7 @@ struct guard_range {
 	uintptr_t base;
 	size_t size;
 	size_t page;
-	uint32_t damaged;
+	uint32_t damaged;		/* pages replaced since the last look */
 };
 
 static struct guard_range ranges[GUARD_RANGES];
@@ -64,7 +64,7 @@ guard_handler(int sig, siginfo_t *si, void *uc)
 		if (mmap((void *)page, r->page, PROT_READ | PROT_WRITE,
 			 MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED)
 			break;
-		__atomic_store_n(&r->damaged, 1, __ATOMIC_RELEASE);
+		__atomic_fetch_add(&r->damaged, 1, __ATOMIC_RELEASE);
 		__atomic_fetch_add(&faults, 1, __ATOMIC_RELAXED);
 		if (write(event_fd, &one, sizeof(one)) != sizeof(one))
 			return;		/* the counter is non-zero already */
@@ -119,13 +119,13 @@ shm_guard_del(void *base)
 			__atomic_store_n(&ranges[i].base, 0, __ATOMIC_RELEASE);
 }
 
-bool
+uint32_t
 shm_guard_take_damage(void *base)
 {
 	for (unsigned int i = 0; i < GUARD_RANGES; i++)
 		if (__atomic_load_n(&ranges[i].base, __ATOMIC_ACQUIRE) == (uintptr_t)base)
-			return __atomic_exchange_n(&ranges[i].damaged, 0, __ATOMIC_ACQ_REL) != 0;
-	return false;
+			return __atomic_exchange_n(&ranges[i].damaged, 0, __ATOMIC_ACQ_REL);
+	return 0;
 }
 
 int

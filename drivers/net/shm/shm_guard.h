@@ -30,8 +30,8 @@ int shm_guard_add(void *base, size_t size, size_t page);
 /** Stop guarding the range at @p base (before it is unmapped). */
 void shm_guard_del(void *base);
 
-/** Was the range at @p base damaged since the last call? Clears the mark. */
-bool shm_guard_take_damage(void *base);
+/** Pages of the range at @p base replaced since the last call (and zero them). */
+uint32_t shm_guard_take_damage(void *base);
 
 /** Readable when some guarded range was damaged (an eventfd, never shared). */
 int shm_guard_event_fd(void);

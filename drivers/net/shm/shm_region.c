@@ -271,8 +271,10 @@ shm_regions_note_damage(void)
 	for (unsigned int i = 0; i < SHM_MAX_REGIONS; i++) {
 		struct shm_region *r = regions[i];
 
-		if (r != NULL && shm_guard_take_damage(r->mem.base)) {
-			r->faults++;
+		uint32_t n = r != NULL ? shm_guard_take_damage(r->mem.base) : 0;
+
+		if (n != 0) {
+			r->faults += n;
 			r->damaged = true;
 		}
 	}
