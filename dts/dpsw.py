@@ -14,6 +14,8 @@ Everything a test needs to drive real processes:
 * Hostile    - a dpsr-hostile process (tests/hostile: a raw shared-ring
                peer, good or malicious), with its JSON report.
 * dpsw_vdev  - the net_dpsw vdev (peer PMD) for a shared-ring port's socket.
+* expect_error - a command that must fail with one clear error line and
+               change nothing.
 * wait_until - poll a condition (tests never assert on durations).
 
 Safety rules kept here, so tests cannot forget them: every DPDK process gets
@@ -168,6 +170,30 @@ def ctl_request(path, cmd, json=False, timeout=15):
 
 
 # --------------------------------------------------------------------------
+
+def switch_state(d):
+    """Everything a bad command must leave alone."""
+    return (d.ok("port show", json=True), d.ok("mac show", json=True)["count"],
+            d.ok("show config", json=True))
+
+
+def expect_error(d, cmd, *needles):
+    """cmd fails with rc < 0 and exactly one line 'error: ...' holding every
+    needle; the JSON form fails too, with {"error": ...}; nothing changed."""
+    before = switch_state(d)
+    rc, out = d.ctl(cmd)
+    assert rc < 0, "'%s' should fail, got rc %d: %s" % (cmd, rc, out)
+    lines = out.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), \
+        "'%s': want one 'error:' line, got %r" % (cmd, out)
+    for n in needles:
+        assert n in lines[0], "'%s': error %r does not name %r" % (cmd, lines[0], n)
+    rc_j, obj = d.ctl(cmd, json=True)
+    assert rc_j < 0 and set(obj) == {"error"} and obj["error"], (rc_j, obj)
+    assert d.alive(), "daemon died on '%s'" % cmd
+    assert switch_state(d) == before, "'%s' changed the switch state" % cmd
+    return lines[0]
+
 
 class Dpswitch:
     """One dpswitch daemon. Use through the conftest fixture, which stops it."""

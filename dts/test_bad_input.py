@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 import dpsw
-from dpsw import ctl_request, read_reply, wait_until
+from dpsw import ctl_request, expect_error, read_reply, wait_until
 
 
 @pytest.fixture
@@ -21,30 +21,6 @@ def sw(dpswitch, workdir):
                  execs=["vlan trunk n1 10,20 native 5"])
     d.workdir = workdir
     return d
-
-
-def snapshot(d):
-    """Everything a bad command must leave alone."""
-    return (d.ok("port show", json=True), d.ok("mac show", json=True)["count"],
-            d.ok("show config", json=True))
-
-
-def expect_error(d, cmd, *needles):
-    """cmd fails with rc < 0 and exactly one line 'error: ...' holding every
-    needle; the JSON form fails too, with {"error": ...}; nothing changed."""
-    before = snapshot(d)
-    rc, out = d.ctl(cmd)
-    assert rc < 0, "'%s' should fail, got rc %d: %s" % (cmd, rc, out)
-    lines = out.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), \
-        "'%s': want one 'error:' line, got %r" % (cmd, out)
-    for n in needles:
-        assert n in lines[0], "'%s': error %r does not name %r" % (cmd, lines[0], n)
-    rc_j, obj = d.ctl(cmd, json=True)
-    assert rc_j < 0 and set(obj) == {"error"} and obj["error"], (rc_j, obj)
-    assert d.alive(), "daemon died on '%s'" % cmd
-    assert snapshot(d) == before, "'%s' changed the switch state" % cmd
-    return lines[0]
 
 
 def test_unknown_command(sw):
@@ -191,7 +167,7 @@ def _client(d):
 
 
 def test_garbage_and_long_lines_on_control_socket(sw):
-    before = snapshot(sw)
+    before = dpsw.switch_state(sw)
 
     # Binary garbage (with a NUL and invalid UTF-8) in one request line.
     s = _client(sw)
@@ -245,4 +221,4 @@ def test_garbage_and_long_lines_on_control_socket(sw):
 
     assert sw.alive()
     wait_until(lambda: sw.ctl("show config")[0] == 0, 10, "socket answers again")
-    assert snapshot(sw) == before
+    assert dpsw.switch_state(sw) == before

@@ -31,7 +31,7 @@ import time
 import pytest
 
 import dpsw
-from dpsw import wait_until
+from dpsw import expect_error, wait_until
 from test_parking import cpu_share, proc_cpu_s
 
 COUNT = 20000
@@ -393,7 +393,6 @@ def test_bad_port_add(dpswitch, workdir):
     """Each mistake in `port add ... shm` is one error line naming it; the
     ports stay as they were (their counters too) and the daemon keeps
     running."""
-    from test_bad_input import expect_error
     g1 = sock(workdir, "g1")
     d = dpswitch(ports=[shm_port("g1", g1, "group=g,ring=512")])
     x0 = d.xstats("g1")
@@ -425,7 +424,6 @@ def test_port_add_on_own_socket(dpswitch, workdir):
     """`port add` on the socket of one of the switch's own shm ports is
     refused, naming the socket, and touches nothing: not even that port's
     counters (no peer tried to attach to it)."""
-    from test_bad_input import expect_error
     g1 = sock(workdir, "g1")
     d = dpswitch(ports=[shm_port("g1", g1, "")])
     x0 = d.xstats("g1")

@@ -101,6 +101,8 @@ check_defaults(const struct dps_options *o)
 	CHECK_EQ(o->nb_mbufs, 32768);
 	CHECK_EQ(o->mac_table_size, 65536);
 	CHECK_EQ(o->mac_aging, 300);
+	CHECK_EQ(o->mac_move_hold, 2);
+	CHECK(o->ctl_group == NULL);
 	CHECK_EQ(o->nb_cmds, 0);
 }
 
@@ -183,6 +185,11 @@ test_ctl_socket_none(void)
 	/* A path that merely contains "none" is a path. */
 	CHECK_EQ(parse(&o, "-s", "/run/none", NULL), 0);
 	CHECK_STREQ(o.ctl_socket, "/run/none");
+	dps_options_free(&o);
+	/* The group is looked up when the socket is made, not here. */
+	CHECK_EQ(parse(&o, "--ctl-group", "dpswitch", "--mac-move-hold", "0", NULL), 0);
+	CHECK_STREQ(o.ctl_group, "dpswitch");
+	CHECK_EQ(o.mac_move_hold, 0);
 	dps_options_free(&o);
 }
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +43,12 @@ run_one(int fd, const char *cmd, bool json, int timeout_ms)
 	char *nul;
 	int rc;
 
-	if (dprintf(fd, "%s%s\n", json ? "json " : "", cmd) < 0) {
+	/*
+	 * A daemon that refuses us replies and closes at once, perhaps before
+	 * our command arrives: the write fails (EPIPE), the reply is still
+	 * there to read.
+	 */
+	if (dprintf(fd, "%s%s\n", json ? "json " : "", cmd) < 0 && errno != EPIPE) {
 		fprintf(stderr, "dpswitch-ctl: connection lost: %s\n", strerror(errno));
 		return 2;
 	}
@@ -92,6 +98,7 @@ main(int argc, char **argv)
 
 	if (path == NULL)
 		path = DEFAULT_SOCKET;
+	signal(SIGPIPE, SIG_IGN);	/* a lost connection is an error to report */
 	/* '+': options end at the first word of the command. */
 	while ((c = getopt_long(argc, argv, "+s:jt:h", longopts, NULL)) != -1) {
 		switch (c) {

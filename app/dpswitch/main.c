@@ -235,6 +235,7 @@ main(int argc, char **argv)
 		goto out_eal;
 	dps_ports_init(pool, app.mac_table);
 	if (init_failed("register the shm port kind", dps_shm_dpswitch_register()) ||
+	    init_failed("register the control commands", dps_ctl_cli_register()) ||
 	    init_failed("set up the command language", dps_cli_init(app.mac_table)) ||
 	    init_failed("set up the event loop", setup_events())) {
 		rc = -1;
@@ -243,7 +244,7 @@ main(int argc, char **argv)
 	if (opt.ctl_socket != NULL) {
 		if (strcmp(opt.ctl_socket, DPS_CTL_SOCKET_DEFAULT) == 0)
 			mkdir("/run/dpswitch", 0755);
-		ctl = dps_ctl_open(opt.ctl_socket, app.epfd, &err);
+		ctl = dps_ctl_open(opt.ctl_socket, opt.ctl_group, app.epfd, &err);
 		if (ctl == NULL) {
 			fprintf(stderr, "dpswitch: control socket: %s\n", err.msg);
 			rc = -EADDRINUSE;

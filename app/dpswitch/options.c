@@ -25,7 +25,9 @@ dps_options_usage(const char *prog)
 	       "                           same as the command 'port add ...'\n"
 	       "  -e, --exec 'COMMAND'     run a command at start-up (repeatable)\n"
 	       "  -s, --ctl-socket PATH    control socket for dpswitch-ctl\n"
-	       "                           (default %s; 'none' disables it)\n"
+	       "                           (default %s; 'none' disables it);\n"
+	       "                           mode 0660: root and the daemon's user\n"
+	       "      --ctl-group GROUP    members of GROUP may use the control socket too\n"
 	       "  -i, --interactive        command prompt on the terminal\n"
 	       "      --mbufs N            mbufs in the packet pool (default 32768)\n"
 	       "      --mac-table-size N   MAC table capacity (default 65536)\n"
@@ -90,7 +92,8 @@ parse_rx_mode(struct dps_options *o, const char *mode)
 int
 dps_options_parse(int argc, char **argv, struct dps_options *o)
 {
-	enum { OPT_MBUFS = 256, OPT_MAC_SIZE, OPT_MAC_AGING, OPT_MAC_MOVE_HOLD, OPT_RX_MODE };
+	enum { OPT_MBUFS = 256, OPT_MAC_SIZE, OPT_MAC_AGING, OPT_MAC_MOVE_HOLD, OPT_RX_MODE,
+	       OPT_CTL_GROUP };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "port", required_argument, NULL, 'p' },
@@ -101,6 +104,7 @@ dps_options_parse(int argc, char **argv, struct dps_options *o)
 		{ "mac-table-size", required_argument, NULL, OPT_MAC_SIZE },
 		{ "mac-aging", required_argument, NULL, OPT_MAC_AGING },
 		{ "mac-move-hold", required_argument, NULL, OPT_MAC_MOVE_HOLD },
+		{ "ctl-group", required_argument, NULL, OPT_CTL_GROUP },
 		{ "rx-mode", required_argument, NULL, OPT_RX_MODE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -126,6 +130,7 @@ dps_options_parse(int argc, char **argv, struct dps_options *o)
 		case OPT_MAC_SIZE:
 			rc = parse_u32("mac-table-size", optarg, 64, 1u << 24, &o->mac_table_size);
 			break;
+		case OPT_CTL_GROUP: o->ctl_group = optarg; break;
 		case OPT_MAC_MOVE_HOLD:
 			rc = parse_u32("mac-move-hold", optarg, 0, 3600, &o->mac_move_hold);
 			break;

@@ -12,6 +12,7 @@
 struct dps_options {
 	const char *config;		/* -c FILE */
 	const char *ctl_socket;		/* -s PATH, NULL = none */
+	const char *ctl_group;		/* --ctl-group NAME: may use the socket too */
 	bool interactive;		/* -i */
 	uint32_t nb_mbufs;
 	uint32_t mac_table_size;

@@ -2,12 +2,16 @@
 #include "ctl_server.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_common.h>
@@ -30,8 +34,106 @@ struct dps_ctl {
 	struct dps_event_source ev;	/* the listening socket */
 	int epfd;
 	char path[DPS_UNIX_PATH_MAX];
+	gid_t group;			/* the control group, or (gid_t)-1 */
+	uint64_t refused;		/* connections refused for their credentials */
+	time_t refused_logged;		/* when a refusal was last logged */
 	struct ctl_client *clients[DPS_CTL_MAX_CLIENTS];
 };
+
+/* The daemon has at most one control socket; `ctl show` reports on it. */
+static struct dps_ctl *ctl_current;
+
+static void
+ctl_reply_end(int fd, int rc)
+{
+	char trailer[16];
+	int n = snprintf(trailer, sizeof(trailer), "%c%d\n", '\0', rc);
+
+	if (write(fd, trailer, n) != n)
+		DPS_LOG(ctl, DEBUG, "client went away before the reply ended");
+}
+
+/* Is @p gid among the groups of process @p pid? (Its supplementary groups are in /proc.) */
+static bool
+ctl_pid_in_group(pid_t pid, gid_t gid)
+{
+	char path[64], line[4096];
+	bool in = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	while (f != NULL && !in && fgets(line, sizeof(line), f) != NULL) {
+		char *p = line + strlen("Groups:"), *end;
+
+		if (strncmp(line, "Groups:", 7) != 0)
+			continue;
+		for (;;) {
+			unsigned long g = strtoul(p, &end, 10);
+
+			if (end == p)
+				break;
+			in |= (gid_t)g == gid;
+			p = end;
+		}
+	}
+	if (f != NULL)
+		fclose(f);
+	return in;
+}
+
+/* May the process at the other end of @p fd run commands? */
+static bool
+ctl_peer_allowed(const struct dps_ctl *ctl, int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+		return false;
+	if (cred.uid == 0 || cred.uid == geteuid())
+		return true;
+	return ctl->group != (gid_t)-1 &&
+	       (cred.gid == ctl->group || ctl_pid_in_group(cred.pid, ctl->group));
+}
+
+/* Refused: one line to the peer; counted; logged the first time and then once a minute. */
+static void
+ctl_refuse(struct dps_ctl *ctl, int fd)
+{
+	struct ucred cred = { 0 };
+	socklen_t len = sizeof(cred);
+	time_t now = time(NULL);
+
+	ctl->refused++;
+	getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len);
+	if (ctl->refused == 1 || now - ctl->refused_logged >= 60) {
+		DPS_LOG(ctl, WARNING, "refused a control connection from uid %u gid %u pid %d "
+			"(%" PRIu64 " refused so far): neither root, the daemon's user nor "
+			"in its control group", cred.uid, cred.gid, (int)cred.pid, ctl->refused);
+		ctl->refused_logged = now;
+	}
+	dprintf(fd, "error: permission denied: not root, the daemon's user, nor in its "
+		"control group\n");
+	ctl_reply_end(fd, -EACCES);
+	close(fd);
+}
+
+int
+dps_ctl_info(struct dps_ctl_info *info)
+{
+	const struct dps_ctl *ctl = ctl_current;
+
+	memset(info, 0, sizeof(*info));
+	if (ctl == NULL)
+		return -ENOENT;
+	snprintf(info->path, sizeof(info->path), "%s", ctl->path);
+	info->group = ctl->group;
+	info->refused = ctl->refused;
+	for (int i = 0; i < DPS_CTL_MAX_CLIENTS; i++)
+		info->clients += ctl->clients[i] != NULL;
+	return 0;
+}
 
 static void
 ctl_client_close(struct ctl_client *c)
@@ -44,16 +146,6 @@ ctl_client_close(struct ctl_client *c)
 	epoll_ctl(ctl->epfd, EPOLL_CTL_DEL, c->ev.fd, NULL);
 	close(c->ev.fd);
 	free(c);
-}
-
-static void
-ctl_reply_end(int fd, int rc)
-{
-	char trailer[16];
-	int n = snprintf(trailer, sizeof(trailer), "%c%d\n", '\0', rc);
-
-	if (write(fd, trailer, n) != n)
-		DPS_LOG(ctl, DEBUG, "client went away before the reply ended");
 }
 
 static void
@@ -117,6 +209,11 @@ ctl_accept_event(struct dps_event_source *src, uint32_t events __rte_unused)
 	fd = accept4(ctl->ev.fd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof(tmo));
+	if (!ctl_peer_allowed(ctl, fd)) {
+		ctl_refuse(ctl, fd);
+		return;
+	}
 	for (int i = 0; i < DPS_CTL_MAX_CLIENTS && slot < 0; i++)
 		if (ctl->clients[i] == NULL)
 			slot = i;
@@ -128,7 +225,6 @@ ctl_accept_event(struct dps_event_source *src, uint32_t events __rte_unused)
 		close(fd);
 		return;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof(tmo));
 	c->ev.fd = fd;
 	c->ev.handler = ctl_client_event;
 	c->ctl = ctl;
@@ -142,13 +238,24 @@ ctl_accept_event(struct dps_event_source *src, uint32_t events __rte_unused)
 }
 
 struct dps_ctl *
-dps_ctl_open(const char *path, int epfd, struct dps_err *err)
+dps_ctl_open(const char *path, const char *group, int epfd, struct dps_err *err)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
+	gid_t gid = (gid_t)-1;
 	struct dps_ctl *ctl;
 	int fd;
 
-	fd = dps_unix_listen(path, err);
+	if (group != NULL) {
+		struct group *g = getgrnam(group);
+
+		if (g == NULL) {
+			dps_err_set(err, -ENOENT, "no group named '%s' (--ctl-group)", group);
+			errno = ENOENT;
+			return NULL;
+		}
+		gid = g->gr_gid;
+	}
+	fd = dps_unix_listen_mode(path, SOCK_STREAM, 0660, gid, err);
 	if (fd < 0) {
 		errno = -fd;
 		return NULL;
@@ -161,6 +268,7 @@ dps_ctl_open(const char *path, int epfd, struct dps_err *err)
 		return NULL;
 	}
 	ctl->ev.fd = fd;
+	ctl->group = gid;
 	ctl->ev.handler = ctl_accept_event;
 	ctl->epfd = epfd;
 	snprintf(ctl->path, sizeof(ctl->path), "%s", path);
@@ -170,6 +278,7 @@ dps_ctl_open(const char *path, int epfd, struct dps_err *err)
 		dps_ctl_close(ctl);
 		return NULL;
 	}
+	ctl_current = ctl;
 	return ctl;
 }
 
@@ -184,5 +293,7 @@ dps_ctl_close(struct dps_ctl *ctl)
 	epoll_ctl(ctl->epfd, EPOLL_CTL_DEL, ctl->ev.fd, NULL);
 	close(ctl->ev.fd);
 	unlink(ctl->path);
+	if (ctl_current == ctl)
+		ctl_current = NULL;
 	free(ctl);
 }

@@ -299,18 +299,19 @@ dps_port_add(const char *name, const char *kind_name, const char *args,
 	if (rte_eth_dev_get_port_by_name(pe.devname, &id) == 0)
 		return dps_err_set(err, -EBUSY, "port '%s': device %s is already %s",
 			name, pe.devname, dps_port_name(id) ? "a switch port" : "in use");
+	/* What is shown or logged of the devargs: never a secret. */
+	port_args_redact(args, pe.args, sizeof(pe.args));
 	rc = rte_dev_probe(dev);
 	if (rc != 0 || rte_eth_dev_get_port_by_name(pe.devname, &id) != 0)
 		return dps_err_set(err, rc ? rc : -ENODEV,
 			"port '%s': %s driver rejected '%s' (%s; see the log above)",
-			name, kind->name, args, rte_strerror(rc ? -rc : ENODEV));
+			name, kind->name, pe.args, rte_strerror(rc ? -rc : ENODEV));
 	if (id >= DPS_MAX_PORTS) {
 		port_release(id, false);
 		return dps_err_set(err, -ENOSPC, "port '%s': no free port slot (max %d)",
 				   name, DPS_MAX_PORTS);
 	}
 	snprintf(pe.name, sizeof(pe.name), "%s", name);
-	snprintf(pe.args, sizeof(pe.args), "%s", args);
 	pe.kind = kind;
 	rc = port_start(id, nb_rxq, &pe, err);
 	if (rc != 0) {
@@ -333,7 +334,7 @@ dps_port_add(const char *name, const char *kind_name, const char *args,
 	dp_assign_port(dp, id, pe.nb_rxq, pe.nb_txq, pe.rx_intr);
 	rc = dps_dp_commit();
 	DPS_LOG(port, INFO, "port %s added: %s %s (ethdev %u, %u rxq, %u txq, "
-		"rx interrupts %s)", name, kind->name, args, id, pe.nb_rxq, pe.nb_txq,
+		"rx interrupts %s)", name, kind->name, pe.args, id, pe.nb_rxq, pe.nb_txq,
 		pe.rx_intr ? "yes" : "no");
 	return rc;
 }

@@ -17,6 +17,7 @@
 
 #include "common/dps_log.h"
 #include "common/dps_num.h"
+#include "common/unix_socket.h"
 
 #define KEY_IFACE "iface"
 #define KEY_QUEUES "queues"
@@ -87,13 +88,39 @@ af_packet_nb_rxq(struct rte_kvargs *kv)
  * is left over from a process that died: remove it, as the next bind would
  * fail. A socket somebody listens on belongs to a live switch or guest.
  */
+/*
+ * A file a devarg would create or replace must not be somebody else's:
+ * a path that exists is refused (a live socket, a regular file, anything),
+ * except a socket nobody listens on any more, which is left over from a
+ * process that died and is removed. @p what names the key for messages.
+ */
+static int
+check_new_file(const char *port, const char *what, const char *path, bool stale_socket_ok,
+	       struct dps_err *err)
+{
+	struct dps_err why;
+	struct stat st;
+	int rc;
+
+	if (lstat(path, &st) != 0)
+		return 0;
+	if (!S_ISSOCK(st.st_mode) || !stale_socket_ok)
+		return dps_err_set(err, -EEXIST, "port '%s': %s '%s' exists; it would be "
+				   "replaced (remove it first, or give another path)", port, what,
+				   path);
+	rc = dps_unix_path_claim(path, &why);
+	if (rc != 0)
+		return dps_err_set(err, rc, "port '%s': %s: %s", port, what, why.msg);
+	DPS_LOG(port, NOTICE, "removed stale socket %s", path);
+	return 0;
+}
+
 static int
 vhost_check_server_path(const char *port, const char *path, struct dps_err *err)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char dir[PATH_MAX], *slash;
 	struct stat st;
-	int fd, rc;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return dps_err_set(err, -ENAMETOOLONG,
@@ -108,27 +135,8 @@ vhost_check_server_path(const char *port, const char *path, struct dps_err *err)
 				"port '%s': directory '%s' of iface does not exist",
 				port, dir);
 	}
-	if (lstat(path, &st) != 0)
-		return 0;
-	if (!S_ISSOCK(st.st_mode))
-		return dps_err_set(err, -EEXIST,
-			"port '%s': iface '%s' exists and is not a socket", port, path);
-	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (fd < 0)
-		return dps_err_set(err, -errno, "port '%s': socket: %s", port,
-				   strerror(errno));
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-	close(fd);
-	if (rc == 0)
-		return dps_err_set(err, -EADDRINUSE,
-			"port '%s': socket '%s' is in use by another vhost-user server",
-			port, path);
-	DPS_LOG(port, NOTICE, "removing stale socket %s", path);
-	if (unlink(path) != 0)
-		return dps_err_set(err, -errno, "port '%s': cannot remove stale socket '%s': %s",
-				   port, path, strerror(errno));
-	return 0;
+	/* The vhost library unlinks whatever is at its path before it binds. */
+	return check_new_file(port, "iface", path, true, err);
 }
 
 static int
@@ -146,6 +154,34 @@ vhost_check(const char *port, struct rte_kvargs *kv, struct dps_err *err)
 	    strcmp(rte_kvargs_get(kv, KEY_CLIENT), "1") == 0)
 		return 0;
 	return vhost_check_server_path(port, rte_kvargs_get(kv, KEY_IFACE), err);
+}
+
+void
+port_args_redact(const char *args, char *out, size_t size)
+{
+	size_t o = 0;
+
+	if (size == 0)
+		return;
+	while (*args != '\0' && o + 1 < size) {
+		size_t len = strcspn(args, ",");
+		const char *eq = memchr(args, '=', len);
+
+		if (eq != NULL && (size_t)(eq - args) == strlen("secret") &&
+		    strncmp(args, "secret", 6) == 0)
+			o += (size_t)snprintf(out + o, size - o, "secret=***");
+		else
+			o += (size_t)snprintf(out + o, size - o, "%.*s", (int)len, args);
+		if (o >= size)
+			o = size - 1;
+		args += len;
+		if (*args == ',') {
+			if (o + 1 < size)
+				out[o++] = ',';
+			args++;
+		}
+	}
+	out[o] = '\0';
 }
 
 static int
@@ -187,11 +223,32 @@ static int
 pcap_check(const char *port, struct rte_kvargs *kv, struct dps_err *err)
 {
 	const char *rx = rte_kvargs_get(kv, "rx_pcap");
+	const char *tx = rte_kvargs_get(kv, "tx_pcap");
 
 	if (rx != NULL && access(rx, R_OK) != 0)
 		return dps_err_set(err, -ENOENT, "port '%s': cannot read rx_pcap '%s': %s",
 				   port, rx, strerror(errno));
-	return 0;
+	/* net_pcap truncates its tx_pcap: never somebody's existing file. */
+	return tx != NULL ? check_new_file(port, "tx_pcap", tx, false, err) : 0;
+}
+
+/*
+ * net_memif's server removes whatever sits at its socket path: check it
+ * first. Its default is an abstract socket (socket-abstract=yes), which is
+ * no file; only socket-abstract=no puts one in the file system.
+ */
+static int
+memif_check(const char *port, struct rte_kvargs *kv, struct dps_err *err)
+{
+	const char *role = rte_kvargs_get(kv, "role");
+	const char *sock = rte_kvargs_get(kv, "socket");
+	const char *abstract = rte_kvargs_get(kv, "socket-abstract");
+
+	if ((role != NULL && strcmp(role, "server") != 0) ||
+	    abstract == NULL || strcmp(abstract, "no") != 0)
+		return 0;
+	return check_new_file(port, "socket", sock != NULL ? sock : "/tmp/memif.sock", true,
+			      err);
 }
 
 static const struct dps_port_kind builtin[] = {
@@ -205,7 +262,7 @@ static const struct dps_port_kind builtin[] = {
 	  .nb_rxq = af_packet_nb_rxq },
 	{ .name = "pcap", .driver = "net_pcap", .keys = pcap_keys,
 	  .required = pcap_required, .check = pcap_check, .link_always_up = true },
-	{ .name = "memif", .driver = "net_memif", .keys = memif_keys },
+	{ .name = "memif", .driver = "net_memif", .keys = memif_keys, .check = memif_check },
 	{ .name = "ring", .driver = "net_ring", .keys = ring_keys, .link_always_up = true },
 	{ .name = "null", .driver = "net_null", .keys = null_keys, .link_always_up = true },
 	{ .name = "pci", .driver = NULL, .rx_intr = true },
@@ -299,6 +356,12 @@ vdev_devargs(const struct dps_port_kind *kind, const char *port, const char *arg
 				port, kv->pairs[i].key, kv->pairs[i].key);
 			goto out;
 		}
+		/* Checked on one copy, the driver might use the other: one of each. */
+		if (rte_kvargs_count(kv, kv->pairs[i].key) > 1) {
+			rc = dps_err_set(err, -EINVAL, "port '%s': option '%s' is given more "
+					 "than once", port, kv->pairs[i].key);
+			goto out;
+		}
 	}
 	if (kind->required != NULL) {
 		bool any = false;
@@ -358,6 +421,25 @@ pci_devargs(const char *port, const char *args, char *dev, size_t devlen,
 			"port '%s': PCI device %s is bound to '%s', not vfio-pci or uio "
 			"(bind it with scripts/devbind.sh)", port, devname,
 			n > 0 ? strrchr(drv, '/') + 1 : "no driver");
+	if (comma != NULL) {
+		/* The driver's own devargs: parsed here only to refuse a key given twice. */
+		struct rte_kvargs *kv = rte_kvargs_parse(comma + 1, NULL);
+		int dup = -1;
+
+		if (kv == NULL)
+			return dps_err_set(err, -EINVAL, "port '%s': cannot parse devargs '%s' "
+					   "(expected ADDR,key=value,...)", port, comma + 1);
+		for (unsigned int i = 0; i < kv->count && dup < 0; i++)
+			if (rte_kvargs_count(kv, kv->pairs[i].key) > 1)
+				dup = (int)i;
+		if (dup >= 0) {
+			dps_err_set(err, -EINVAL, "port '%s': option '%s' is given more than once",
+				    port, kv->pairs[dup].key);
+			rte_kvargs_free(kv);
+			return -EINVAL;
+		}
+		rte_kvargs_free(kv);
+	}
 	if ((size_t)snprintf(dev, devlen, "%s%s", devname, comma ? comma : "") >= devlen)
 		return dps_err_set(err, -E2BIG, "port '%s': devargs too long", port);
 	return 0;

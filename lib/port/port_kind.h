@@ -10,7 +10,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <stddef.h>
+
 #include "port.h"
+
+/**
+ * @p args as it may be shown or logged: the value of every key that holds
+ * a secret ("secret") replaced by "***".
+ */
+void port_args_redact(const char *args, char *out, size_t size);
 
 /** Find a kind by name, or NULL. */
 const struct dps_port_kind *port_kind_find(const char *name);

@@ -389,9 +389,9 @@ shm_probe(struct rte_vdev_device *vdev)
 	}
 	kv = rte_kvargs_parse(rte_vdev_device_args(vdev), dps_shm_keys);
 	if (kv == NULL) {
-		SHM_LOG(ERR, "%s: cannot parse devargs '%s' (valid keys: path, mode, group, "
-			"qpairs, ring, bufsize, secret, group-ports, spares, mac)", name,
-			rte_vdev_device_args(vdev));
+		/* Not the devargs themselves: they may hold the secret. */
+		SHM_LOG(ERR, "%s: cannot parse its devargs (valid keys: path, mode, group, "
+			"qpairs, ring, bufsize, secret, group-ports, spares, mac)", name);
 		return -EINVAL;
 	}
 	rc = shm_args_parse(name, kv, &a, &err);
@@ -481,7 +481,7 @@ shm_path_check(const char *port, const char *path, struct dps_err *err)
 {
 	const char *owner;
 	struct stat st;
-	int fd;
+	int live;
 
 	if (lstat(path, &st) != 0)
 		return 0;
@@ -493,13 +493,11 @@ shm_path_check(const char *port, const char *path, struct dps_err *err)
 	if (owner != NULL)
 		return dps_err_set(err, -EADDRINUSE, "port '%s': socket '%s' is in use by "
 				   "port %s of this switch", port, path, owner);
-	fd = dps_unix_connect_type(path, SOCK_SEQPACKET);
-	if (fd >= 0 || fd == -EPROTOTYPE) {
-		if (fd >= 0)
-			close(fd);
-		return dps_err_set(err, -EADDRINUSE, "port '%s': socket '%s' is in use by "
-				   "another process", port, path);
-	}
+	live = dps_unix_probe(path);
+	if (live != 0)
+		return dps_err_set(err, live == 1 ? -EADDRINUSE : live, "port '%s': socket '%s' "
+				   "is in use by another process%s", port, path,
+				   live == 1 ? "" : " (cannot tell: not ours to replace)");
 	return 0;
 }
 
