@@ -102,7 +102,7 @@ def testpmd(request, dpswitch, workdir):
 
 
 @pytest.fixture
-def pktgen(dpswitch, workdir):
+def pktgen(request, dpswitch, workdir):
     """Factory: pktgen(socks, args, vdevs=None, lcore="0") -> started
     dpsw.Pktgen, on virtio-user ports for the vhost sockets socks (or on the
     given vdevs); every one is stopped by pid before the switch."""
@@ -116,6 +116,8 @@ def pktgen(dpswitch, workdir):
     yield start
 
     for p in reversed(started):
+        if _failed(request) and p.proc is not None:
+            print("---- pktgen %s: stderr ----\n%s" % (p.prefix, dpsw.tail(p.log, 20)))
         p.stop()
 
 

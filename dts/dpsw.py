@@ -217,12 +217,38 @@ class Dpswitch:
         self.args = args
         self.proc = None
 
-    def start(self, timeout=30):
-        self._logf = open(self.log, "wb")
+    def start(self, timeout=30, append=False):
+        self._logf = open(self.log, "ab" if append else "wb")
         self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL,
                                      stdout=self._logf, stderr=subprocess.STDOUT)
         wait_until(self._answers, timeout, "dpswitch control socket %s" % self.sock)
         return self
+
+    def kill9(self):
+        """Crash it: SIGKILL, nothing cleaned up (its sockets, hugepage
+        files and peers' connections are left as a crash leaves them)."""
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(10)
+        self._logf.close()
+
+    def restart(self, timeout=30):
+        """After kill9(): the same command line (prefix, socket, start-up
+        commands) again, its log appended to the same file."""
+        assert self.proc.poll() is not None, "restart() of a running dpswitch"
+        return self.start(timeout, append=True)
+
+    def resources(self):
+        """What a leak would show: open fds, RSS, hugepage files of its
+        prefix, mbufs in use and DPDK heap bytes allocated."""
+        pid = self.proc.pid
+        with open("/proc/%d/status" % pid) as f:
+            rss = int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+        mem = self.ok("show memory", json=True)
+        return {"fds": len(os.listdir("/proc/%d/fd" % pid)), "rss_kb": rss,
+                "hugepage_files": len([f for f in os.listdir(HUGEPAGE_DIR)
+                                       if f.startswith(self.prefix)]),
+                "mbufs_in_use": mem["mbufs"]["in_use"],
+                "heap_bytes": mem["heap"]["allocated_bytes"]}
 
     def _answers(self):
         if self.proc.poll() is not None:

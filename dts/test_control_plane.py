@@ -194,3 +194,28 @@ def test_files_that_are_not_ours(dpswitch, workdir):
     d.ok("port del m1")
     d.ok("port del c1")
     assert d.alive()
+
+
+def test_memif_server_socket_is_a_file(dpswitch, workdir):
+    """A memif server's socket is a file with permissions, never an abstract
+    one (DPDK 22.11's driver leaves an abstract listener open, its callback
+    on freed memory, after the port goes: a connection then spins the
+    interrupt thread). Removed with the port; nobody can reach it after."""
+    d = dpswitch()
+    m = os.path.join(workdir, "m.sock")
+    expect_error(d, "port add m memif role=server,socket-abstract=yes,socket=%s" % m,
+                 "socket-abstract=no")
+    d.ok("port add m memif role=server,socket=%s" % m)
+    assert stat.S_ISSOCK(os.stat(m).st_mode)
+    d.ok("port del m")
+    assert not os.path.exists(m)
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        c.connect("\0" + m)            # what an abstract listener would be
+        connected = True
+    except OSError:
+        connected = False
+    finally:
+        c.close()
+    assert not connected, "an abstract memif listener outlived its port"
+    assert d.ok("show config", json=True)["workers"] == 1     # answers at once

@@ -140,7 +140,7 @@ def ingress_port(kind, workdir, veth):
     if kind == "memif":
         sock = os.path.join(workdir, "in0.memif")
         return ("in0 memif role=server,socket=%s" % sock,
-                "net_memif0,role=client,socket=%s" % sock, None)
+                "net_memif0,role=client,socket=%s,socket-abstract=no" % sock, None)
     raise ValueError(kind)
 
 

@@ -23,6 +23,9 @@ guest reconnects. Prints the QEMU pid and exits; kill that pid to stop the guest
   --name NAME       QEMU guest name (default dpsvm-<pid of this script>)
   --pidfile FILE    also write the QEMU pid to FILE
   --guest-dir DIR   holds vmlinuz and initrd.gz (default <repo>/build/guest)
+  --qmp PATH        QMP socket (QEMU listens) to drive the guest, e.g.
+                    {"execute": "system_reset"} to reboot it; without
+                    --qmp a guest that resets itself ends QEMU (-no-reboot)
   -h, --help        this text
 
 The guest prints DPS-GUEST-READY, DPS-PING-RESULT sent=X received=Y (with
@@ -32,18 +35,18 @@ EOF
 
 die() { echo "vm-launch: $*" >&2; exit 1; }
 
-SOCK='' MAC='' IP='' PING='' COUNT='' LOG='' MEM=256 NAME="dpsvm-$$" PIDFILE=''
+SOCK='' MAC='' IP='' PING='' COUNT='' LOG='' MEM=256 NAME="dpsvm-$$" PIDFILE='' QMP=''
 GUEST_DIR=$(dirname "$(readlink -f "$0")")/../build/guest
 while [[ $# -gt 0 ]]; do
     case $1 in
         -h | --help) usage; exit 0 ;;
-        --sock | --mac | --ip | --ping | --count | --log | --mem | --name | --pidfile | --guest-dir)
+        --sock | --mac | --ip | --ping | --count | --log | --mem | --name | --pidfile | --guest-dir | --qmp)
             [[ $# -ge 2 ]] || die "$1 needs a value"
             case $1 in
                 --sock) SOCK=$2 ;; --mac) MAC=$2 ;; --ip) IP=$2 ;;
                 --ping) PING=$2 ;; --count) COUNT=$2 ;; --log) LOG=$2 ;;
                 --mem) MEM=$2 ;; --name) NAME=$2 ;; --pidfile) PIDFILE=$2 ;;
-                --guest-dir) GUEST_DIR=$2 ;;
+                --guest-dir) GUEST_DIR=$2 ;; --qmp) QMP=$2 ;;
             esac
             shift 2 ;;
         *) die "unknown argument '$1' (see --help)" ;;
@@ -70,12 +73,16 @@ ver=$("$QEMU" --version | sed -n '1s/.*version \([0-9]*\)\.\([0-9]*\).*/\1 \2/p'
 read -r vmaj vmin <<<"$ver"
 if ((vmaj > 9 || (vmaj == 9 && vmin >= 2))); then RECONNECT=reconnect-ms=1000; else RECONNECT=reconnect=1; fi
 
+# Driven over QMP, a reset is a reboot; otherwise it ends QEMU.
+CONTROL=(-no-reboot)
+[[ -n $QMP ]] && CONTROL=(-qmp "unix:$QMP,server=on,wait=off")
+
 # -accel tcg: KVM guests die with "emulation failure" on these machines.
 # vectors=0: QEMU 7.2 segfaults when a TCG guest enables MSI-X on a vhost-user
 #   virtio-net-pci (msix_set_vector_notifiers); legacy INTx works.
 # memfd share=on: the switch must map guest memory.
 # -nodefaults: no implicit user-mode NIC, monitor or VGA.
-setsid "$QEMU" -name "$NAME" -nodefaults -no-reboot -accel tcg -m "$MEM" \
+setsid "$QEMU" -name "$NAME" -nodefaults "${CONTROL[@]}" -accel tcg -m "$MEM" \
     -object "memory-backend-memfd,id=mem,size=${MEM}M,share=on" -numa node,memdev=mem \
     -chardev "socket,id=c0,path=$SOCK,$RECONNECT" \
     -netdev vhost-user,id=n0,chardev=c0 \

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -725,6 +726,34 @@ test_bells(void)
 	close(rd2);
 }
 
+/*
+ * The sleeper's process dies (its read end closes): a ring must not raise
+ * SIGPIPE, whose default action would end this test, when the ringer holds
+ * a reader of its own; without one it would (EPIPE, with SIGPIPE ignored).
+ */
+static void
+test_bell_sleeper_gone(void)
+{
+	void (*old)(int) = signal(SIGPIPE, SIG_DFL);
+	int rd, wr, held;
+	uint8_t b;
+
+	CHECK_EQ(dpsr_bell_create(&rd, &wr), 0);
+	held = dpsr_bell_hold_reader(wr);
+	CHECK(held >= 0);
+	CHECK(fcntl(held, F_GETFL) & O_NONBLOCK);
+	CHECK_EQ(fcntl(held, F_GETFL) & O_ACCMODE, O_RDONLY);
+	close(rd);				/* the sleeper is gone */
+	CHECK(dpsr_bell_ring(wr));		/* alive: the ring went into the pipe */
+	CHECK_EQ(read(held, &b, 1), 1);		/* the same pipe */
+	close(held);
+	signal(SIGPIPE, SIG_IGN);
+	CHECK(!dpsr_bell_ring(wr));
+	CHECK_EQ(errno, EPIPE);
+	close(wr);
+	signal(SIGPIPE, old);
+}
+
 int
 main(void)
 {
@@ -736,5 +765,6 @@ main(void)
 	test_attach_messages();
 	test_doorbell_race();
 	test_bells();
+	test_bell_sleeper_gone();
 	return test_report();
 }

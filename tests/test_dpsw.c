@@ -115,7 +115,12 @@ test_probe_errors(void)
 
 	probe_fails("", "net_dpsw0: devarg 'path' is required");
 	snprintf(args, sizeof(args), "path=%s,colour=red", path);
-	probe_fails(args, "unknown devarg 'colour': valid keys are path, secret, qpairs, mac");
+	probe_fails(args, "unknown devarg 'colour': valid keys are path, secret, qpairs, mac, "
+		    "reconnect-ms");
+	snprintf(args, sizeof(args), "path=%s,reconnect-ms=60001", path);
+	probe_fails(args, "reconnect-ms=60001 is not valid: milliseconds between tries");
+	snprintf(args, sizeof(args), "path=%s,reconnect-ms=1,reconnect-ms=2", path);
+	probe_fails(args, "devarg 'reconnect-ms' is given more than once");
 	snprintf(args, sizeof(args), "path=%s,path=%s", path, path);
 	probe_fails(args, "devarg 'path' is given more than once");
 	probe_fails("path", "devarg 'path' needs a value");
@@ -191,8 +196,9 @@ attach_main(void)
 	uint16_t port = 0;
 	int rc;
 
-	snprintf(args, sizeof(args), "path=%s,secret=%s,qpairs=2,mac=02:00:00:00:00:42", path,
-		 SECRET);
+	/* This one stays down when the switch goes (test_disconnect); test_reattach's does not. */
+	snprintf(args, sizeof(args), "path=%s,secret=%s,qpairs=2,mac=02:00:00:00:00:42,"
+		 "reconnect-ms=0", path, SECRET);
 	rc = rte_vdev_init("net_dpsw0", args);
 	CHECK_EQ(rc, 0);
 	CHECK_EQ(rte_eth_dev_get_port_by_name("net_dpsw0", &port), 0);
@@ -659,7 +665,7 @@ test_disconnect(uint16_t port)
 	CHECK_EQ(__atomic_load_n(&lsc_events, __ATOMIC_RELAXED), 1);
 	snprintf(expect, sizeof(expect), "net_dpsw0: the switch closed '%s': link down", path);
 	CHECK_LOG(mark, expect);
-	CHECK_LOG(mark, "no automatic reconnect");
+	CHECK_LOG(mark, "reconnect-ms=0: no automatic reconnect");
 
 	/* Transmit consumes and counts; receive gives nothing, whatever the ring says. */
 	CHECK_EQ(rte_eth_stats_get(port, &before), 0);
@@ -691,6 +697,147 @@ test_disconnect(uint16_t port)
 	CHECK_EQ(epoll_wait(epfd, eev, 2, 0), 0);
 	close(epfd);
 	CHECK_EQ(rte_eth_dev_callback_unregister(port, RTE_ETH_EVENT_INTR_LSC, lsc_cb, NULL), 0);
+}
+
+/* ---- the switch goes and comes back: the device attaches again ---- */
+
+/* Mappings of a memfd (the regions) in this process. */
+static int
+memfd_mappings(void)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+	int n = 0;
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		n += strstr(line, "/memfd:dpsr") != NULL;
+	if (f != NULL)
+		fclose(f);
+	return n;
+}
+
+static bool
+wait_link(uint16_t port, bool up)
+{
+	for (int i = 0; i < 300; i++) {
+		if (link_up(port) == up)
+			return true;
+		usleep(10 * 1000);
+	}
+	return false;
+}
+
+static uint16_t
+reattach_port(void)
+{
+	struct rte_eth_conf conf = { .intr_conf = { .rxq = 1, .lsc = 1 } };
+	char args[256];
+	uint16_t port = UINT16_MAX;
+
+	snprintf(args, sizeof(args), "path=%s,secret=%s,qpairs=2,reconnect-ms=20", path, SECRET);
+	CHECK_EQ(rte_vdev_init("net_dpsw3", args), 0);
+	CHECK_EQ(rte_eth_dev_get_port_by_name("net_dpsw3", &port), 0);
+	CHECK(wait_peer(true));
+	sw_rings_init();
+	CHECK_EQ(rte_eth_dev_configure(port, 2, 2, &conf), 0);
+	for (uint16_t q = 0; q < QPAIRS; q++) {
+		CHECK_EQ(rte_eth_rx_queue_setup(port, q, RING, SOCKET_ID_ANY, NULL, rxpool), 0);
+		CHECK_EQ(rte_eth_tx_queue_setup(port, q, RING, SOCKET_ID_ANY, NULL), 0);
+	}
+	CHECK_EQ(rte_eth_dev_start(port), 0);
+	CHECK_EQ(rte_eth_dev_callback_register(port, RTE_ETH_EVENT_INTR_LSC, lsc_cb, NULL), 0);
+	return port;
+}
+
+/* One frame each way on queue pair @p q, byte for byte. */
+static void
+reattach_traffic(uint16_t port, uint16_t q, uint8_t seed)
+{
+	struct rte_mbuf *m = make1(100, seed);
+	uint16_t len[SW_OUT];
+
+	CHECK_EQ(rte_eth_tx_burst(port, q, &m, 1), 1);
+	CHECK_EQ(sw_recv(q, len), 1);
+	CHECK_EQ(len[0], 100);
+	CHECK(frame_ok(sw_out[0], 100, seed));
+	CHECK_EQ(sw_send(q, 80, 1, (uint8_t)(seed + 1)), 1);
+	CHECK_EQ(rte_eth_rx_burst(port, q, &m, 1), 1);
+	CHECK(mbuf_ok(m, 80, (uint8_t)(seed + 1)));
+	rte_pktmbuf_free(m);
+}
+
+static void
+test_reattach(void)
+{
+	char moved[80], expect[160];
+	struct rte_mbuf *pkts[3];
+	uint16_t port = reattach_port();
+	uint64_t attaches = __atomic_load_n(&srv.attaches, __ATOMIC_ACQUIRE);
+	int fd0 = rte_eth_dev_rx_intr_ctl_q_get_fd(port, 0);
+	int maps = memfd_mappings();
+	size_t mark = log_mark();
+
+	CHECK(link_up(port));
+	reattach_traffic(port, 1, 10);
+	__atomic_store_n(&lsc_events, 0, __ATOMIC_RELAXED);
+
+	/* The switch goes with the queue asleep; it is back at once. */
+	CHECK_EQ(rte_eth_dev_rx_intr_enable(port, 0), 0);
+	CHECK(!readable(fd0, 0));
+	__atomic_store_n(&req_detach, 1, __ATOMIC_RELEASE);
+	for (int i = 0; i < 300 && __atomic_load_n(&srv.attaches, __ATOMIC_ACQUIRE) == attaches;
+	     i++)
+		usleep(10 * 1000);
+	CHECK_EQ(__atomic_load_n(&srv.attaches, __ATOMIC_ACQUIRE), attaches + 1);
+	CHECK(wait_link(port, true));
+	CHECK_EQ(__atomic_load_n(&lsc_events, __ATOMIC_RELAXED), 2);	/* down, up */
+	snprintf(expect, sizeof(expect), "net_dpsw3: attached again to '%s' after 0 failed "
+		 "tries: link up", path);
+	CHECK_LOG(mark, expect);
+	/* The sleeper is woken to arm again on the new attach. */
+	CHECK(readable(fd0, 0));
+	CHECK_EQ(rte_eth_dev_rx_intr_disable(port, 0), 0);
+	sw_rings_init();
+	reattach_traffic(port, 0, 20);
+	reattach_traffic(port, 1, 30);
+	/* The old attach is gone: its mapping and its fds (checked at the end). */
+	CHECK_EQ(memfd_mappings(), maps);
+
+	/* The switch stays away a while: link down, frames dropped and counted, tries logged once. */
+	snprintf(moved, sizeof(moved), "%s.away", path);
+	CHECK_EQ(rename(path, moved), 0);
+	mark = log_mark();
+	__atomic_store_n(&req_detach, 1, __ATOMIC_RELEASE);
+	CHECK(wait_link(port, false));
+	usleep(200 * 1000);				/* ~10 tries */
+	CHECK(!link_up(port));
+	CHECK_EQ(log_count(mark, "net_dpsw3: cannot attach again yet"), 1);
+	for (int i = 0; i < 3; i++)
+		pkts[i] = make1(60, (uint8_t)i);
+	CHECK_EQ(rte_eth_tx_burst(port, 0, pkts, 3), 3);
+	CHECK_EQ(xstat(port, "tx_disconnected"), 3);
+	CHECK_EQ(rte_eth_rx_burst(port, 0, pkts, 3), 0);
+	CHECK_EQ(rename(moved, path), 0);
+	CHECK(wait_link(port, true));
+	CHECK_EQ(log_count(mark, "net_dpsw3: attached again"), 1);
+	CHECK_EQ(log_count(mark, "failed tries: link up"), 1);
+	CHECK_EQ(log_count(mark, "after 0 failed tries"), 0);
+	sw_rings_init();
+	reattach_traffic(port, 0, 40);
+	CHECK_EQ(memfd_mappings(), maps);
+
+	/* Closed while it tries: no attach afterwards, nothing left behind. */
+	CHECK_EQ(rename(path, moved), 0);
+	__atomic_store_n(&req_detach, 1, __ATOMIC_RELEASE);
+	CHECK(wait_link(port, false));
+	attaches = __atomic_load_n(&srv.attaches, __ATOMIC_ACQUIRE);
+	CHECK_EQ(rte_eth_dev_callback_unregister(port, RTE_ETH_EVENT_INTR_LSC, lsc_cb, NULL), 0);
+	CHECK_EQ(rte_eth_dev_stop(port), 0);
+	CHECK_EQ(rte_vdev_uninit("net_dpsw3"), 0);
+	CHECK_EQ(rename(moved, path), 0);
+	usleep(100 * 1000);
+	CHECK_EQ(__atomic_load_n(&srv.attaches, __ATOMIC_ACQUIRE), attaches);
+	CHECK_EQ(memfd_mappings(), maps - 1);
 }
 
 /* ---- default MAC, qpairs default, close while attached ---- */
@@ -795,6 +942,8 @@ main(void)
 	CHECK(!rte_eth_dev_is_valid_port((uint16_t)port));
 	CHECK(fds_back_to(fds));			/* munmap'd, every fd closed */
 	test_defaults();
+	CHECK(fds_back_to(fds));
+	test_reattach();
 	CHECK(fds_back_to(fds));
 	CHECK_EQ(rte_eth_dev_count_avail(), 0);
 out:

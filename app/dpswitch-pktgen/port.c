@@ -79,6 +79,12 @@ port_setup(uint16_t port, const struct pg_options *o, struct rte_mempool *mp)
 	    (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE))
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
 	conf.intr_conf.rxq = o->ping_block && port == o->rx_port;
+	/*
+	 * Link changes by interrupt where the PMD has them: a virtio-user port
+	 * in server mode takes a new vhost-user backend (a restarted switch)
+	 * only then.
+	 */
+	conf.intr_conf.lsc = info.dev_flags != NULL && (*info.dev_flags & RTE_ETH_DEV_INTR_LSC);
 	rc = rte_eth_dev_configure(port, 1, 1, &conf);
 	if (rc != 0)
 		return port_fail(port, "configure", rc);

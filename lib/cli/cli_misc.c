@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* help, quit, set (tunables), show config */
+/* help, quit, set (tunables), show config, show memory */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <rte_malloc.h>
+#include <rte_mempool.h>
 
 #include "cli_priv.h"
 #include "cli_state.h"
@@ -133,6 +136,46 @@ show_config_cb(void *parsed __rte_unused, struct cmdline *cl __rte_unused, void 
 		   dp->park_polls, dp->spin_polls, dp->sleep_max_us);
 }
 
+/*
+ * What leaks would show: mbufs out of the pool (in rings, queues, held by
+ * a driver; those in per-lcore caches count as free) and DPDK heap memory.
+ */
+static void
+show_memory_cb(void *parsed __rte_unused, struct cmdline *cl __rte_unused,
+	       void *data __rte_unused)
+{
+	const struct rte_mempool *mp = dps_ports_pool();
+	struct rte_malloc_socket_stats heap, sum = { 0 };
+	unsigned int total = mp != NULL ? mp->size : 0;
+	unsigned int in_use = mp != NULL ? rte_mempool_in_use_count(mp) : 0;
+
+	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		if (rte_malloc_get_socket_stats(s, &heap) == 0) {
+			sum.heap_totalsz_bytes += heap.heap_totalsz_bytes;
+			sum.heap_allocsz_bytes += heap.heap_allocsz_bytes;
+			sum.alloc_count += heap.alloc_count;
+		}
+	if (cli_json()) {
+		jw_obj(NULL);
+		jw_obj("mbufs");
+		jw_u64("total", total);
+		jw_u64("in_use", in_use);
+		jw_u64("free", total - in_use);
+		jw_end_obj();
+		jw_obj("heap");
+		jw_u64("total_bytes", sum.heap_totalsz_bytes);
+		jw_u64("allocated_bytes", sum.heap_allocsz_bytes);
+		jw_u64("allocations", sum.alloc_count);
+		jw_end_obj();
+		jw_end_obj();
+		jw_done();
+		return;
+	}
+	cli_printf("mbufs %u in use of %u (%u free)\nheap %zu bytes allocated of %zu "
+		   "(%u allocations)\n", in_use, total, total - in_use,
+		   sum.heap_allocsz_bytes, sum.heap_totalsz_bytes, sum.alloc_count);
+}
+
 static cmdline_parse_token_string_t t_help = CLI_KW(struct misc_res, cmd, "help");
 static cmdline_parse_token_string_t t_quit = CLI_KW(struct misc_res, cmd, "quit#exit");
 static cmdline_parse_token_string_t t_set = CLI_KW(struct misc_res, cmd, "set");
@@ -142,6 +185,7 @@ static cmdline_parse_token_string_t t_tunable =
 static cmdline_parse_token_num_t t_value = CLI_U32(struct misc_res, value);
 static cmdline_parse_token_string_t t_show = CLI_KW(struct misc_res, cmd, "show");
 static cmdline_parse_token_string_t t_config = CLI_KW(struct misc_res, what, "config");
+static cmdline_parse_token_string_t t_memory = CLI_KW(struct misc_res, what, "memory");
 
 static cmdline_parse_inst_t cmd_help = {
 	.f = help_cb, .help_str = "help: this list",
@@ -164,10 +208,17 @@ static cmdline_parse_inst_t cmd_show_config = {
 	.tokens = { (void *)&t_show, (void *)&t_config, NULL },
 };
 
+static cmdline_parse_inst_t cmd_show_memory = {
+	.f = show_memory_cb,
+	.help_str = "show memory: mbufs in use of the packet pool, DPDK heap in use",
+	.tokens = { (void *)&t_show, (void *)&t_memory, NULL },
+};
+
 const struct cli_cmd cli_misc_cmds[] = {
 	{ &cmd_help, "help" },
 	{ &cmd_quit, "quit" },
 	{ &cmd_set, "set mac-aging|mac-move-hold|burst|park-polls|spin-polls|sleep-max VALUE" },
 	{ &cmd_show_config, "show config" },
+	{ &cmd_show_memory, "show memory" },
 	{ NULL, NULL },
 };

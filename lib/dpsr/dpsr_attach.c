@@ -311,9 +311,30 @@ fail:
 	return rc;
 }
 
+int
+dpsr_client_hold_readers(struct dpsr_client *c)
+{
+	for (unsigned int i = 0; i < c->nb_db; i++) {
+		int fd;
+
+		if (!dpsr_db_peer_rings(i % DPSR_DB_PER_QPAIR))
+			continue;
+		fd = dpsr_bell_hold_reader(c->db[i]);
+		if (fd < 0) {
+			close_all(c->held, c->nb_held);
+			c->nb_held = 0;
+			return fd;
+		}
+		c->held[c->nb_held++] = fd;
+	}
+	return 0;
+}
+
 void
 dpsr_client_detach(struct dpsr_client *c)
 {
+	close_all(c->held, c->nb_held);
+	c->nb_held = 0;
 	if (c->base != NULL)
 		munmap(c->base, c->size);
 	c->base = NULL;

@@ -110,6 +110,9 @@ struct dpsr_client {
 	 * ends of those we ring, read ends of those we sleep on.
 	 */
 	int db[64 * DPSR_DB_PER_QPAIR];
+	/** Read ends of the doorbells we ring, held (dpsr_client_hold_readers()). */
+	unsigned int nb_held;
+	int held[64 * 2];
 };
 
 /**
@@ -119,6 +122,14 @@ struct dpsr_client {
  */
 int dpsr_client_attach(struct dpsr_client *c, const char *path, const char *secret,
 		       uint32_t nb_qpairs, struct dps_err *err);
+
+/**
+ * Hold a read end of every doorbell the peer rings (dpsr_bell_hold_reader()),
+ * so that a ring after the switch died never raises SIGPIPE. For a library
+ * inside somebody else's application (the peer PMD); closed at detach.
+ * 0 or -errno (nothing held then).
+ */
+int dpsr_client_hold_readers(struct dpsr_client *c);
 
 void dpsr_client_detach(struct dpsr_client *c);
 

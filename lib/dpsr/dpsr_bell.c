@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -19,6 +20,18 @@ dpsr_bell_create(int *rd, int *wr)
 	*rd = p[0];
 	*wr = p[1];
 	return 0;
+}
+
+int
+dpsr_bell_hold_reader(int wr)
+{
+	char path[64];
+	int fd;
+
+	/* Opening a pipe end through /proc opens the pipe anew, here for reading. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", wr);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	return fd >= 0 ? fd : -errno;
 }
 
 bool

@@ -28,6 +28,17 @@ int dpsr_bell_create(int *rd, int *wr);
 /** Ring through write end @p wr: one byte; never blocks on a non-blocking end. */
 bool dpsr_bell_ring(int wr);
 
+/**
+ * A read end of the doorbell whose write end is @p wr, for the ringer to
+ * hold and never read: a pipe with no reader left (the sleeper's process
+ * died) makes a ring raise SIGPIPE, which kills an application that has not
+ * ignored it (a peer PMD cannot decide that for its application). With
+ * this one held, such a ring fills a pipe nobody reads instead. It gives
+ * the ringer nothing it could not take from /proc itself: draining its own
+ * doorbell only delays the frames it rings for. fd, or -errno.
+ */
+int dpsr_bell_hold_reader(int wr);
+
 /** Empty read end @p rd without blocking: what was rung is seen. */
 void dpsr_bell_drain(int rd);
 

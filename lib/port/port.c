@@ -37,6 +37,12 @@ dps_ports_init(struct rte_mempool *pool, struct l2_table *tbl)
 	port_reg.tbl = tbl;
 }
 
+struct rte_mempool *
+dps_ports_pool(void)
+{
+	return port_reg.pool;
+}
+
 int
 dps_port_id(const char *name)
 {

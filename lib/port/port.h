@@ -68,6 +68,11 @@ struct dps_port_kind {
 	const char *const *keys;
 	/** Keys of which at least one must be present, or NULL. */
 	const char *const *required;
+	/**
+	 * "key=value" the driver gets when the user gives no such key (a safer
+	 * default than the driver's own), or NULL.
+	 */
+	const char *default_arg;
 	/** Kind-specific checks beyond the key list; 0 or -errno with @p err. */
 	int (*check)(const char *port, struct rte_kvargs *kv, struct dps_err *err);
 	/**
@@ -102,6 +107,9 @@ int dps_port_kind_register(const struct dps_port_kind *kind);
 
 /** Set up the registry with the mbuf pool and MAC table ports use. */
 void dps_ports_init(struct rte_mempool *pool, struct l2_table *tbl);
+
+/** The mbuf pool every port receives into. */
+struct rte_mempool *dps_ports_pool(void);
 
 /**
  * Create a port and add it to the bridge (access, VLAN 1).

@@ -234,8 +234,12 @@ pcap_check(const char *port, struct rte_kvargs *kv, struct dps_err *err)
 
 /*
  * net_memif's server removes whatever sits at its socket path: check it
- * first. Its default is an abstract socket (socket-abstract=yes), which is
- * no file; only socket-abstract=no puts one in the file system.
+ * first. Its own default is an abstract socket, which no file permission
+ * guards (any local user can connect) and which DPDK 22.11's driver leaves
+ * listening, with its callback on freed memory, when the port is removed
+ * (a connection then spins EAL's interrupt thread for ever). So dpswitch
+ * makes memif servers' sockets files (socket-abstract=no, the kind's
+ * default_arg) and refuses an abstract one.
  */
 static int
 memif_check(const char *port, struct rte_kvargs *kv, struct dps_err *err)
@@ -244,10 +248,14 @@ memif_check(const char *port, struct rte_kvargs *kv, struct dps_err *err)
 	const char *sock = rte_kvargs_get(kv, "socket");
 	const char *abstract = rte_kvargs_get(kv, "socket-abstract");
 
-	if ((role != NULL && strcmp(role, "server") != 0) ||
-	    abstract == NULL || strcmp(abstract, "no") != 0)
+	if (role != NULL && strcmp(role, "server") != 0)
 		return 0;
-	return check_new_file(port, "socket", sock != NULL ? sock : "/tmp/memif.sock", true,
+	if (abstract != NULL && strcmp(abstract, "no") != 0)
+		return dps_err_set(err, -EINVAL, "port '%s': a memif server's socket must be a "
+				   "file (socket-abstract=no, the default here): an abstract "
+				   "socket has no permissions, and is not closed when the port "
+				   "goes", port);
+	return check_new_file(port, "socket", sock != NULL ? sock : "/run/memif.sock", true,
 			      err);
 }
 
@@ -262,7 +270,8 @@ static const struct dps_port_kind builtin[] = {
 	  .nb_rxq = af_packet_nb_rxq },
 	{ .name = "pcap", .driver = "net_pcap", .keys = pcap_keys,
 	  .required = pcap_required, .check = pcap_check, .link_always_up = true },
-	{ .name = "memif", .driver = "net_memif", .keys = memif_keys, .check = memif_check },
+	{ .name = "memif", .driver = "net_memif", .keys = memif_keys, .check = memif_check,
+	  .default_arg = "socket-abstract=no" },
 	{ .name = "ring", .driver = "net_ring", .keys = ring_keys, .link_always_up = true },
 	{ .name = "null", .driver = "net_null", .keys = null_keys, .link_always_up = true },
 	{ .name = "pci", .driver = NULL, .rx_intr = true },
@@ -324,6 +333,19 @@ keys_join(const char *const *keys, char *buf, size_t size)
 		snprintf(buf, size, "none");
 }
 
+/* The kind's default_arg, unless its key was given. */
+static bool
+default_arg_needed(const struct dps_port_kind *kind, struct rte_kvargs *kv)
+{
+	char key[64];
+
+	if (kind->default_arg == NULL)
+		return false;
+	snprintf(key, sizeof(key), "%.*s", (int)strcspn(kind->default_arg, "="),
+		 kind->default_arg);
+	return rte_kvargs_get(kv, key) == NULL;
+}
+
 static int
 vdev_devargs(const struct dps_port_kind *kind, const char *port, const char *args,
 	     char *dev, size_t devlen, char *devname, size_t namelen,
@@ -380,8 +402,9 @@ vdev_devargs(const struct dps_port_kind *kind, const char *port, const char *arg
 		goto out;
 	*nb_rxq = kind->nb_rxq != NULL ? kind->nb_rxq(kv) : 1;
 	snprintf(devname, namelen, "%s_%s", kind->driver, port);
-	if ((size_t)snprintf(dev, devlen, "%s%s%s", devname, args[0] ? "," : "",
-			     args) >= devlen)
+	if ((size_t)snprintf(dev, devlen, "%s%s%s%s%s", devname, args[0] ? "," : "", args,
+			     default_arg_needed(kind, kv) ? "," : "",
+			     default_arg_needed(kind, kv) ? kind->default_arg : "") >= devlen)
 		rc = dps_err_set(err, -E2BIG, "port '%s': devargs too long", port);
 out:
 	rte_kvargs_free(kv);

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_common.h>
 #include <rte_ether.h>
 #include <rte_log.h>
@@ -31,6 +32,10 @@
 
 /** Queue pairs a device can have: what the protocol allows. */
 #define DPSW_QPAIRS_MAX 64
+
+/** Tries to attach again after the switch went: every this many ms by default. */
+#define DPSW_RECONNECT_MS_DEFAULT 100
+#define DPSW_RECONNECT_MS_MAX 60000
 
 extern int dpsw_logtype;
 
@@ -68,6 +73,7 @@ struct dpsw_rxq {
 	struct dpsr_qring ring;
 	struct rte_mempool *mp;
 	const uint32_t *attached;	/**< the device's: 0 once the switch is gone */
+	uint32_t busy;			/**< 1 while a burst or an arm uses the attach */
 	/**
 	 * What the application sleeps on (the queue's rx interrupt fd): the
 	 * switch's DPSR_DB_PEER_RX doorbell and our own self-ring.
@@ -83,23 +89,11 @@ struct dpsw_txq {
 	struct dpsr_view view;
 	struct dpsr_qring ring;
 	const uint32_t *attached;
+	uint32_t busy;			/**< 1 while a burst uses the attach */
 	uint32_t max_frame;		/**< min(buf_size, DPSR_FRAME_MAX) */
 	int db_kick;			/**< DPSR_DB_SWITCH_RX: we ring it after producing */
 	struct dpsw_txq_stats st;
 } __rte_cache_aligned;
-
-/** One net_dpsw device (its ethdev private data). */
-struct dpsw_dev {
-	struct dpsr_client c;		/**< socket, mapping, checked view, doorbells */
-	char path[DPS_UNIX_PATH_MAX];
-	struct rte_ether_addr mac;
-	uint32_t attached;		/**< 1 from probe until the switch hangs up */
-	uint32_t nb_qpairs;		/**< granted, = asked */
-	uint32_t max_frame;
-	struct rte_intr_handle *sock_ih;	/**< watches c.sock on the interrupt thread */
-	struct dpsw_rxq rxq[DPSW_QPAIRS_MAX];
-	struct dpsw_txq txq[DPSW_QPAIRS_MAX];
-};
 
 /* ---- devargs (dpsw_args.c) ---- */
 
@@ -107,6 +101,7 @@ struct dpsw_dev {
 #define DPSW_ARG_SECRET "secret"
 #define DPSW_ARG_QPAIRS "qpairs"
 #define DPSW_ARG_MAC "mac"
+#define DPSW_ARG_RECONNECT "reconnect-ms"
 
 /** What the devargs say, once checked. */
 struct dpsw_args {
@@ -114,13 +109,41 @@ struct dpsw_args {
 	char path[DPS_UNIX_PATH_MAX];
 	char secret[DPSR_SECRET_MAX + 1];
 	uint32_t qpairs;
+	uint32_t reconnect_ms;		/**< between tries to attach again; 0: never */
 	bool has_mac;
 	struct rte_ether_addr mac;	/**< given, or derived from name and path */
 };
 
 /**
- * Parse @p params into @p a (a->name set, a->qpairs preset to the
- * default): every key known, given once, valid; one log line names what
+ * One net_dpsw device (its ethdev private data).
+ *
+ * Attaches come and go under running queues: when the switch goes, the
+ * device is detached (attached = 0: bursts touch nothing shared) and,
+ * unless reconnect-ms=0, an EAL alarm tries to attach again. A new attach
+ * brings a new region and new doorbells; it is swapped in only once no
+ * queue is inside a burst (each queue's busy flag), so the old mapping is
+ * unmapped under nobody.
+ */
+struct dpsw_dev {
+	struct dpsr_client c;		/**< socket, mapping, checked view, doorbells */
+	struct dpsw_args args;		/**< kept to attach again (holds the secret) */
+	struct rte_ether_addr mac;
+	uint32_t attached;		/**< 1 while attached to the switch */
+	uint32_t closing;		/**< set by close: no more tries */
+	uint32_t nb_qpairs;		/**< granted, = asked */
+	uint32_t max_frame;
+	uint64_t reattaches;		/**< attaches after the first */
+	uint64_t tries;			/**< failed tries since the switch went */
+	struct rte_intr_handle *sock_ih;	/**< watches c.sock on the interrupt thread */
+	struct dpsw_rxq rxq[DPSW_QPAIRS_MAX];
+	struct dpsw_txq txq[DPSW_QPAIRS_MAX];
+};
+
+/* ---- devargs (dpsw_args.c) ---- */
+
+/**
+ * Parse @p params into @p a (a->name set, a->qpairs and a->reconnect_ms
+ * preset to the defaults): every key known, given once, valid; one log line names what
  * is wrong. The secret is never logged. 0 or -EINVAL.
  */
 int dpsw_args_parse(const char *params, struct dpsw_args *a);
@@ -132,9 +155,17 @@ struct rte_eth_dev;
 /** Attach to the switch as @p a says; 0 or -errno, logged. */
 int dpsw_attach(const struct dpsw_args *a, struct dpsr_client *c);
 
-/** Watch the attach's socket for the switch going: the link then goes down. */
+/**
+ * Watch the attach's socket for the switch going: the link then goes down
+ * and, unless reconnect-ms=0, tries to attach again begin.
+ */
 int dpsw_sock_watch(struct rte_eth_dev *dev);
-void dpsw_sock_unwatch(struct rte_eth_dev *dev);
+
+/** Bind every queue to the current attach (p->c); its waiter to its new doorbell. */
+int dpsw_queues_bind(struct dpsw_dev *p);
+
+/** At close: no more tries, no more watching (waits for a callback under way). */
+void dpsw_ctl_stop(struct rte_eth_dev *dev);
 
 void dpsw_link_set(struct rte_eth_dev *dev, bool up);
 
@@ -145,6 +176,28 @@ dpsw_attached(const struct dpsw_dev *p)
 }
 
 /* ---- datapath (dpsw_rxtx.c) ---- */
+
+/*
+ * A queue's use of the attach: busy from before it looks at the attached
+ * flag until it is done with the region and the doorbells. The exchange is
+ * a full barrier: either the control side, which clears the flag and then
+ * waits for busy to fall, sees us busy, or we see the flag clear.
+ */
+static inline bool
+dpsw_q_enter(uint32_t *busy, const uint32_t *attached)
+{
+	__atomic_exchange_n(busy, 1, __ATOMIC_SEQ_CST);
+	if (likely(__atomic_load_n(attached, __ATOMIC_SEQ_CST) != 0))
+		return true;
+	__atomic_store_n(busy, 0, __ATOMIC_RELEASE);
+	return false;
+}
+
+static inline void
+dpsw_q_leave(uint32_t *busy)
+{
+	__atomic_store_n(busy, 0, __ATOMIC_RELEASE);
+}
 
 /**
  * Bind a receive queue to region ring @p ring of view @p v (private index

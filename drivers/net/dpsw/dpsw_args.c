@@ -16,6 +16,7 @@ static const char *const valid_arguments[] = {
 	DPSW_ARG_SECRET,
 	DPSW_ARG_QPAIRS,
 	DPSW_ARG_MAC,
+	DPSW_ARG_RECONNECT,
 	NULL
 };
 
@@ -77,6 +78,20 @@ dpsw_arg_mac(const char *key, const char *value, void *opaque)
 	return 0;
 }
 
+static int
+dpsw_arg_reconnect(const char *key, const char *value, void *opaque)
+{
+	struct dpsw_args *a = opaque;
+
+	if (dps_parse_u32(value, 0, DPSW_RECONNECT_MS_MAX, &a->reconnect_ms) != 0) {
+		DPSW_LOG(ERR, "%s: %s=%s is not valid: milliseconds between tries to attach "
+			 "again after the switch went, 0..%d (0: never)", a->name, key, value,
+			 DPSW_RECONNECT_MS_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static const struct {
 	const char *key;
 	arg_handler_t check;
@@ -85,6 +100,7 @@ static const struct {
 	{ DPSW_ARG_SECRET, dpsw_arg_secret },
 	{ DPSW_ARG_QPAIRS, dpsw_arg_qpairs },
 	{ DPSW_ARG_MAC, dpsw_arg_mac },
+	{ DPSW_ARG_RECONNECT, dpsw_arg_reconnect },
 };
 
 static bool
@@ -108,9 +124,9 @@ dpsw_args_check(const struct rte_kvargs *kv, struct dpsw_args *a)
 		const char *key = kv->pairs[i].key;
 
 		if (!dpsw_arg_known(key)) {
-			DPSW_LOG(ERR, "%s: unknown devarg '%s': valid keys are %s, %s, %s, %s",
+			DPSW_LOG(ERR, "%s: unknown devarg '%s': valid keys are %s, %s, %s, %s, %s",
 				 a->name, key, DPSW_ARG_PATH, DPSW_ARG_SECRET,
-				 DPSW_ARG_QPAIRS, DPSW_ARG_MAC);
+				 DPSW_ARG_QPAIRS, DPSW_ARG_MAC, DPSW_ARG_RECONNECT);
 			return -EINVAL;
 		}
 		if (kv->pairs[i].value == NULL) {
@@ -172,8 +188,8 @@ dpsw_args_parse(const char *params, struct dpsw_args *a)
 	kv = rte_kvargs_parse(params != NULL ? params : "", NULL);
 	if (kv == NULL) {
 		DPSW_LOG(ERR, "%s: cannot parse the devargs: expected key=value[,key=value...] "
-			 "with keys %s, %s, %s, %s", a->name, DPSW_ARG_PATH, DPSW_ARG_SECRET,
-			 DPSW_ARG_QPAIRS, DPSW_ARG_MAC);
+			 "with keys %s, %s, %s, %s, %s", a->name, DPSW_ARG_PATH, DPSW_ARG_SECRET,
+			 DPSW_ARG_QPAIRS, DPSW_ARG_MAC, DPSW_ARG_RECONNECT);
 		return -EINVAL;
 	}
 	rc = dpsw_args_check(kv, a);

@@ -37,12 +37,6 @@ dpsw_txq_init(struct dpsw_txq *q, const struct dpsr_view *v, uint32_t ring,
 	q->db_kick = db_kick;
 }
 
-static inline bool
-dpsw_is_attached(const uint32_t *attached)
-{
-	return __atomic_load_n(attached, __ATOMIC_RELAXED) != 0;
-}
-
 /* Our end of the doorbell is non-blocking: a full pipe is a ring already pending. */
 static inline void
 dpsw_ring_doorbell(int fd, uint64_t *counter)
@@ -53,17 +47,14 @@ dpsw_ring_doorbell(int fd, uint64_t *counter)
 
 /* ---- receive ---- */
 
-uint16_t
-dpsw_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n)
+static uint16_t
+dpsw_rx_attached(struct dpsw_rxq *q, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct dpsw_rxq *q = rxq;
 	struct dpsr_ring *r = q->ring.shared;
 	uint32_t idx = q->ring.idx, prod, avail, i;
 	uint64_t bytes = 0;
 	uint16_t got = 0;
 
-	if (unlikely(!dpsw_is_attached(q->attached)))
-		return 0;
 	/* Acquire: the descriptors and the data before prod are visible. */
 	prod = __atomic_load_n(&r->prod, __ATOMIC_ACQUIRE);
 	avail = dpsr_used(prod, idx);
@@ -106,14 +97,34 @@ dpsw_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 	return got;
 }
 
+uint16_t
+dpsw_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct dpsw_rxq *q = rxq;
+	uint16_t got;
+
+	/* Detached (the switch went; maybe attaching again): nothing to take. */
+	if (unlikely(!dpsw_q_enter(&q->busy, q->attached)))
+		return 0;
+	got = dpsw_rx_attached(q, pkts, n);
+	dpsw_q_leave(&q->busy);
+	return got;
+}
+
 void
 dpsw_rxq_intr_enable(struct dpsw_rxq *q)
 {
+	/*
+	 * The switch has gone: nobody would ring (the link state says so).
+	 * What was rung is drained, not to wake the caller for nothing; a
+	 * new attach rings the waiter itself.
+	 */
+	if (!dpsw_q_enter(&q->busy, q->attached)) {
+		dpsr_waiter_drain(&q->waiter);
+		return;
+	}
 	/* What was rung before is seen (the caller polls): the next ring wakes it. */
 	dpsr_waiter_drain(&q->waiter);
-	/* The switch has gone: nobody would ring; the link state says so. */
-	if (!dpsw_is_attached(q->attached))
-		return;
 	/*
 	 * Flag, full fence, look at prod again: either the switch sees the
 	 * flag and rings, or we see its frames here. In the second case the
@@ -122,12 +133,16 @@ dpsw_rxq_intr_enable(struct dpsw_rxq *q)
 	 */
 	if (!dpsr_cons_sleep_prepare(&q->ring))
 		dpsr_waiter_ring_self(&q->waiter);
+	dpsw_q_leave(&q->busy);
 }
 
 void
 dpsw_rxq_intr_disable(struct dpsw_rxq *q)
 {
+	if (!dpsw_q_enter(&q->busy, q->attached))
+		return;
 	dpsr_cons_sleep_done(&q->ring);
+	dpsw_q_leave(&q->busy);
 }
 
 /* ---- transmit ---- */
@@ -141,17 +156,14 @@ dpsw_tx_drop_all(struct dpsw_txq *q, struct rte_mbuf **pkts, uint16_t n)
 	return n;
 }
 
-uint16_t
-dpsw_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n)
+static uint16_t
+dpsw_tx_attached(struct dpsw_txq *q, struct rte_mbuf **pkts, uint16_t n)
 {
-	struct dpsw_txq *q = txq;
 	struct dpsr_ring *r = q->ring.shared;
 	uint32_t idx = q->ring.idx, cons, room, sent = 0;
 	uint64_t bytes = 0;
 	uint16_t i;
 
-	if (unlikely(!dpsw_is_attached(q->attached)))
-		return dpsw_tx_drop_all(q, pkts, n);
 	/* Acquire: the switch is done with the slots before cons. */
 	cons = __atomic_load_n(&r->cons, __ATOMIC_ACQUIRE);
 	if (unlikely(dpsr_used(idx, cons) > q->ring.size))
@@ -194,4 +206,17 @@ dpsw_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n)
 	q->st.pkts += sent;
 	q->st.bytes += bytes;
 	return i;
+}
+
+uint16_t
+dpsw_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct dpsw_txq *q = txq;
+	uint16_t done;
+
+	if (unlikely(!dpsw_q_enter(&q->busy, q->attached)))
+		return dpsw_tx_drop_all(q, pkts, n);
+	done = dpsw_tx_attached(q, pkts, n);
+	dpsw_q_leave(&q->busy);
+	return done;
 }

@@ -11,11 +11,10 @@
  *
  * Probe attaches (so the granted queue pairs are known before the
  * application configures the port) and close detaches. When the switch
- * goes, the port goes down for good (no automatic reconnect: the region
- * and doorbells of a new attach would be new ones, which a running
- * application's queues cannot follow). The region stays mapped until
- * close, so a burst still running on another lcore never touches unmapped
- * memory.
+ * goes, the link goes down and the device attaches again when the switch
+ * is back (dpsw_ctl.c; reconnect-ms=0: never): the queues move onto the
+ * new region and doorbells once no burst runs, so a burst never touches
+ * unmapped memory.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -175,11 +174,12 @@ dpsw_dev_close(struct rte_eth_dev *dev)
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
 		return 0;
 	dpsw_intr_uninstall(dev);
-	dpsw_sock_unwatch(dev);
+	dpsw_ctl_stop(dev);		/* no more tries to attach again */
 	__atomic_store_n(&p->attached, 0, __ATOMIC_RELEASE);
 	dpsw_waiters_close(p);
 	dpsr_client_detach(&p->c);	/* unmaps, closes the doorbells and the socket */
-	DPSW_LOG(INFO, "%s: detached from '%s'", dev->data->name, p->path);
+	DPSW_LOG(INFO, "%s: detached from '%s'", dev->data->name, p->args.path);
+	memset(p->args.secret, 0, sizeof(p->args.secret));
 	/* mac_addrs is part of dev_private: not for rte_eth_dev_release_port() to free. */
 	dev->data->mac_addrs = NULL;
 	return 0;
@@ -415,40 +415,32 @@ static const struct eth_dev_ops dpsw_ops = {
 
 /* ---- probe and remove ---- */
 
-/* Queue pair q: rings 2 (base + q) and 2 (base + q) + 1, doorbells 4q.. (docs, "Attaching"). */
 /*
  * Queue pair q: rings 2 (base + q) and 2 (base + q) + 1, doorbells 4q..
- * (docs, "Attaching"); each rx queue sleeps on a waiter of its own.
+ * (docs, "Attaching"); each rx queue sleeps on a waiter of its own, which
+ * outlives attaches.
  */
 static int
 dpsw_queues_init(struct dpsw_dev *p)
 {
+	int rc = 0;
+
 	for (uint32_t q = 0; q < p->nb_qpairs; q++)
 		p->rxq[q].waiter = (struct dpsr_waiter){ .ep = -1, .self = -1, .bell = -1 };
-	for (uint32_t q = 0; q < p->nb_qpairs; q++) {
-		const int *db = &p->c.db[DPSR_DB_PER_QPAIR * q];
-		uint32_t ring = 2 * (p->c.qpair_base + q);
-		int rc;
-
-		dpsw_txq_init(&p->txq[q], &p->c.view, ring, db[DPSR_DB_SWITCH_RX],
-			      &p->attached);
-		dpsw_rxq_init(&p->rxq[q], &p->c.view, ring + 1, db[DPSR_DB_SWITCH_ROOM],
-			      &p->attached);
+	for (uint32_t q = 0; q < p->nb_qpairs && rc == 0; q++)
 		rc = dpsr_waiter_open(&p->rxq[q].waiter);
-		if (rc == 0)
-			rc = dpsr_waiter_attach(&p->rxq[q].waiter, db[DPSR_DB_PEER_RX]);
-		if (rc != 0) {
-			dpsw_waiters_close(p);
-			return rc;
-		}
-	}
-	return 0;
+	if (rc == 0)
+		rc = dpsw_queues_bind(p);
+	if (rc != 0)
+		dpsw_waiters_close(p);
+	return rc;
 }
 
 static int
 dpsw_probe(struct rte_vdev_device *vdev)
 {
-	struct dpsw_args a = { .name = rte_vdev_device_name(vdev), .qpairs = 1 };
+	struct dpsw_args a = { .name = rte_vdev_device_name(vdev), .qpairs = 1,
+			       .reconnect_ms = DPSW_RECONNECT_MS_DEFAULT };
 	struct rte_eth_dev *dev;
 	struct dpsr_client c;
 	struct dpsw_dev *p;
@@ -473,7 +465,7 @@ dpsw_probe(struct rte_vdev_device *vdev)
 	}
 	p = dev->data->dev_private;
 	p->c = c;
-	strlcpy(p->path, a.path, sizeof(p->path));
+	p->args = a;
 	p->mac = a.mac;
 	p->nb_qpairs = c.nb_qpairs;
 	p->max_frame = RTE_MIN(c.view.lim.buf_size, (uint32_t)DPSR_FRAME_MAX);
@@ -481,6 +473,7 @@ dpsw_probe(struct rte_vdev_device *vdev)
 	rc = dpsw_queues_init(p);
 	if (rc != 0) {
 		DPSW_LOG(ERR, "%s: cannot make its rx interrupts: %s", a.name, strerror(-rc));
+		memset(&p->args, 0, sizeof(p->args));	/* the secret */
 		dpsr_client_detach(&p->c);
 		dev->data->mac_addrs = NULL;
 		rte_eth_dev_release_port(dev);
@@ -495,6 +488,7 @@ dpsw_probe(struct rte_vdev_device *vdev)
 	dpsw_link_set(dev, false);
 	rc = dpsw_sock_watch(dev);
 	if (rc != 0) {
+		memset(&p->args, 0, sizeof(p->args));	/* the secret */
 		DPSW_LOG(ERR, "%s: cannot watch '%s' for the switch hanging up: %s",
 			 a.name, a.path, strerror(-rc));
 		dpsw_waiters_close(p);
@@ -537,4 +531,5 @@ RTE_PMD_REGISTER_PARAM_STRING(net_dpsw,
 	DPSW_ARG_PATH "=<unix socket> "
 	DPSW_ARG_SECRET "=<string, at most 64 bytes> "
 	DPSW_ARG_QPAIRS "=<1-64> "
-	DPSW_ARG_MAC "=<unicast MAC>");
+	DPSW_ARG_MAC "=<unicast MAC> "
+	DPSW_ARG_RECONNECT "=<0-60000>");
