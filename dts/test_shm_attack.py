@@ -181,7 +181,8 @@ ATTACKS = {
 # into the attacker's own region): the canary receiver cannot verify those.
 UNVERIFIABLE = {"scribble"}
 
-CASES = [("e1", a) for a in ATTACKS] + [("t1", "mixed"), ("t1", "scribble")]
+# t1 hoard: a trusted member that never gives its group's buffers back.
+CASES = [("e1", a) for a in ATTACKS] + [("t1", "mixed"), ("t1", "scribble"), ("t1", "hoard")]
 
 
 @pytest.mark.parametrize("port, attack", CASES, ids=["%s-%s" % c for c in CASES])
@@ -190,6 +191,7 @@ def test_attack(port, attack, dpswitch, pktgen, hostile, workdir):
     bed = Bed(dpswitch, workdir, trusted=port == "t1", e3=attack == "hoard")
     d, s = bed.d, bed.sock
     x_before = d.xstats(port)
+    mbufs_before = d.resources()["mbufs_in_use"]
 
     # The victims' receiver and the canary watcher, then the victims' sender.
     vrx = pktgen(None, ["--mode", "rx", "--count", str(VICTIM_COUNT)],
@@ -277,6 +279,9 @@ def test_attack(port, attack, dpswitch, pktgen, hostile, workdir):
     assert a["received"] == a["verified"] == AFTER_COUNT, a
 
     assert d.alive() and set(d.ports()) == set(bed.ports)
+    # Whatever the attacker held, the switch's own packet buffers are all back.
+    wait_until(lambda: d.resources()["mbufs_in_use"] == mbufs_before, 10,
+               "mbufs back in the pool: %s" % d.ok("show memory", json=True))
     if port == "t1":
         wait_attached(d, port, up=False)
         wait_until(lambda: d.shm()["t1"]["spares_free"] == d.shm()["t1"]["spares_total"], 10,
