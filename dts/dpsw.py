@@ -171,6 +171,16 @@ def ctl_request(path, cmd, json=False, timeout=15):
 
 # --------------------------------------------------------------------------
 
+def figures(name, values):
+    """A test's measurements (never a pass criterion): printed, and with
+    DTS_FIGURES=FILE appended to FILE as one JSON line (scripts/soak)."""
+    print("figures %s: %s" % (name, jsonlib.dumps(values)))
+    path = os.environ.get("DTS_FIGURES")
+    if path:
+        with open(path, "a") as f:
+            f.write(jsonlib.dumps(dict(values, test=name)) + "\n")
+
+
 def switch_state(d):
     """Everything a bad command must leave alone."""
     return (d.ok("port show", json=True), d.ok("mac show", json=True)["count"],

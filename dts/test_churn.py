@@ -18,7 +18,7 @@ import re
 import signal
 
 import dpsw
-from dpsw import wait_until
+from dpsw import figures, wait_until
 
 CHURN_PORTS = int(os.environ.get("DTS_CHURN_PORTS", "1000"))
 PEER_KILLS = int(os.environ.get("DTS_PEER_KILLS", "100"))
@@ -35,9 +35,21 @@ def wait_attached(d, port, up=True):
                "port %s: peer %s" % (port, "attached" if up else "gone"))
 
 
-def same_resources(d, base):
-    """Everything back to `base` (RSS within the slack); the difference if not."""
-    now = d.resources()
+def resources_back(d, base, what):
+    """Wait (a peer's detach finishes on the control thread) until the
+    resources are back to `base`; the snapshot that was."""
+    seen = {}
+
+    def back():
+        seen["now"] = d.resources()
+        return not same_resources_of(base, seen["now"])
+    wait_until(back, 10, "resources back after %s: %s"
+               % (what, same_resources_of(base, seen.get("now", base))))
+    return seen["now"]
+
+
+def same_resources_of(base, now):
+    """What is not back to `base` (RSS: beyond the slack), as (base, now)."""
     diff = {k: (base[k], now[k]) for k in base if k != "rss_kb" and base[k] != now[k]}
     if now["rss_kb"] > base["rss_kb"] + RSS_SLACK_KB:
         diff["rss_kb"] = (base["rss_kb"], now["rss_kb"])
@@ -135,10 +147,9 @@ def test_port_add_del_under_traffic(dpswitch, pktgen, workdir):
     # The generators are gone: their attaches' memory and fds with them.
     wait_attached(d, "a", up=False)
     wait_attached(d, "b", up=False)
-    wait_until(lambda: not same_resources(d, base), 10,
-               "resources back after %d port add/del: %s" % (CHURN_PORTS,
-                                                              same_resources(d, base)))
-    print("port churn: %d add/del, resources %s" % (CHURN_PORTS, d.resources()))
+    after = resources_back(d, base, "%d port add/del" % CHURN_PORTS)
+    figures("port_churn", {"add_del": CHURN_PORTS, "bystander_frames": count,
+                           "before": base, "after": after})
 
 
 def test_peers_sigkilled(dpswitch, pktgen, hostile, testpmd, workdir):
@@ -182,9 +193,9 @@ def test_peers_sigkilled(dpswitch, pktgen, hostile, testpmd, workdir):
                "group g's spares all back: %s" % d.shm()["ct"])
     wait_attached(d, "a", up=False)
     wait_attached(d, "b", up=False)
-    wait_until(lambda: not same_resources(d, base), 10,
-               "resources back after %d peer kills: %s" % (PEER_KILLS,
-                                                          same_resources(d, base)))
+    after = resources_back(d, base, "%d peer kills" % PEER_KILLS)
+    figures("peer_kills", {"kills": 2 * PEER_KILLS + (PEER_KILLS + 9) // 10,
+                           "before": base, "after": after})
     for port in ("ci", "ct"):
         x = d.xstats(port)
         assert x["peer_attaches"] == x["peer_detaches"] == PEER_KILLS, x

@@ -174,6 +174,7 @@ def test_guests_survive_switch_restart(guest_image, dpswitch, guests, workdir):
                    % (i + 1, d.stats()))
     for port, pid in pids.items():
         os.kill(pid, 0)                         # the same QEMU, never restarted
+    dpsw.figures("guest_restart", {"restarts": GUEST_RESTARTS})
     macs = d.mac_ports()
     for port, mac, *_ in GUESTS:
         assert macs.get(mac) == [(port, 1)], macs
@@ -185,7 +186,7 @@ def test_guest_reboots(guest_image, dpswitch, guests, pktgen, workdir):
     anew) while bystanders' traffic crosses the switch: theirs is exact,
     the guest pings again after each boot, and the switch's fds, mbufs in
     use and DPDK heap are what they were after the first boot."""
-    from test_churn import bystanders, check_bystanders, same_resources, wait_attached
+    from test_churn import bystanders, check_bystanders, resources_back, wait_attached
 
     socks = {port: os.path.join(workdir, port + ".sock") for port, *_ in GUESTS}
     ports = ["%s vhost iface=%s" % (p, socks[p]) for p, *_ in GUESTS]
@@ -218,5 +219,5 @@ def test_guest_reboots(guest_image, dpswitch, guests, pktgen, workdir):
     check_bystanders(d, tx, rx)
     wait_attached(d, "a", up=False)
     wait_attached(d, "b", up=False)
-    wait_until(lambda: not same_resources(d, base), 10, "resources back after %d reboots: %s"
-               % (GUEST_REBOOTS, same_resources(d, base)))
+    after = resources_back(d, base, "%d guest reboots" % GUEST_REBOOTS)
+    dpsw.figures("guest_reboots", {"reboots": GUEST_REBOOTS, "before": base, "after": after})

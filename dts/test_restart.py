@@ -21,23 +21,14 @@ what the last switch instance forwarded, no frame altered or reordered; the kill
 hugepage files behind.
 """
 
-import json
 import os
 
 import dpsw
-from dpsw import wait_until
+from dpsw import figures, wait_until
 
 RESTARTS = int(os.environ.get("DTS_RESTARTS", "8"))
 MAC_A, MAC_B = "02:00:00:00:0a:01", "02:00:00:00:0b:01"
 TX_MAC, RX_MAC = "02:00:00:00:00:f1", "02:00:00:00:00:f2"
-
-
-def figures(name, values):
-    print("figures %s: %s" % (name, json.dumps(values)))
-    path = os.environ.get("DTS_FIGURES")
-    if path:
-        with open(path, "a") as f:
-            f.write(json.dumps({"test": name, **values}) + "\n")
 
 
 def flowing(d, pairs, least):
