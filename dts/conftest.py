@@ -10,6 +10,10 @@ import dpsw
 
 
 def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "log_allow(*regexes): warning/error lines the test's dpswitch "
+        "daemons may log (re.search on the line, level included); any other fails "
+        "the test at teardown")
     for path in (dpsw.DPSWITCH_BIN, dpsw.TESTPMD_BIN):
         if not os.access(path, os.X_OK):
             raise pytest.UsageError("%s not found: build first (ninja -C build) or set "
@@ -29,6 +33,12 @@ def pytest_runtest_makereport(item, call):
 def _failed(request):
     rep = getattr(request.node, "rep_call", None)
     return rep is None or rep.failed
+
+
+def log_allowed(node):
+    """The regexes of every log_allow marker of a test (function, class,
+    module)."""
+    return [a for m in node.iter_markers("log_allow") for a in m.args]
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +69,9 @@ def dpswitch(request, workdir):
     waits until the socket answers. At teardown every daemon must still be
     running (a crash fails the test), is stopped with 'quit' (SIGKILL by pid
     if it hangs, which also fails the test) and its hugepage files removed.
+    Then its log is read: a warning or error line (dpsw.LOG_BAD) that the
+    test did not allow (@pytest.mark.log_allow(regex, ...), d.allow_log(regex))
+    fails the test too.
     """
     started = []
 
@@ -70,10 +83,14 @@ def dpswitch(request, workdir):
     yield start
 
     problems = []
+    allow = log_allowed(request.node)
     for d in started:
         if _failed(request):
             print("---- dpswitch log %s (tail) ----\n%s" % (d.log, dpsw.tail(d.log, 60)))
         problems += d.stop()
+        bad = d.log_problems(allow)
+        if bad:
+            problems.append(dpsw.log_report(d.log, bad))
     if problems:
         pytest.fail("dpswitch teardown: " + "\n".join(problems), pytrace=False)
 

@@ -130,6 +130,60 @@ def tail(path, n=40):
 
 
 # --------------------------------------------------------------------------
+# The log watch: a dpswitch log line is "LEVEL: logtype: message" when it
+# comes through rte_log (the daemon prefixes the level: app/dpswitch/
+# log_stream.c), so DPDK's own EAL, vhost and driver messages are watched
+# as well as the switch's. Commands run at start-up (-p, -e, -c FILE) print
+# their failures as "error: ..." or "FILE:LINE: error: ...".
+
+LOG_BAD = re.compile(r"^(?:EMERG|ALERT|CRIT|ERR|WARNING): |^(?:\S+:\d+: )?error: ")
+
+# Lines every daemon may log, each with its reason. Keep this short: what a
+# single test expects, it allows itself (@pytest.mark.log_allow or
+# Dpswitch.allow_log).
+LOG_ALLOW_ALWAYS = (
+    # DPDK's telemetry library, at every start: the app registered no
+    # callback for the pre-20.05 "legacy" telemetry socket. The v2 socket
+    # is there; nothing is missing.
+    r"^WARNING: TELEMETRY: No legacy callbacks, legacy socket not created$",
+    # net_tap, at every tap port on a kernel without the multiq qdisc
+    # (CONFIG_NET_SCH_MULTIQ unset, as on the CI machine): the PMD then
+    # leaves out its rte_flow support, which dpswitch does not use; the
+    # port itself works (test_tap_netns.py).
+    r"^ERR: tap_nl_dump_ext_ack\(\): Specified qdisc kind is unknown$",
+    r"^ERR: qdisc_create_multiq\(\): Could not add multiq qdisc \(-?2\): No such file "
+    r"or directory$",
+    r"^ERR: eth_dev_tap_create\(\): \S+: failed to create multiq qdisc\.$",
+    r"^ERR: eth_dev_tap_create\(\):  Disabling rte flow support: No such file or "
+    r"directory\(2\)$",
+)
+
+
+def unexpected_log_lines(text, allow=()):
+    """The warning and error lines of a dpswitch log's text (see LOG_BAD)
+    that no regex of allow nor LOG_ALLOW_ALWAYS finds (re.search, on the
+    whole line with its level)."""
+    pats = [re.compile(a) for a in tuple(allow) + LOG_ALLOW_ALWAYS]
+    return [l for l in text.splitlines()
+            if LOG_BAD.search(l) and not any(p.search(l) for p in pats)]
+
+
+def log_problems(path, allow=()):
+    """unexpected_log_lines() of the log file path."""
+    with open(path, "rb") as f:
+        return unexpected_log_lines(f.read().decode(errors="replace"), allow)
+
+
+def log_report(path, bad, limit=30):
+    """The teardown's message for the unexpected lines bad of log path."""
+    shown = "\n".join("    " + l for l in bad[:limit])
+    more = "\n    ... and %d more" % (len(bad) - limit) if len(bad) > limit else ""
+    return ("%d unexpected warning/error line(s) in %s (allow the expected ones "
+            "with @pytest.mark.log_allow(regex) or d.allow_log(regex)):\n%s%s"
+            % (len(bad), os.path.basename(path), shown, more))
+
+
+# --------------------------------------------------------------------------
 # Control socket protocol: request "[json ]COMMAND\n"; reply = output, NUL,
 # rc in decimal, "\n".
 
@@ -216,6 +270,16 @@ class Dpswitch:
         args += list(extra)
         self.args = args
         self.proc = None
+        self.log_allow = []
+
+    def allow_log(self, *regexes):
+        """Warning/error lines this daemon may log (see log_problems)."""
+        self.log_allow.extend(regexes)
+        return self
+
+    def log_problems(self, allow=()):
+        """This daemon's unexpected warning/error lines (after stop())."""
+        return log_problems(self.log, tuple(allow) + tuple(self.log_allow))
 
     def start(self, timeout=30):
         self._logf = open(self.log, "wb")

@@ -17,6 +17,7 @@ import socket
 import stat
 import subprocess
 
+import pytest
 from scapy.all import Ether, wrpcap
 
 import dpsw
@@ -55,6 +56,8 @@ def test_socket_mode_and_owner(dpswitch):
                     "refused": 0}, info
 
 
+# The refusal of user nobody, logged once: what the test checks.
+@pytest.mark.log_allow(r"^WARNING: dpswitch\.ctl: refused a control connection from uid 65534 ")
 def test_other_users_are_refused(dpswitch, workdir):
     """Another user: the kernel refuses it at the socket's mode; with the
     mode opened (0666), the daemon refuses it on its credentials: one error
@@ -79,6 +82,8 @@ def test_other_users_are_refused(dpswitch, workdir):
     assert d.alive()
 
 
+# nobody outside the control group is refused, on purpose.
+@pytest.mark.log_allow(r"^WARNING: dpswitch\.ctl: refused a control connection from uid 65534 ")
 def test_ctl_group(dpswitch, workdir):
     """--ctl-group GROUP: the socket's group is GROUP; a member (primary or
     supplementary group) may run commands, another user may not."""
@@ -113,6 +118,7 @@ def test_ctl_group_unknown(workdir):
     errors = [l for l in (r.stdout + r.stderr).splitlines() if l.startswith("dpswitch:")]
     assert errors == ["dpswitch: control socket: no group named 'no-such-group' "
                       "(--ctl-group)"], r.stdout + r.stderr
+    assert not dpsw.unexpected_log_lines(r.stdout + r.stderr), r.stdout + r.stderr
     assert not os.path.exists(os.path.join(workdir, "x.sock"))
 
 

@@ -35,6 +35,7 @@ def test_sigterm_shuts_down_cleanly(workdir):
         assert rc == 0, text
         assert "signal 15, shutting down" in text, text
         assert "port v0 removed" in text, text
+        assert not dpsw.unexpected_log_lines(text), text
         assert not os.path.exists(ctl)
         assert not os.path.exists(vsock)
     finally:
