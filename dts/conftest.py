@@ -14,10 +14,10 @@ def pytest_configure(config):
         "markers", "log_allow(*regexes): warning/error lines the test's dpswitch "
         "daemons may log (re.search on the line, level included); any other fails "
         "the test at teardown")
-    for path in (dpsw.DPSWITCH_BIN, dpsw.TESTPMD_BIN):
+    for path in (dpsw.DPSWITCH_BIN, dpsw.CTL_BIN, dpsw.TESTPMD_BIN):
         if not os.access(path, os.X_OK):
             raise pytest.UsageError("%s not found: build first (ninja -C build) or set "
-                                    "DPSWITCH_BUILD" % path)
+                                    "DPSWITCH_BUILD / DPSWITCH_DAEMON_BUILD" % path)
     if os.geteuid() != 0:
         raise pytest.UsageError("the dts suite needs root (DPDK, namespaces, taps)")
 
@@ -91,6 +91,8 @@ def dpswitch(request, workdir):
         bad = d.log_problems(allow)
         if bad:
             problems.append(dpsw.log_report(d.log, bad))
+        for report in d.sanitizer_reports():
+            problems.append("sanitizer report in %s:\n%s" % (os.path.basename(d.log), report))
     if problems:
         pytest.fail("dpswitch teardown: " + "\n".join(problems), pytrace=False)
 

@@ -37,9 +37,14 @@ import threading
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUILD = os.environ.get("DPSWITCH_BUILD", os.path.join(REPO, "build"))
-DPSWITCH_BIN = os.path.join(BUILD, "app", "dpswitch", "dpswitch")
-CTL_BIN = os.path.join(BUILD, "app", "dpswitch-ctl", "dpswitch-ctl")
+BUILD = os.path.abspath(os.environ.get("DPSWITCH_BUILD", os.path.join(REPO, "build")))
+# The daemon and its control client may come from another build than the
+# peers: DPSWITCH_DAEMON_BUILD=build-asan tests a sanitized daemon against
+# the plain build's pktgen, dpsr-hostile and net_dpsw plugin (an ASan .so
+# cannot be loaded into the uninstrumented dpdk-testpmd).
+DAEMON_BUILD = os.path.abspath(os.environ.get("DPSWITCH_DAEMON_BUILD", BUILD))
+DPSWITCH_BIN = os.path.join(DAEMON_BUILD, "app", "dpswitch", "dpswitch")
+CTL_BIN = os.path.join(DAEMON_BUILD, "app", "dpswitch-ctl", "dpswitch-ctl")
 TESTPMD_BIN = shutil.which("dpdk-testpmd") or "/usr/bin/dpdk-testpmd"
 PKTGEN_BIN = os.path.join(BUILD, "app", "dpswitch-pktgen", "dpswitch-pktgen")
 HOSTILE_BIN = os.path.join(BUILD, "tests", "hostile", "dpsr-hostile")
@@ -174,6 +179,44 @@ def log_problems(path, allow=()):
         return unexpected_log_lines(f.read().decode(errors="replace"), allow)
 
 
+# Sanitizers (a daemon from scripts/build.sh --sanitize): reports go to
+# stderr, so into the daemon's log; an ASan or UBSan error stops the
+# daemon (a crash for the fixture), LeakSanitizer reports at exit (exit
+# status 1). No allowlist: any report fails the test.
+SANITIZER_OPTIONS = {
+    "ASAN_OPTIONS": "halt_on_error=1:abort_on_error=0:detect_leaks=1:print_summary=1:"
+                    "detect_stack_use_after_return=1:strict_string_checks=1",
+    "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1:print_summary=1",
+    "LSAN_OPTIONS": "print_suppressions=0",
+}
+SANITIZER_REPORT = re.compile(r"^==\d+==(?:ERROR|WARNING): \w*Sanitizer|: runtime error: |"
+                              r"^SUMMARY: \w*Sanitizer")
+
+
+def daemon_env():
+    """The environment for a dpswitch (or dpswitch-ctl) process: ours, with
+    the sanitizer options set (anything the caller's own *SAN_OPTIONS say
+    comes after, and wins). Harmless for a build without sanitizers."""
+    env = dict(os.environ)
+    for k, v in SANITIZER_OPTIONS.items():
+        env[k] = v + (":" + env[k] if env.get(k) else "")
+    return env
+
+
+def sanitizer_reports(text, context=40):
+    """Each sanitizer report in a log's text: from its first line, up to
+    context lines (the stack). Empty if there is none."""
+    lines = text.splitlines()
+    out, i = [], 0
+    while i < len(lines):
+        if SANITIZER_REPORT.search(lines[i]):
+            out.append("\n".join(lines[i:i + context]))
+            i += context
+        else:
+            i += 1
+    return out
+
+
 def log_report(path, bad, limit=30):
     """The teardown's message for the unexpected lines bad of log path."""
     shown = "\n".join("    " + l for l in bad[:limit])
@@ -281,10 +324,18 @@ class Dpswitch:
         """This daemon's unexpected warning/error lines (after stop())."""
         return log_problems(self.log, tuple(allow) + tuple(self.log_allow))
 
+    def sanitizer_reports(self):
+        """The sanitizer reports in this daemon's log (after stop())."""
+        with open(self.log, "rb") as f:
+            return sanitizer_reports(f.read().decode(errors="replace"))
+
     def start(self, timeout=30):
-        self._logf = open(self.log, "wb")
+        # O_APPEND: whoever else writes to the log (test_harness.py does)
+        # adds to it rather than writing over the daemon's lines.
+        self._logf = open(self.log, "ab")
         self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL,
-                                     stdout=self._logf, stderr=subprocess.STDOUT)
+                                     stdout=self._logf, stderr=subprocess.STDOUT,
+                                     env=daemon_env())
         wait_until(self._answers, timeout, "dpswitch control socket %s" % self.sock)
         return self
 

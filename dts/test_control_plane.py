@@ -31,7 +31,9 @@ DAEMON_GID = 1
 def ctl_as(sock, cmd, uid, gid, groups=()):
     """dpswitch-ctl run as another user: (exit status, output)."""
     r = subprocess.run([dpsw.CTL_BIN, "-s", sock, "-t", "10", cmd], user=uid, group=gid,
-                       extra_groups=list(groups), capture_output=True, text=True, timeout=30)
+                       extra_groups=list(groups), capture_output=True, text=True, timeout=30,
+                       env=dpsw.daemon_env())
+    assert not dpsw.sanitizer_reports(r.stderr), r.stderr
     return r.returncode, r.stdout + r.stderr
 
 
@@ -111,7 +113,7 @@ def test_ctl_group_unknown(workdir):
             "-s", os.path.join(workdir, "x.sock"), "--ctl-group", "no-such-group"]
     try:
         r = subprocess.run(args, capture_output=True, text=True, timeout=60,
-                           stdin=subprocess.DEVNULL)
+                           stdin=subprocess.DEVNULL, env=dpsw.daemon_env())
     finally:
         dpsw.remove_dpdk_files(prefix)
     assert r.returncode == 1
@@ -119,6 +121,7 @@ def test_ctl_group_unknown(workdir):
     assert errors == ["dpswitch: control socket: no group named 'no-such-group' "
                       "(--ctl-group)"], r.stdout + r.stderr
     assert not dpsw.unexpected_log_lines(r.stdout + r.stderr), r.stdout + r.stderr
+    assert not dpsw.sanitizer_reports(r.stdout + r.stderr), r.stdout + r.stderr
     assert not os.path.exists(os.path.join(workdir, "x.sock"))
 
 

@@ -59,8 +59,58 @@ def test_scanner_reads_files(workdir):
     assert "... and 5 more" in report and "log_allow" in report
 
 
+ASAN_REPORT = """\
+=================================================================
+==4242==ERROR: AddressSanitizer: heap-use-after-free on address 0x602000000010
+READ of size 4 at 0x602000000010 thread T3
+    #0 0x55d0c0de in port_rx lib/port/port_fwd.c:42
+    #1 0x55d0c0de in port_fwd lib/port/port_fwd.c:99
+SUMMARY: AddressSanitizer: heap-use-after-free lib/port/port_fwd.c:42 in port_rx
+"""
+
+UBSAN_REPORT = """\
+INFO: dpswitch.port: port v0 added
+lib/l2/l2_table.c:120:9: runtime error: left shift of 1 by 31 places cannot be represented in type 'int'
+    #0 0x55d0c0de in l2_hash lib/l2/l2_table.c:120
+SUMMARY: UndefinedBehaviorSanitizer: undefined-behavior lib/l2/l2_table.c:120:9
+"""
+
+LSAN_REPORT = """\
+INFO: dpswitch.port: port v0 removed
+
+=================================================================
+==4242==ERROR: LeakSanitizer: detected memory leaks
+
+Direct leak of 77 byte(s) in 1 object(s) allocated from:
+    #0 0x7f90902b89cf in __interceptor_malloc
+    #1 0x55e361f9619a in dps_cli_exec lib/cli/cli.c:3
+SUMMARY: AddressSanitizer: 77 byte(s) leaked in 1 allocation(s).
+"""
+
+
+def test_sanitizer_scanner():
+    for text, first in ((ASAN_REPORT, "==4242==ERROR: AddressSanitizer: heap-use-after-free"),
+                        (UBSAN_REPORT, "lib/l2/l2_table.c:120:9: runtime error: left shift"),
+                        (LSAN_REPORT, "==4242==ERROR: LeakSanitizer: detected memory leaks")):
+        reports = dpsw.sanitizer_reports(text)
+        assert len(reports) == 1 and reports[0].startswith(first), reports
+        assert "#0 0x" in reports[0] and "SUMMARY: " in reports[0], reports
+    assert dpsw.sanitizer_reports(FAKE_LOG) == []
+
+
+def test_sanitizer_options_reach_the_daemon(dpswitch):
+    d = dpswitch()
+    with open("/proc/%d/environ" % d.proc.pid, "rb") as f:
+        env = dict(e.split("=", 1) for e in f.read().decode().split("\0") if "=" in e)
+    for k, v in dpsw.SANITIZER_OPTIONS.items():
+        assert env[k].startswith(v), (k, env.get(k))
+    assert "halt_on_error=1" in env["ASAN_OPTIONS"] and "detect_leaks=1" in env["ASAN_OPTIONS"]
+
+
 INNER = r'''
 import pytest
+
+ASAN_REPORT = %r
 
 BAD = "port add x shm path=/nonexistent-dir/x.sock"
 LINES = (r"^ERR: net_shm: cannot listen on '/nonexistent-dir/x\.sock'",
@@ -91,6 +141,15 @@ def test_allowed_by_method(dpswitch):
 @pytest.mark.log_allow(LINES[0])
 def test_partly_allowed(dpswitch):
     refused_port(dpswitch)
+
+
+# No allowlist hides a sanitizer report (written here as a sanitized
+# daemon would write it: to its stderr, which is the log).
+@pytest.mark.log_allow(r"Sanitizer", r"runtime error")
+def test_sanitizer_report(dpswitch):
+    d = dpswitch()
+    with open(d.log, "a") as f:
+        f.write(ASAN_REPORT)
 '''
 
 
@@ -102,8 +161,9 @@ def test_fixture_fails_on_unexpected_lines(workdir):
     os.mkdir(inner)
     shutil.copy(os.path.join(DTS, "conftest.py"), inner)
     with open(os.path.join(inner, "test_inner.py"), "w") as f:
-        f.write(INNER)
-    env = dict(os.environ, PYTHONPATH=DTS, DPSWITCH_BUILD=dpsw.BUILD)
+        f.write(INNER % ASAN_REPORT)
+    env = dict(os.environ, PYTHONPATH=DTS, DPSWITCH_BUILD=dpsw.BUILD,
+               DPSWITCH_DAEMON_BUILD=dpsw.DAEMON_BUILD)
     r = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA",
                         "-o", "addopts=", "--rootdir", inner, inner],
                        capture_output=True, text=True, timeout=300, env=env, cwd=inner)
@@ -118,9 +178,11 @@ def test_fixture_fails_on_unexpected_lines(workdir):
     assert summary == {"test_not_allowed": ["PASSED", "ERROR"],
                        "test_allowed_by_marker": ["PASSED"],
                        "test_allowed_by_method": ["PASSED"],
-                       "test_partly_allowed": ["PASSED", "ERROR"]}, out
+                       "test_partly_allowed": ["PASSED", "ERROR"],
+                       "test_sanitizer_report": ["PASSED", "ERROR"]}, out
     assert r.returncode == 1, out
     # The failure names every line not allowed, EAL's too, with its level.
     assert "3 unexpected warning/error line(s)" in out, out
     assert "2 unexpected warning/error line(s)" in out, out
     assert "    ERR: EAL: Driver cannot attach the device (net_shm_x)" in out, out
+    assert "sanitizer report in " in out and "#1 0x55d0c0de in port_fwd" in out, out
