@@ -10,10 +10,14 @@ import dpsw
 
 
 def pytest_configure(config):
-    for path in (dpsw.DPSWITCH_BIN, dpsw.TESTPMD_BIN):
+    config.addinivalue_line(
+        "markers", "log_allow(*regexes): warning/error lines the test's dpswitch "
+        "daemons may log (re.search on the line, level included); any other fails "
+        "the test at teardown")
+    for path in (dpsw.DPSWITCH_BIN, dpsw.CTL_BIN, dpsw.TESTPMD_BIN):
         if not os.access(path, os.X_OK):
             raise pytest.UsageError("%s not found: build first (ninja -C build) or set "
-                                    "DPSWITCH_BUILD" % path)
+                                    "DPSWITCH_BUILD / DPSWITCH_DAEMON_BUILD" % path)
     if os.geteuid() != 0:
         raise pytest.UsageError("the dts suite needs root (DPDK, namespaces, taps)")
 
@@ -29,6 +33,12 @@ def pytest_runtest_makereport(item, call):
 def _failed(request):
     rep = getattr(request.node, "rep_call", None)
     return rep is None or rep.failed
+
+
+def log_allowed(node):
+    """The regexes of every log_allow marker of a test (function, class,
+    module)."""
+    return [a for m in node.iter_markers("log_allow") for a in m.args]
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +69,9 @@ def dpswitch(request, workdir):
     waits until the socket answers. At teardown every daemon must still be
     running (a crash fails the test), is stopped with 'quit' (SIGKILL by pid
     if it hangs, which also fails the test) and its hugepage files removed.
+    Then its log is read: a warning or error line (dpsw.LOG_BAD) that the
+    test did not allow (@pytest.mark.log_allow(regex, ...), d.allow_log(regex))
+    fails the test too.
     """
     started = []
 
@@ -70,10 +83,16 @@ def dpswitch(request, workdir):
     yield start
 
     problems = []
+    allow = log_allowed(request.node)
     for d in started:
         if _failed(request):
             print("---- dpswitch log %s (tail) ----\n%s" % (d.log, dpsw.tail(d.log, 60)))
         problems += d.stop()
+        bad = d.log_problems(allow)
+        if bad:
+            problems.append(dpsw.log_report(d.log, bad))
+        for report in d.sanitizer_reports():
+            problems.append("sanitizer report in %s:\n%s" % (os.path.basename(d.log), report))
     if problems:
         pytest.fail("dpswitch teardown: " + "\n".join(problems), pytrace=False)
 
@@ -155,3 +174,22 @@ def netns():
 
     for ns in made:
         ns.delete()
+
+
+@pytest.fixture
+def veth():
+    """Factory: veth() -> (a, b), a veth pair, up, IPv6 off; deleted at teardown."""
+    made = []
+
+    def make():
+        a, b = dpsw.short_ifname("va"), dpsw.short_ifname("vb")
+        dpsw.run(["ip", "link", "add", a, "type", "veth", "peer", "name", b])
+        made.append(a)
+        for i in (a, b):
+            dpsw.quiet_iface(i)
+            dpsw.run(["ip", "link", "set", i, "up"])
+        return a, b
+
+    yield make
+    for a in made:
+        dpsw.run(["ip", "link", "del", a], check=False)

@@ -37,9 +37,14 @@ import threading
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUILD = os.environ.get("DPSWITCH_BUILD", os.path.join(REPO, "build"))
-DPSWITCH_BIN = os.path.join(BUILD, "app", "dpswitch", "dpswitch")
-CTL_BIN = os.path.join(BUILD, "app", "dpswitch-ctl", "dpswitch-ctl")
+BUILD = os.path.abspath(os.environ.get("DPSWITCH_BUILD", os.path.join(REPO, "build")))
+# The daemon and its control client may come from another build than the
+# peers: DPSWITCH_DAEMON_BUILD=build-asan tests a sanitized daemon against
+# the plain build's pktgen, dpsr-hostile and net_dpsw plugin (an ASan .so
+# cannot be loaded into the uninstrumented dpdk-testpmd).
+DAEMON_BUILD = os.path.abspath(os.environ.get("DPSWITCH_DAEMON_BUILD", BUILD))
+DPSWITCH_BIN = os.path.join(DAEMON_BUILD, "app", "dpswitch", "dpswitch")
+CTL_BIN = os.path.join(DAEMON_BUILD, "app", "dpswitch-ctl", "dpswitch-ctl")
 TESTPMD_BIN = shutil.which("dpdk-testpmd") or "/usr/bin/dpdk-testpmd"
 PKTGEN_BIN = os.path.join(BUILD, "app", "dpswitch-pktgen", "dpswitch-pktgen")
 HOSTILE_BIN = os.path.join(BUILD, "tests", "hostile", "dpsr-hostile")
@@ -90,6 +95,11 @@ def run(cmd, check=True, timeout=60, **kw):
     return r
 
 
+def quiet_iface(name):
+    """No IPv6 (router solicitations, DAD) on an interface we inject into."""
+    run(["sysctl", "-q", "-w", "net.ipv6.conf.%s.disable_ipv6=1" % name])
+
+
 def remove_dpdk_files(prefix):
     """Remove hugepage files and the runtime dir of one DPDK file prefix."""
     assert prefix and "/" not in prefix
@@ -127,6 +137,98 @@ def tail(path, n=40):
     except OSError as e:
         return "(cannot read %s: %s)" % (path, e)
     return "\n".join(lines[-n:])
+
+
+# --------------------------------------------------------------------------
+# The log watch: a dpswitch log line is "LEVEL: logtype: message" when it
+# comes through rte_log (the daemon prefixes the level: app/dpswitch/
+# log_stream.c), so DPDK's own EAL, vhost and driver messages are watched
+# as well as the switch's. Commands run at start-up (-p, -e, -c FILE) print
+# their failures as "error: ..." or "FILE:LINE: error: ...".
+
+LOG_BAD = re.compile(r"^(?:EMERG|ALERT|CRIT|ERR|WARNING): |^(?:\S+:\d+: )?error: ")
+
+# Lines every daemon may log, each with its reason. Keep this short: what a
+# single test expects, it allows itself (@pytest.mark.log_allow or
+# Dpswitch.allow_log).
+LOG_ALLOW_ALWAYS = (
+    # DPDK's telemetry library, at every start: the app registered no
+    # callback for the pre-20.05 "legacy" telemetry socket. The v2 socket
+    # is there; nothing is missing.
+    r"^WARNING: TELEMETRY: No legacy callbacks, legacy socket not created$",
+    # net_tap, at every tap port on a kernel without the multiq qdisc
+    # (CONFIG_NET_SCH_MULTIQ unset, as on the CI machine): the PMD then
+    # leaves out its rte_flow support, which dpswitch does not use; the
+    # port itself works (test_tap_netns.py).
+    r"^ERR: tap_nl_dump_ext_ack\(\): Specified qdisc kind is unknown$",
+    r"^ERR: qdisc_create_multiq\(\): Could not add multiq qdisc \(-?2\): No such file "
+    r"or directory$",
+    r"^ERR: eth_dev_tap_create\(\): \S+: failed to create multiq qdisc\.$",
+    r"^ERR: eth_dev_tap_create\(\):  Disabling rte flow support: No such file or "
+    r"directory\(2\)$",
+)
+
+
+def unexpected_log_lines(text, allow=()):
+    """The warning and error lines of a dpswitch log's text (see LOG_BAD)
+    that no regex of allow nor LOG_ALLOW_ALWAYS finds (re.search, on the
+    whole line with its level)."""
+    pats = [re.compile(a) for a in tuple(allow) + LOG_ALLOW_ALWAYS]
+    return [l for l in text.splitlines()
+            if LOG_BAD.search(l) and not any(p.search(l) for p in pats)]
+
+
+def log_problems(path, allow=()):
+    """unexpected_log_lines() of the log file path."""
+    with open(path, "rb") as f:
+        return unexpected_log_lines(f.read().decode(errors="replace"), allow)
+
+
+# Sanitizers (a daemon from scripts/build.sh --sanitize): reports go to
+# stderr, so into the daemon's log; an ASan or UBSan error stops the
+# daemon (a crash for the fixture), LeakSanitizer reports at exit (exit
+# status 1). No allowlist: any report fails the test.
+SANITIZER_OPTIONS = {
+    "ASAN_OPTIONS": "halt_on_error=1:abort_on_error=0:detect_leaks=1:print_summary=1:"
+                    "detect_stack_use_after_return=1:strict_string_checks=1",
+    "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1:print_summary=1",
+    "LSAN_OPTIONS": "print_suppressions=0",
+}
+SANITIZER_REPORT = re.compile(r"^==\d+==(?:ERROR|WARNING): \w*Sanitizer|: runtime error: |"
+                              r"^SUMMARY: \w*Sanitizer")
+
+
+def daemon_env():
+    """The environment for a dpswitch (or dpswitch-ctl) process: ours, with
+    the sanitizer options set (anything the caller's own *SAN_OPTIONS say
+    comes after, and wins). Harmless for a build without sanitizers."""
+    env = dict(os.environ)
+    for k, v in SANITIZER_OPTIONS.items():
+        env[k] = v + (":" + env[k] if env.get(k) else "")
+    return env
+
+
+def sanitizer_reports(text, context=40):
+    """Each sanitizer report in a log's text: from its first line, up to
+    context lines (the stack). Empty if there is none."""
+    lines = text.splitlines()
+    out, i = [], 0
+    while i < len(lines):
+        if SANITIZER_REPORT.search(lines[i]):
+            out.append("\n".join(lines[i:i + context]))
+            i += context
+        else:
+            i += 1
+    return out
+
+
+def log_report(path, bad, limit=30):
+    """The teardown's message for the unexpected lines bad of log path."""
+    shown = "\n".join("    " + l for l in bad[:limit])
+    more = "\n    ... and %d more" % (len(bad) - limit) if len(bad) > limit else ""
+    return ("%d unexpected warning/error line(s) in %s (allow the expected ones "
+            "with @pytest.mark.log_allow(regex) or d.allow_log(regex)):\n%s%s"
+            % (len(bad), os.path.basename(path), shown, more))
 
 
 # --------------------------------------------------------------------------
@@ -226,11 +328,30 @@ class Dpswitch:
         args += list(extra)
         self.args = args
         self.proc = None
+        self.log_allow = []
 
-    def start(self, timeout=30, append=False):
-        self._logf = open(self.log, "ab" if append else "wb")
+    def allow_log(self, *regexes):
+        """Warning/error lines this daemon may log (see log_problems)."""
+        self.log_allow.extend(regexes)
+        return self
+
+    def log_problems(self, allow=()):
+        """This daemon's unexpected warning/error lines (after stop())."""
+        return log_problems(self.log, tuple(allow) + tuple(self.log_allow))
+
+    def sanitizer_reports(self):
+        """The sanitizer reports in this daemon's log (after stop())."""
+        with open(self.log, "rb") as f:
+            return sanitizer_reports(f.read().decode(errors="replace"))
+
+    def start(self, timeout=30):
+        # O_APPEND: whoever else writes to the log (test_harness.py does, a
+        # restart after kill9() does) adds to it rather than writing over
+        # the daemon's lines.
+        self._logf = open(self.log, "ab")
         self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL,
-                                     stdout=self._logf, stderr=subprocess.STDOUT)
+                                     stdout=self._logf, stderr=subprocess.STDOUT,
+                                     env=daemon_env())
         wait_until(self._answers, timeout, "dpswitch control socket %s" % self.sock)
         return self
 
@@ -245,7 +366,7 @@ class Dpswitch:
         """After kill9(): the same command line (prefix, socket, start-up
         commands) again, its log appended to the same file."""
         assert self.proc.poll() is not None, "restart() of a running dpswitch"
-        return self.start(timeout, append=True)
+        return self.start(timeout)
 
     def resources(self):
         """What a leak would show: open fds, RSS, hugepage files of its

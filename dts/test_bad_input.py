@@ -80,7 +80,7 @@ def test_control_socket_in_use(sw, workdir):
             "--", "-s", sw.sock]
     try:
         r = subprocess.run(args, capture_output=True, text=True, timeout=60,
-                           stdin=subprocess.DEVNULL)
+                           stdin=subprocess.DEVNULL, env=dpsw.daemon_env())
     finally:
         dpsw.remove_dpdk_files(prefix)
     assert r.returncode != 0
@@ -88,11 +88,15 @@ def test_control_socket_in_use(sw, workdir):
     errors = [l for l in out if sw.sock in l]
     assert len(errors) == 1 and "in use" in errors[0], out
     assert not [l for l in out if l.startswith("dpswitch:") and l != errors[0]], out
+    assert not dpsw.unexpected_log_lines(r.stdout + r.stderr), out
+    assert not dpsw.sanitizer_reports(r.stdout + r.stderr), out
     assert sw.alive()
     assert os.path.exists(sw.sock)
     assert sw.ctl("show config")[0] == 0
 
 
+# The three bad lines of the file, reported as the test wants them.
+@pytest.mark.log_allow(r"/bad\.conf:[345]: error: ")
 def test_config_file_errors(dpswitch, workdir):
     """Bad lines in -c FILE are reported as FILE:LINE: error..., one line
     each, and the lines after them are still applied."""

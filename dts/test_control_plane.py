@@ -17,6 +17,7 @@ import socket
 import stat
 import subprocess
 
+import pytest
 from scapy.all import Ether, wrpcap
 
 import dpsw
@@ -30,7 +31,9 @@ DAEMON_GID = 1
 def ctl_as(sock, cmd, uid, gid, groups=()):
     """dpswitch-ctl run as another user: (exit status, output)."""
     r = subprocess.run([dpsw.CTL_BIN, "-s", sock, "-t", "10", cmd], user=uid, group=gid,
-                       extra_groups=list(groups), capture_output=True, text=True, timeout=30)
+                       extra_groups=list(groups), capture_output=True, text=True, timeout=30,
+                       env=dpsw.daemon_env())
+    assert not dpsw.sanitizer_reports(r.stderr), r.stderr
     return r.returncode, r.stdout + r.stderr
 
 
@@ -55,6 +58,8 @@ def test_socket_mode_and_owner(dpswitch):
                     "refused": 0}, info
 
 
+# The refusal of user nobody, logged once: what the test checks.
+@pytest.mark.log_allow(r"^WARNING: dpswitch\.ctl: refused a control connection from uid 65534 ")
 def test_other_users_are_refused(dpswitch, workdir):
     """Another user: the kernel refuses it at the socket's mode; with the
     mode opened (0666), the daemon refuses it on its credentials: one error
@@ -79,6 +84,8 @@ def test_other_users_are_refused(dpswitch, workdir):
     assert d.alive()
 
 
+# nobody outside the control group is refused, on purpose.
+@pytest.mark.log_allow(r"^WARNING: dpswitch\.ctl: refused a control connection from uid 65534 ")
 def test_ctl_group(dpswitch, workdir):
     """--ctl-group GROUP: the socket's group is GROUP; a member (primary or
     supplementary group) may run commands, another user may not."""
@@ -106,13 +113,15 @@ def test_ctl_group_unknown(workdir):
             "-s", os.path.join(workdir, "x.sock"), "--ctl-group", "no-such-group"]
     try:
         r = subprocess.run(args, capture_output=True, text=True, timeout=60,
-                           stdin=subprocess.DEVNULL)
+                           stdin=subprocess.DEVNULL, env=dpsw.daemon_env())
     finally:
         dpsw.remove_dpdk_files(prefix)
     assert r.returncode == 1
     errors = [l for l in (r.stdout + r.stderr).splitlines() if l.startswith("dpswitch:")]
     assert errors == ["dpswitch: control socket: no group named 'no-such-group' "
                       "(--ctl-group)"], r.stdout + r.stderr
+    assert not dpsw.unexpected_log_lines(r.stdout + r.stderr), r.stdout + r.stderr
+    assert not dpsw.sanitizer_reports(r.stdout + r.stderr), r.stdout + r.stderr
     assert not os.path.exists(os.path.join(workdir, "x.sock"))
 
 

@@ -23,7 +23,7 @@ def test_sigterm_shuts_down_cleanly(workdir):
             "-p", "v0 vhost iface=%s" % vsock]
     with open(log, "w") as out:
         proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT)
+                                stderr=subprocess.STDOUT, env=dpsw.daemon_env())
     try:
         dpsw.wait_until(lambda: os.path.exists(ctl) and
                         dpsw.ctl_request(ctl, "show config", timeout=5)[0] == 0,
@@ -35,6 +35,8 @@ def test_sigterm_shuts_down_cleanly(workdir):
         assert rc == 0, text
         assert "signal 15, shutting down" in text, text
         assert "port v0 removed" in text, text
+        assert not dpsw.unexpected_log_lines(text), text
+        assert not dpsw.sanitizer_reports(text), text
         assert not os.path.exists(ctl)
         assert not os.path.exists(vsock)
     finally:

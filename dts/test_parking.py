@@ -17,7 +17,6 @@ stray kernel frames on tap/af_packet do not count) and by the switch.
 """
 
 import os
-import subprocess
 import time
 
 import pytest
@@ -96,34 +95,6 @@ def test_idle_cpu(dpswitch, testpmd, workdir):
 
 # --------------------------------------------------------------------------
 
-def ip_link(*args):
-    dpsw.run(["ip", "link"] + list(args))
-
-
-def quiet_iface(name):
-    """No IPv6 (router solicitations, DAD) on an interface we inject into."""
-    dpsw.run(["sysctl", "-q", "-w", "net.ipv6.conf.%s.disable_ipv6=1" % name])
-
-
-@pytest.fixture
-def veth():
-    """Factory: veth() -> (a, b), a veth pair, up, IPv6 off; deleted at teardown."""
-    made = []
-
-    def make():
-        a, b = dpsw.short_ifname("va"), dpsw.short_ifname("vb")
-        ip_link("add", a, "type", "veth", "peer", "name", b)
-        made.append(a)
-        for i in (a, b):
-            quiet_iface(i)
-            ip_link("set", i, "up")
-        return a, b
-
-    yield make
-    for a in made:
-        subprocess.run(["ip", "link", "del", a], capture_output=True)
-
-
 def ingress_port(kind, workdir, veth):
     """(dpswitch port spec for 'in0', the sender's vdev, setup after add)."""
     if kind == "vhost":
@@ -133,7 +104,7 @@ def ingress_port(kind, workdir, veth):
     if kind == "tap":
         name = dpsw.short_ifname("tp")
         return ("in0 tap iface=%s" % name, "net_af_packet0,iface=%s" % name,
-                lambda: (quiet_iface(name), ip_link("set", name, "up")))
+                lambda: (dpsw.quiet_iface(name), dpsw.run(["ip", "link", "set", name, "up"])))
     if kind == "af_packet":
         a, b = veth()
         return ("in0 af_packet iface=%s" % a, "net_af_packet0,iface=%s" % b, None)

@@ -3,7 +3,9 @@
 # Installs what is missing, sets up hugepages, builds with -Werror, then
 # runs the unit tests (meson, suite "fast"), the same unit tests built with
 # AddressSanitizer and UndefinedBehaviorSanitizer (build-asan/), a 30 s
-# libFuzzer run over the shared-ring checks and the system tests (dts/).
+# libFuzzer run over the shared-ring checks, the system tests (dts/), and
+# the system tests that feed the daemon hostile or broken input again with
+# the daemon from build-asan/.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 
@@ -29,3 +31,12 @@ scripts/fuzz.sh 30
 echo "== system tests"
 # Debian's python3 has scapy and pytest; a python3 earlier on PATH may not.
 /usr/bin/python3 -m pytest -v -p no:cacheprovider dts/
+
+echo "== system tests against the ASan + UBSan daemon"
+# The daemon and dpswitch-ctl from build-asan/, the peers (pktgen,
+# dpsr-hostile, the net_dpsw plugin in testpmd) from build/: any sanitizer
+# report in the daemon's log, leaks at its exit included, fails the test.
+# About 3 minutes here.
+DPSWITCH_DAEMON_BUILD=build-asan /usr/bin/python3 -m pytest -v -p no:cacheprovider \
+    dts/test_harness.py dts/test_lifecycle.py dts/test_bad_input.py dts/test_control_plane.py \
+    dts/test_vhost.py dts/test_shm.py dts/test_shm_attack.py dts/test_shm_trust.py

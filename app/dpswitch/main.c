@@ -24,6 +24,7 @@
 #include "ctl/ctl_server.h"
 #include "dps_shm.h"
 #include "l2/l2_table.h"
+#include "log_stream.h"
 #include "options.h"
 #include "port/port.h"
 #include "worker/worker.h"
@@ -205,6 +206,11 @@ main(int argc, char **argv)
 	 */
 	shutdown_signals(&sigs);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	/* Before EAL, so that its own messages carry their level too. */
+	rc = dps_log_stream_open();
+	if (rc != 0)
+		fprintf(stderr, "dpswitch: log lines will not name their level: %s\n",
+			strerror(-rc));
 	eal = rte_eal_init(argc, argv);
 	if (eal < 0) {
 		fprintf(stderr, "dpswitch: EAL initialisation failed (see the EAL "
