@@ -22,15 +22,6 @@ COUNT = 10000
 RATE = 100000
 
 
-# FIXME: `port clear` on a vhost port with no virtio peer yet makes
-# DPDK 22.11's net_vhost call rte_vhost_vring_stats_reset() with vid -1,
-# which logs "ERR: VHOST_CONFIG: (device) (-1) device not found." (once per
-# port; `port xstats` of such a port does the same through
-# rte_vhost_vring_stats_get*). The daemon should not ask for vhost xstats of
-# a port without a peer; until then the bed's first `port clear` logs it.
-pytestmark = pytest.mark.log_allow(r"^ERR: VHOST_CONFIG: \(device\) \(-1\) device not found\.$")
-
-
 @pytest.fixture
 def bed(dpswitch, workdir):
     socks = [os.path.join(workdir, "v%d.sock" % i) for i in (0, 1)]

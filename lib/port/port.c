@@ -466,6 +466,13 @@ dps_port_stats(uint16_t id, struct dps_port_stats *st)
 	return 0;
 }
 
+/* Has the driver extended counters to show or reset now? */
+static bool
+port_xstats_exist(uint16_t id)
+{
+	return !port_reg.p[id].kind->xstats_need_peer || ((dps_link_mask() >> id) & 1);
+}
+
 int
 dps_port_xstats(uint16_t id, void (*cb)(const char *name, uint64_t value, void *arg),
 		void *arg)
@@ -476,6 +483,8 @@ dps_port_xstats(uint16_t id, void (*cb)(const char *name, uint64_t value, void *
 
 	if (id >= DPS_MAX_PORTS || !port_reg.p[id].in_use)
 		return -ENOENT;
+	if (!port_xstats_exist(id))
+		return 0;		/* none until a peer comes */
 	n = rte_eth_xstats_get_names(id, NULL, 0);
 	if (n <= 0)
 		return n;
@@ -508,6 +517,7 @@ dps_port_stats_clear(uint16_t id)
 		return -ENOENT;
 	dps_port_counters_sum(id, &port_reg.p[id].base);
 	rte_eth_stats_reset(id);
-	rte_eth_xstats_reset(id);
+	if (port_xstats_exist(id))
+		rte_eth_xstats_reset(id);	/* a new peer's start at 0 anyway */
 	return 0;
 }

@@ -83,6 +83,13 @@ struct dps_port_kind {
 	 */
 	bool link_always_up;
 	/**
+	 * The driver's extended counters exist only while a peer is attached
+	 * (link up): asked for or reset before, the driver logs an error.
+	 * True for vhost (DPDK 22.11's net_vhost asks the vhost library about
+	 * device -1).
+	 */
+	bool xstats_need_peer;
+	/**
 	 * The driver can raise rx interrupts (ethdev rx_intr_*), so a parked
 	 * worker can sleep until traffic arrives. Tried for PCI devices too,
 	 * where it depends on the NIC's driver; if the device refuses, the

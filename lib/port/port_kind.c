@@ -262,7 +262,7 @@ memif_check(const char *port, struct rte_kvargs *kv, struct dps_err *err)
 static const struct dps_port_kind builtin[] = {
 	{ .name = "vhost", .driver = "net_vhost", .keys = vhost_keys,
 	  .required = vhost_required, .check = vhost_check, .nb_rxq = vhost_nb_rxq,
-	  .rx_intr = true },
+	  .rx_intr = true, .xstats_need_peer = true },
 	{ .name = "tap", .driver = "net_tap", .keys = tap_keys, .check = tap_check,
 	  .link_always_up = true, .rx_intr = true },
 	{ .name = "af_packet", .driver = "net_af_packet", .keys = af_packet_keys,
