@@ -9,19 +9,21 @@
 #   options  the daemon's command line (app/dpswitch/options.c)
 #   devargs  `port add` devargs of every port kind and their redaction
 #            (lib/port/port_kind.c, drivers/net/shm/shm_args.c)
+#   cli      the command language, one line as the control socket gets it,
+#            over a hugepage-less EAL with null ports (lib/cli)
 #
-# devargs links the switch's code built here inside a file-system
+# devargs and cli link the switch's code built here inside a file-system
 # sandbox (tests/fuzz/fuzz_sandbox.h): nothing outside a private temporary
 # directory can be removed, created or connected to.
 #
-# Usage: scripts/fuzz.sh [SECONDS [TARGET...]]   (default: all three)
+# Usage: scripts/fuzz.sh [SECONDS [TARGET...]]   (default: all four)
 # Reproduce a finding: build/fuzz/fuzz_TARGET build/fuzz/crash-...
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 SECS=${1:-30}
 shift || true
 TARGETS=("$@")
-[[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=(dpsr options devargs)
+[[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=(dpsr options devargs cli)
 OUT=build/fuzz
 mkdir -p "$OUT/obj"
 
@@ -49,7 +51,7 @@ build_options() {
           -o "$OUT/fuzz_options"
 }
 
-# The switch (lib/, net_shm and its `shm` kind) once, for devargs:
+# The switch (lib/, net_shm and its `shm` kind) once, for devargs and cli:
 # instrumented, and sandboxed by the forced include.
 SWITCH_SRC=(lib/common/dps_num.c lib/common/unix_socket.c
     lib/dpsr/dpsr.c lib/dpsr/dpsr_queue.c lib/dpsr/dpsr_region.c lib/dpsr/dpsr_ctl.c
@@ -59,6 +61,7 @@ SWITCH_SRC=(lib/common/dps_num.c lib/common/unix_socket.c
     lib/port/port.c lib/port/port_kind.c lib/port/port_fwd.c
     lib/cli/cli.c lib/cli/cli_out.c lib/cli/cli_prompt.c lib/cli/cli_port.c lib/cli/cli_mac.c
     lib/cli/cli_vlan.c lib/cli/cli_guard.c lib/cli/cli_lcore.c lib/cli/cli_misc.c
+    lib/ctl/ctl_server.c lib/ctl/ctl_cli.c
     drivers/net/shm/shm_args.c drivers/net/shm/shm_region.c drivers/net/shm/shm_rxtx.c
     drivers/net/shm/shm_guard.c drivers/net/shm/shm_ctl.c drivers/net/shm/shm_attach.c
     drivers/net/shm/rte_eth_shm.c drivers/net/shm/shm_dpswitch.c)
@@ -93,6 +96,13 @@ build_devargs() {
     build_switch
     clang "${SWITCH_CFLAGS[@]/fuzzer-no-link/fuzzer}" tests/fuzz/fuzz_devargs.c \
           "${SWITCH_LIBS[@]}" -o "$OUT/fuzz_devargs"
+}
+
+build_cli() {
+    build_switch
+    # -Wl,--wrap: fuzz_cli.c lets `port add` make null ports only.
+    clang "${SWITCH_CFLAGS[@]/fuzzer-no-link/fuzzer}" tests/fuzz/fuzz_cli.c tests/test_eal.c \
+          -Wl,--wrap=dps_port_add,--wrap=dps_port_del "${SWITCH_LIBS[@]}" -o "$OUT/fuzz_cli"
 }
 
 # Seeds from tests/fuzz/seeds/TARGET.txt, one per line ('#' lines skipped);
@@ -136,6 +146,7 @@ declare -A FLAGS=(
     [dpsr]="-max_len=40000"
     [options]="-max_len=2048 -close_fd_mask=3"
     [devargs]="-max_len=1024 -close_fd_mask=3"
+    [cli]="-max_len=1024 -close_fd_mask=3"
 )
 
 # Private temporary files (the sandbox directories), gone when we are.
@@ -149,9 +160,18 @@ for t in "${TARGETS[@]}"; do
     mkdir -p "$OUT/corpus/$t"
     if [[ $t == dpsr ]]; then seed_dpsr; else seed "$t"; fi
     echo "fuzz: $t for ${SECS} s"
+    frc=0
     # shellcheck disable=SC2086
-    if ! TMPDIR=$FUZZ_TMP "$OUT/fuzz_$t" -max_total_time="$SECS" -print_final_stats=1 \
-            ${FLAGS[$t]} -artifact_prefix="$OUT/" "$OUT/corpus/$t" > "$OUT/$t.log" 2>&1; then
+    TMPDIR=$FUZZ_TMP "$OUT/fuzz_$t" -max_total_time="$SECS" -print_final_stats=1 \
+        ${FLAGS[$t]} -artifact_prefix="$OUT/" "$OUT/corpus/$t" > "$OUT/$t.log" 2>&1 &
+    pid=$!
+    wait $pid || frc=$?
+    # A target that crashed ran no exit handler: fuzz_cli's (empty) EAL
+    # runtime directory (tests/test_eal.c names it after the pid) stays.
+    for d in /var/run/dpdk "${XDG_RUNTIME_DIR:-/tmp}/dpdk"; do
+        rmdir "$d/dps_ut_fuzz_${t}_$pid" 2>/dev/null || true
+    done
+    if [[ $frc -ne 0 ]]; then
         echo "fuzz: $t FAILED (build/fuzz/$t.log):" >&2
         grep -A30 -m1 -E "ERROR|runtime error|deadly signal|Sanitizer" "$OUT/$t.log" >&2 || \
             tail -n 30 "$OUT/$t.log" >&2

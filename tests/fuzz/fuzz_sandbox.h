@@ -15,8 +15,8 @@
  * fuzz_sandbox_subst() replaces with its path (the seeds use it).
  *
  * DPDK's own code (its drivers) is not compiled here and is not
- * sandboxed: fuzz_cli creates only null and ring ports, which touch no
- * file.
+ * sandboxed: fuzz_devargs probes no device, fuzz_cli makes null ports
+ * only (and one ring port), which touch no file.
  */
 #ifndef DPS_FUZZ_SANDBOX_H
 #define DPS_FUZZ_SANDBOX_H
