@@ -2,8 +2,10 @@
 # The README's second command: the whole test suite on a fresh machine.
 # Installs what is missing, sets up hugepages, builds with -Werror, then
 # runs the unit tests (meson, suite "fast"), the same unit tests built with
-# AddressSanitizer and UndefinedBehaviorSanitizer (build-asan/), a 30 s
-# libFuzzer run over the shared-ring checks and the system tests (dts/).
+# AddressSanitizer and UndefinedBehaviorSanitizer (build-asan/), the
+# libFuzzer targets for 30 s each (shared-ring checks, daemon options,
+# port devargs, the command language: tests/fuzz/README.md; about 3 min
+# with their build) and the system tests (dts/).
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 
@@ -23,7 +25,7 @@ scripts/build.sh --sanitize -Dwerror=true
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     meson test -C build-asan --suite fast --print-errorlogs
 
-echo "== fuzzing (shared-ring checks, 30 s)"
+echo "== fuzzing (shared-ring checks, options, devargs, commands: 30 s each)"
 scripts/fuzz.sh 30
 
 echo "== system tests"
