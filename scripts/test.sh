@@ -2,10 +2,12 @@
 # The README's second command: the whole test suite on a fresh machine.
 # Installs what is missing, sets up hugepages, builds with -Werror, then
 # runs the unit tests (meson, suite "fast"), the same unit tests built with
-# AddressSanitizer and UndefinedBehaviorSanitizer (build-asan/), a 30 s
-# libFuzzer run over the shared-ring checks, the system tests (dts/), and
-# the system tests that feed the daemon hostile or broken input again with
-# the daemon from build-asan/.
+# AddressSanitizer and UndefinedBehaviorSanitizer (build-asan/), the
+# libFuzzer targets for 30 s each (shared-ring checks, daemon options,
+# port devargs, the command language: tests/fuzz/README.md; about 3 min
+# with their build), the system tests (dts/), and the system tests that
+# feed the daemon hostile or broken input again with the daemon from
+# build-asan/.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 
@@ -25,7 +27,7 @@ scripts/build.sh --sanitize -Dwerror=true
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     meson test -C build-asan --suite fast --print-errorlogs
 
-echo "== fuzzing (shared-ring checks, 30 s)"
+echo "== fuzzing (shared-ring checks, options, devargs, commands: 30 s each)"
 scripts/fuzz.sh 30
 
 echo "== system tests"

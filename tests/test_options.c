@@ -272,6 +272,21 @@ test_errors(void)
 	CHECK_CONTAINS(err_text, "-x");
 	CHECK_PARSE_ERR(&o, "--bogus=1");
 	CHECK_PARSE_ERR(&o, "-i", "--no-such-option", "-c", "f");
+	CHECK_CONTAINS(err_text, "'--no-such-option'");
+	/* In a group of short options: that one, not the argument before. */
+	CHECK_PARSE_ERR(&o, "-xi");
+	CHECK_CONTAINS(err_text, "unknown option '-x'");
+	CHECK_PARSE_ERR(&o, "-i", "-xc", "f");
+	CHECK_CONTAINS(err_text, "unknown option '-x'");
+	CHECK_PARSE_ERR(&o, "-iz");
+	CHECK_CONTAINS(err_text, "unknown option '-z'");
+	/* An option that takes no value, given one; an ambiguous abbreviation. */
+	CHECK_PARSE_ERR(&o, "--help=3");
+	CHECK_CONTAINS(err_text, "'--help=3' takes no value");
+	CHECK_PARSE_ERR(&o, "--interactive=yes");
+	CHECK_CONTAINS(err_text, "'--interactive=yes' takes no value");
+	CHECK_PARSE_ERR(&o, "--ma", "5");
+	CHECK_CONTAINS(err_text, "'--ma'");
 
 	/* Missing values. */
 	CHECK_PARSE_ERR(&o, "-p");

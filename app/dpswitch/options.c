@@ -146,8 +146,25 @@ dps_options_parse(int argc, char **argv, struct dps_options *o)
 				argv[optind - 1]);
 			return -EINVAL;
 		default:
-			fprintf(stderr, "dpswitch: unknown option '%s' (see --help)\n",
-				argv[optind - 1]);
+			/*
+			 * Which argument: getopt_long() sets optopt to 0 for a long
+			 * option it does not know (or an ambiguous abbreviation), to
+			 * the option's value for a long one given a value it takes
+			 * none of (--help, --interactive: their letters are known
+			 * short options, so never an unknown one's), and else to the
+			 * unknown short option, which may stand in a group ("-xi")
+			 * that optind has not left yet: argv[optind - 1] is the
+			 * argument before it then, or the program's name.
+			 */
+			if (optopt == 0)
+				fprintf(stderr, "dpswitch: unknown option '%s' (see --help)\n",
+					argv[optind - 1]);
+			else if (optopt == 'h' || optopt == 'i')
+				fprintf(stderr, "dpswitch: option '%s' takes no value (see --help)\n",
+					argv[optind - 1]);
+			else
+				fprintf(stderr, "dpswitch: unknown option '-%c' (see --help)\n",
+					optopt);
 			return -EINVAL;
 		}
 	}

@@ -156,6 +156,14 @@ vhost_check(const char *port, struct rte_kvargs *kv, struct dps_err *err)
 	return vhost_check_server_path(port, rte_kvargs_get(kv, KEY_IFACE), err);
 }
 
+/*
+ * The pairs of @p args as rte_kvargs_parse() splits them, which is how
+ * every driver reads its devargs (DPDK 22.11): at commas outside a
+ * [list], and within a pair the key is what stands before its last '='
+ * (after an earlier '=', if any), the value what follows it. So
+ * "secret=[a,b]" is one pair, and so is "x=1=secret=s", whose key is
+ * "secret". tests/fuzz/fuzz_devargs.c holds this to rte_kvargs itself.
+ */
 void
 port_args_redact(const char *args, char *out, size_t size)
 {
@@ -164,11 +172,23 @@ port_args_redact(const char *args, char *out, size_t size)
 	if (size == 0)
 		return;
 	while (*args != '\0' && o + 1 < size) {
-		size_t len = strcspn(args, ",");
-		const char *eq = memchr(args, '=', len);
+		const char *key = args, *eq = NULL;
+		bool in_list = false;
+		size_t len;
 
-		if (eq != NULL && (size_t)(eq - args) == strlen("secret") &&
-		    strncmp(args, "secret", 6) == 0)
+		for (len = 0; args[len] != '\0' && (in_list || args[len] != ','); len++) {
+			if (args[len] == '[') {
+				in_list = true;
+			} else if (args[len] == ']') {
+				in_list = false;
+			} else if (args[len] == '=') {
+				if (eq != NULL)
+					key = eq + 1;
+				eq = args + len;
+			}
+		}
+		if (eq != NULL && eq - key == (ptrdiff_t)strlen("secret") &&
+		    strncmp(key, "secret", strlen("secret")) == 0)
 			o += (size_t)snprintf(out + o, size - o, "secret=***");
 		else
 			o += (size_t)snprintf(out + o, size - o, "%.*s", (int)len, args);
@@ -346,6 +366,18 @@ default_arg_needed(const struct dps_port_kind *kind, struct rte_kvargs *kv)
 	return rte_kvargs_get(kv, key) == NULL;
 }
 
+/* rte_kvargs_parse() refused @p args (more pairs than it takes): shown redacted. */
+static int
+args_unparsable(const char *port, const char *args, const char *expected,
+		struct dps_err *err)
+{
+	char shown[DPS_PORT_ARGS_MAX];
+
+	port_args_redact(args, shown, sizeof(shown));
+	return dps_err_set(err, -EINVAL, "port '%s': cannot parse devargs '%s' (expected %s, "
+			   "at most %d pairs)", port, shown, expected, RTE_KVARGS_MAX - 1);
+}
+
 static int
 vdev_devargs(const struct dps_port_kind *kind, const char *port, const char *args,
 	     char *dev, size_t devlen, char *devname, size_t namelen,
@@ -357,9 +389,7 @@ vdev_devargs(const struct dps_port_kind *kind, const char *port, const char *arg
 
 	kv = rte_kvargs_parse(args, NULL);
 	if (kv == NULL)
-		return dps_err_set(err, -EINVAL,
-			"port '%s': cannot parse devargs '%s' (expected key=value,...)",
-			port, args);
+		return args_unparsable(port, args, "key=value,...", err);
 	for (unsigned int i = 0; i < kv->count; i++) {
 		bool known = false;
 
@@ -450,8 +480,7 @@ pci_devargs(const char *port, const char *args, char *dev, size_t devlen,
 		int dup = -1;
 
 		if (kv == NULL)
-			return dps_err_set(err, -EINVAL, "port '%s': cannot parse devargs '%s' "
-					   "(expected ADDR,key=value,...)", port, comma + 1);
+			return args_unparsable(port, comma + 1, "ADDR,key=value,...", err);
 		for (unsigned int i = 0; i < kv->count && dup < 0; i++)
 			if (rte_kvargs_count(kv, kv->pairs[i].key) > 1)
 				dup = (int)i;
