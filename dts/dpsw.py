@@ -71,6 +71,8 @@ def short_ifname(tag):
 def wait_until(cond, timeout, what, interval=0.05):
     """Poll cond() until it returns a true value; fail with 'what' on timeout.
 
+    'what' may be a callable, called only on timeout: a message that shows
+    the state at the failure, not at the start of the wait.
     The timeout is a safety net for a hung system, never a pass criterion.
     """
     deadline = time.monotonic() + timeout
@@ -80,7 +82,8 @@ def wait_until(cond, timeout, what, interval=0.05):
         if last:
             return last
         if time.monotonic() > deadline:
-            raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
+            raise AssertionError("timed out after %ss waiting for %s" % (
+                timeout, what() if callable(what) else what))
         time.sleep(interval)
 
 

@@ -43,6 +43,13 @@ from test_parking import cpu_share, worker, worker_tid
 SEALS = 1 | 2 | 4            # F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW
 
 
+def hugepage_counts():
+    """The kernel's hugepage pool, for messages: a test that starves it says so."""
+    with open("/proc/meminfo") as f:
+        return {k: int(v.split()[0]) for k, v in (l.split(":", 1) for l in f)
+                if k.startswith("HugePages_")}
+
+
 def start_victims(d, s, pktgen):
     vrx = pktgen(None, ["--mode", "rx", "--count", str(VICTIM_COUNT)],
                  vdevs=[dpsw.dpsw_vdev(0, s["v2"])])
@@ -139,7 +146,8 @@ def test_punch(dpswitch, pktgen, hostile, workdir):
     vrx, vtx = start_victims(d, s, pktgen)
     h = hostile(["--path", s["e1"], "--attack", "punch", "--duration", "6"])
     wait_until(lambda: d.xstats("e1")["peer_region_faults"] >= 1, 20,
-               "the switch to touch the punched region: %s" % d.xstats("e1"))
+               lambda: "the switch to touch the punched region: %s; hugepages %s" % (
+                   d.xstats("e1"), hugepage_counts()))
     assert_alive(d, "when it touched the punched region")
     wait_attached(d, "e1", up=False)
     # Every free hugepage is the attacker's: no fresh region, so no peer.

@@ -257,9 +257,16 @@ dpsr_client_attach(struct dpsr_client *c, const char *path, const char *secret,
 		return dps_err_set(err, rc, "cannot connect to '%s': %s", path, strerror(-rc));
 	}
 	rc = dpsr_msg_send(c->sock, &h, sizeof(h), NULL, 0);
-	if (rc == 0) {
+	/*
+	 * A switch that refuses before it reads a hello (no fresh region)
+	 * sends its reason and hangs up, maybe before our hello goes out:
+	 * the reason is still queued for us, and says more than EPIPE.
+	 */
+	if (rc == 0 || rc == -EPIPE || rc == -ECONNRESET) {
+		int sent = rc;
+
 		n = dpsr_msg_recv(c->sock, &w, sizeof(w), fds, DPSR_FDS_MAX, &nfds, 5000);
-		rc = n < 0 ? n : 0;
+		rc = n < 0 ? (sent != 0 ? sent : n) : 0;
 	}
 	if (rc != 0) {
 		dps_err_set(err, rc, "no welcome from '%s': %s", path, strerror(-rc));

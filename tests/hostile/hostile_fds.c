@@ -124,12 +124,44 @@ publish_into_holes(struct hostile *h)
 	return room;
 }
 
+/* Punch the buffer pool [from, size) out of the region's memfd. */
+static bool
+punch_pool(struct hostile *h, uint64_t from)
+{
+	return from < h->c.size &&
+	       fallocate(h->c.region_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			 (off_t)from, (off_t)(h->c.size - from)) == 0;
+}
+
+#define HOG_MAX 64
+
+/* Take whatever hugepages came free since the last call, into one more memfd. */
+static void
+hog_more(int hogs[HOG_MAX], unsigned int *nb_hogs, uint64_t *hog_bytes)
+{
+	uint64_t bytes;
+	int fd;
+
+	if (*nb_hogs >= HOG_MAX || free_hugepages() == 0)
+		return;
+	fd = hog_hugepages(&bytes);
+	if (fd >= 0 && bytes == 0)
+		close(fd);
+	else if (fd >= 0) {
+		hogs[(*nb_hogs)++] = fd;
+		*hog_bytes += bytes;
+	}
+}
+
 /*
  * Punch the buffer pool out of the region's memfd, take every free
  * hugepage (those the punch freed too), then publish descriptors that
  * name the punched buffers: the switch's copy of them faults with no page
- * to fault in (SIGBUS, unless it guards its regions). Hold the pages for
- * the duration, then give them back.
+ * to fault in (SIGBUS, unless it guards its regions). Pages others free
+ * later (a process that exits) would let a touch succeed, so the attack
+ * keeps at it: punch again what the switch faulted in, take what came
+ * free, publish again, until the switch hangs up. Hold the pages for the
+ * duration, then give them back.
  */
 int
 hostile_attack_punch(struct hostile *h)
@@ -138,32 +170,37 @@ hostile_attack_punch(struct hostile *h)
 	uint64_t hog_bytes = 0;
 	bool punched = false;
 	uint32_t published = 0;
-	int hog = -1;
+	unsigned int nb_hogs = 0;
+	int hogs[HOG_MAX];
 
 	/*
 	 * Pages in use, as under traffic: the kernel keeps a mapping's
 	 * reservation for a page nobody ever touched, so only a punched page
-	 * that was in use leaves the switch without one.
+	 * that was in use leaves the switch without one. Touched once only:
+	 * afterwards a touch of our own could fault here.
 	 */
 	for (uint64_t off = from; off < h->c.size; off += HUGEPAGE)
 		((volatile uint8_t *)h->c.base)[off] = 0;
-	if (from < h->c.size)
-		punched = fallocate(h->c.region_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-				    (off_t)from, (off_t)(h->c.size - from)) == 0;
-	hog = hog_hugepages(&hog_bytes);
-	if (punched)
-		published = publish_into_holes(h);
-	while (!hostile_over(h) && !switch_gone(h))
+	while (!hostile_over(h) && !switch_gone(h)) {
+		bool now = punch_pool(h, from);
+
+		punched |= now;
+		hog_more(hogs, &nb_hogs, &hog_bytes);
+		if (now)
+			published += publish_into_holes(h);
 		usleep(HOSTILE_POLL_MS * 1000);
+	}
 	hostile_report_bool(h, "punched", punched);
 	hostile_report_u64(h, "published", published);
 	hostile_report_u64(h, "hogged_mb", hog_bytes >> 20);
 	hostile_report_bool(h, "detached", switch_gone(h));
 	/* Keep the pool empty for the rest of the duration: no fresh region for anyone. */
-	while (!hostile_over(h))
+	while (!hostile_over(h)) {
+		hog_more(hogs, &nb_hogs, &hog_bytes);
 		usleep(HOSTILE_POLL_MS * 1000);
-	if (hog >= 0)
-		close(hog);
+	}
+	while (nb_hogs > 0)
+		close(hogs[--nb_hogs]);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -229,8 +230,16 @@ shm_on_hello(void *arg)
 	struct shm_pending *p = arg;
 	struct shm_dev *sd = p->sd;
 	struct dps_err err = { "" };
+	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
 	int fd = p->fd, rc;
 
+	/*
+	 * Nothing to read yet (called straight from accept): wait for the
+	 * watch. A refusal must follow the hello, not race it: a peer whose
+	 * hello meets a closed socket sees EPIPE, not the switch's reason.
+	 */
+	if (poll(&pfd, 1, 0) == 0)
+		return;
 	/* Unwatched before the greeting may close it (and free its number). */
 	shm_pending_free(p);
 	if (shm_region_freshen(sd, &err) != 0) {
