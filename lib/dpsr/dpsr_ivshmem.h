@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * QEMU's ivshmem server protocol (QEMU docs/specs/ivshmem-spec.rst), the
+ * transport that gives a guest's `ivshmem-doorbell` device an shm port's
+ * region (BAR2) and its doorbells (BAR0 writes, MSI-X vectors).
+ *
+ * The connection is one-way: the server sends 8-byte little-endian signed
+ * numbers over a stream socket, some with one file descriptor
+ * (SCM_RIGHTS). On connect: the version (0), the client's ID, -1 with the
+ * shared memory's fd, a connect notification per other peer (its ID once
+ * per vector, each with the fd that rings that peer's vector), then the
+ * client's own ID once per vector, each with the fd its vector is rung
+ * through. Later: a peer's ID with an fd (it connected) or without (it
+ * left).
+ *
+ * dpswitch is the only other peer of each guest: the switch is peer
+ * DPSR_IVSHMEM_SWITCH_ID, the guest gets the ID the port chooses. The fds
+ * are doorbell pipe ends (dpsr_bell.h), not eventfds: QEMU only writes and
+ * reads them (under TCG; KVM's irqfd and ioeventfd would need eventfds), and
+ * a pipe's ends are file descriptions of their own, so QEMU holds nothing
+ * that could block the switch.
+ */
+#ifndef DPSR_IVSHMEM_H
+#define DPSR_IVSHMEM_H
+
+#include <stdint.h>
+
+#define DPSR_IVSHMEM_VERSION 0
+#define DPSR_IVSHMEM_SWITCH_ID 0
+#define DPSR_IVSHMEM_ID_MAX 65535
+#define DPSR_IVSHMEM_VECTORS_MAX 64
+
+/** What a newly connected guest is told, in the protocol's order. */
+struct dpsr_ivshmem_greeting {
+	uint16_t client_id;	/**< the guest's ID (its IVPosition register) */
+	int region_fd;		/**< BAR2: the port's region */
+	/** Write ends the guest rings the switch through, vector 0..n-1. */
+	const int *to_switch;
+	unsigned int nb_to_switch;
+	/** Read ends the switch rings the guest through, vector 0..n-1. */
+	const int *to_guest;
+	unsigned int nb_to_guest;
+};
+
+/** Send one message: @p msg, with @p fd unless it is -1. 0 or -errno. */
+int dpsr_ivshmem_send(int sock, int64_t msg, int fd);
+
+/**
+ * Send a new client everything it needs, in order: version, ID, region,
+ * the switch's vectors (a connect notification), the guest's own vectors.
+ * 0 or -errno (then the connection is of no use: close it); -EINVAL, with
+ * nothing sent, for a region whose size is not a power of two (QEMU
+ * aborts on such a BAR), the switch's own ID or too many vectors.
+ */
+int dpsr_ivshmem_greet(int sock, const struct dpsr_ivshmem_greeting *g);
+
+/**
+ * Receive one message as a client does (tests, tools): @p msg, and in
+ * @p fd the descriptor it carried or -1. Waits up to @p timeout_ms.
+ * 0, -ETIMEDOUT, -ECONNRESET (closed) or -errno; -EPROTO for a message
+ * with more than one fd (they are closed).
+ */
+int dpsr_ivshmem_recv(int sock, int64_t *msg, int *fd, int timeout_ms);
+
+#endif /* DPSR_IVSHMEM_H */
