@@ -185,6 +185,17 @@ UNVERIFIABLE = {"scribble"}
 CASES = [("e1", a) for a in ATTACKS] + [("t1", "mixed"), ("t1", "scribble"), ("t1", "hoard")]
 
 
+def check_port_serves(d, s, port, hostile):
+    """A good peer on the attacked port: its frames reach e2, every one."""
+    after = hostile(["--path", s["e2"], "--attack", "rx", "--verify",
+                     "--count", str(AFTER_COUNT), "--duration", "60"])
+    wait_attached(d, "e2")
+    g = hostile(["--path", s[port], "--attack", "good", "--count", str(AFTER_COUNT)]).report()
+    assert g["good"] == AFTER_COUNT and g["unconsumed"] == 0, g
+    a = after.report()
+    assert a["received"] == a["verified"] == AFTER_COUNT, a
+
+
 @pytest.mark.parametrize("port, attack", CASES, ids=["%s-%s" % c for c in CASES])
 def test_attack(port, attack, dpswitch, pktgen, hostile, workdir):
     args, check = ATTACKS[attack]
@@ -270,13 +281,7 @@ def test_attack(port, attack, dpswitch, pktgen, hostile, workdir):
     print("%s on %s: %s" % (attack, port, r))
 
     # The attacked port still works: a good peer's frames reach e2, all.
-    after = hostile(["--path", s["e2"], "--attack", "rx", "--verify",
-                     "--count", str(AFTER_COUNT), "--duration", "60"])
-    wait_attached(d, "e2")
-    g = hostile(["--path", s[port], "--attack", "good", "--count", str(AFTER_COUNT)]).report()
-    assert g["good"] == AFTER_COUNT and g["unconsumed"] == 0, g
-    a = after.report()
-    assert a["received"] == a["verified"] == AFTER_COUNT, a
+    check_port_serves(d, s, port, hostile)
 
     assert d.alive() and set(d.ports()) == set(bed.ports)
     # Whatever the attacker held, the switch's own packet buffers are all back.

@@ -36,8 +36,8 @@ import pytest
 
 import dpsw
 from dpsw import wait_until
-from test_shm_attack import (AFTER_COUNT, VICTIM_COUNT, VICTIM_RATE, Bed, assert_alive, drops,
-                             wait_attached)
+from test_shm_attack import (VICTIM_COUNT, VICTIM_RATE, Bed, assert_alive, check_port_serves,
+                             drops, wait_attached)
 from test_parking import cpu_share, worker, worker_tid
 
 SEALS = 1 | 2 | 4            # F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW
@@ -70,17 +70,6 @@ def check_victims(d, vrx, vtx):
     assert drops(st["v1"]) == drops(st["v2"]) == 0, (st["v1"], st["v2"])
     v = vrx.report(timeout=60)
     assert v["rx_packets"] == VICTIM_COUNT and v["rx_seq_gaps"] == 0, v
-
-
-def check_port_serves(d, s, port, hostile):
-    """A good peer on the attacked port: its frames reach e2, every one."""
-    after = hostile(["--path", s["e2"], "--attack", "rx", "--verify",
-                     "--count", str(AFTER_COUNT), "--duration", "60"])
-    wait_attached(d, "e2")
-    g = hostile(["--path", s[port], "--attack", "good", "--count", str(AFTER_COUNT)]).report()
-    assert g["good"] == AFTER_COUNT and g["unconsumed"] == 0, g
-    a = after.report()
-    assert a["received"] == a["verified"] == AFTER_COUNT, a
 
 
 def test_resize(dpswitch, pktgen, hostile, workdir):
