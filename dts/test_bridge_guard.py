@@ -235,6 +235,8 @@ def test_move_hold(taps):
 
 def test_storm(taps):
     d, ns, ifn = taps
+    rc, out = d.ctl("set storm a1 broadcast 1000000001")
+    assert rc != 0 and "over 1000000000 frames a second" in out, (rc, out)
     d.ok("set storm a1 broadcast 20")
     assert d.ports()["a1"]["storm_pps"]["broadcast"] == 20
     rx0 = d.stats()["a1"]["rx_packets"]

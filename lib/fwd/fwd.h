@@ -40,6 +40,13 @@ enum fwd_storm_kind {
 	FWD_STORM_KINDS
 };
 
+/*
+ * The highest storm-control rate: 100 Gbit/s of 64-byte frames is 149 Mpps,
+ * and the worker's token bucket multiplies the rate by up to a second of
+ * TSC cycles in 64 bits (safe up to ~18 GHz at this rate).
+ */
+#define FWD_STORM_PPS_MAX 1000000000u
+
 /** VLAN mode of a bridge port. */
 enum fwd_vlan_mode {
 	FWD_VLAN_ACCESS = 0,	/**< untagged, in access_vid; tagged is dropped */

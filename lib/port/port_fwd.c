@@ -7,6 +7,7 @@
 #include "port.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include <rte_errno.h>
@@ -178,6 +179,9 @@ dps_port_storm(const char *name, const char *kind, uint32_t pps, struct dps_err 
 	if (fwd_storm_kind_parse(kind, &k) != 0)
 		return dps_err_set(err, -EINVAL, "storm kind '%s' is not broadcast, multicast "
 				   "or unknown-unicast", kind);
+	if (pps > FWD_STORM_PPS_MAX)
+		return dps_err_set(err, -ERANGE, "storm rate %" PRIu32 " is over %u frames a "
+				   "second (0 turns storm control off)", pps, FWD_STORM_PPS_MAX);
 	dps_dp_draft()->fwd.port[id].storm_pps[k] = pps;
 	return dps_dp_commit();
 }
