@@ -53,32 +53,28 @@ ctl_reply_end(int fd, int rc)
 		DPS_LOG(ctl, DEBUG, "client went away before the reply ended");
 }
 
-/* Is @p gid among the groups of process @p pid? (Its supplementary groups are in /proc.) */
+/*
+ * Was @p gid among the groups of the process at the other end of @p fd
+ * when it connected? SO_PEERGROUPS is the kernel's record of that moment
+ * (a lookup in /proc by pid could meet another process reusing the pid).
+ */
 static bool
-ctl_pid_in_group(pid_t pid, gid_t gid)
+ctl_peer_in_group(int fd, gid_t gid)
 {
-	char path[64], line[4096];
+	gid_t some[64], *gids = some;
+	socklen_t len = sizeof(some);
 	bool in = false;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "r");
-	while (f != NULL && !in && fgets(line, sizeof(line), f) != NULL) {
-		char *p = line + strlen("Groups:"), *end;
-
-		if (strncmp(line, "Groups:", 7) != 0)
-			continue;
-		for (;;) {
-			unsigned long g = strtoul(p, &end, 10);
-
-			if (end == p)
-				break;
-			in |= (gid_t)g == gid;
-			p = end;
-		}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, gids, &len) != 0) {
+		if (errno != ERANGE || (gids = malloc(len)) == NULL)
+			return false;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, gids, &len) != 0)
+			len = 0;
 	}
-	if (f != NULL)
-		fclose(f);
+	for (size_t i = 0; i < len / sizeof(gid_t) && !in; i++)
+		in = gids[i] == gid;
+	if (gids != some)
+		free(gids);
 	return in;
 }
 
@@ -94,7 +90,7 @@ ctl_peer_allowed(const struct dps_ctl *ctl, int fd)
 	if (cred.uid == 0 || cred.uid == geteuid())
 		return true;
 	return ctl->group != (gid_t)-1 &&
-	       (cred.gid == ctl->group || ctl_pid_in_group(cred.pid, ctl->group));
+	       (cred.gid == ctl->group || ctl_peer_in_group(fd, ctl->group));
 }
 
 /* Refused: one line to the peer; counted; logged the first time and then once a minute. */
