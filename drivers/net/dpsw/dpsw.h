@@ -95,7 +95,7 @@ struct dpsw_txq {
 	struct dpsw_txq_stats st;
 } __rte_cache_aligned;
 
-/* ---- devargs (dpsw_args.c) ---- */
+/* ---- what the devargs say, and the device they make ---- */
 
 #define DPSW_ARG_PATH "path"
 #define DPSW_ARG_SECRET "secret"
@@ -143,8 +143,8 @@ struct dpsw_dev {
 
 /**
  * Parse @p params into @p a (a->name set, a->qpairs and a->reconnect_ms
- * preset to the defaults): every key known, given once, valid; one log line names what
- * is wrong. The secret is never logged. 0 or -EINVAL.
+ * preset to the defaults): every key known, given once, valid; one log
+ * line names what is wrong. The secret is never logged. 0 or -EINVAL.
  */
 int dpsw_args_parse(const char *params, struct dpsw_args *a);
 
