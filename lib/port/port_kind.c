@@ -84,11 +84,6 @@ af_packet_nb_rxq(struct rte_kvargs *kv)
 }
 
 /*
- * A vhost-user server socket path must be free. A socket nobody listens on
- * is left over from a process that died: remove it, as the next bind would
- * fail. A socket somebody listens on belongs to a live switch or guest.
- */
-/*
  * A file a devarg would create or replace must not be somebody else's:
  * a path that exists is refused (a live socket, a regular file, anything),
  * except a socket nobody listens on any more, which is left over from a
@@ -115,6 +110,11 @@ check_new_file(const char *port, const char *what, const char *path, bool stale_
 	return 0;
 }
 
+/*
+ * A vhost-user server socket path must be free: its directory exists, and
+ * nothing is there but a stale socket (a live one belongs to a live switch
+ * or guest).
+ */
 static int
 vhost_check_server_path(const char *port, const char *path, struct dps_err *err)
 {
