@@ -53,6 +53,8 @@ dpsr_region_check(const struct dpsr_region *h, uint64_t mapped, const char **why
 		return fail(why, "unknown features");
 	if (h->nb_qpairs == 0 || h->nb_qpairs > DPSR_QPAIRS_MAX)
 		return fail(why, "bad number of queue pairs");
+	if (h->port_qpairs != 0 && h->nb_qpairs % h->port_qpairs != 0)
+		return fail(why, "bad number of queue pairs per port");
 	if (!dpsr_ring_size_ok(h->ring_size))
 		return fail(why, "bad ring size");
 	if (h->ring_stride < dpsr_ring_bytes(h->ring_size) ||

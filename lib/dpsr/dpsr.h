@@ -60,14 +60,21 @@ struct dpsr_ring {
 	/* Written by the producer only. */
 	uint32_t prod;			/**< next slot to fill (free-running) */
 	uint32_t prod_wait;		/**< 1: the producer sleeps for room; ring its doorbell */
-	uint8_t pad0[DPSR_CACHE_LINE - 8];
+	/**
+	 * A guest's start (nonzero, new) or stop (0) request; only in ring
+	 * 2 x base of a port served over ivshmem (docs/shm-protocol.md,
+	 * "The control word"). Ring resets leave it alone.
+	 */
+	uint32_t peer_ctl;
+	uint8_t pad0[DPSR_CACHE_LINE - 12];
 	/* Written by the consumer only. */
 	uint32_t cons;			/**< next slot to read (free-running) */
 	uint32_t cons_wait;		/**< 1: the consumer sleeps for data; ring its doorbell */
 	uint8_t pad1[DPSR_CACHE_LINE - 8];
 	/* Written by the switch when it creates the region; constant. */
 	uint32_t size;			/**< slots, a power of 2 */
-	uint32_t rsvd;
+	/** (s) The last peer_ctl the switch acted on (ring 2 x base, ivshmem). */
+	uint32_t ctl_ack;
 	uint8_t pad2[DPSR_CACHE_LINE - 8];
 	struct dpsr_desc desc[];
 };
@@ -86,7 +93,8 @@ struct dpsr_region {
 	uint32_t nb_bufs;		/**< buffers in the pool */
 	uint64_t bufs_off;		/**< buffer 0; a multiple of buf_size */
 	uint64_t features;		/**< DPSR_F_*; none defined in v1 */
-	uint8_t rsvd[8];
+	uint32_t port_qpairs;		/**< queue pairs per port slot; 0: unknown */
+	uint8_t rsvd[4];
 };
 
 _Static_assert(sizeof(struct dpsr_desc) == 16, "descriptor layout");
@@ -94,6 +102,7 @@ _Static_assert(sizeof(struct dpsr_ring) == 3 * DPSR_CACHE_LINE, "ring header lay
 _Static_assert(offsetof(struct dpsr_ring, cons) == DPSR_CACHE_LINE,
 	       "producer and consumer fields on separate cache lines");
 _Static_assert(offsetof(struct dpsr_ring, size) == 2 * DPSR_CACHE_LINE, "ring constants");
+_Static_assert(offsetof(struct dpsr_ring, peer_ctl) == 8, "control word on the producer's line");
 _Static_assert(offsetof(struct dpsr_ring, desc) % DPSR_CACHE_LINE == 0, "descriptors aligned");
 _Static_assert(sizeof(struct dpsr_region) == 72, "region header layout");
 

@@ -23,6 +23,7 @@ dpsr_view_init(struct dpsr_view *v, void *base, uint64_t mapped, const char **wh
 	v->base = base;
 	v->size = h.region_size;
 	v->nb_qpairs = h.nb_qpairs;
+	v->port_qpairs = h.port_qpairs != 0 ? h.port_qpairs : h.nb_qpairs;
 	v->ring_size = h.ring_size;
 	v->rings_off = h.rings_off;
 	v->ring_stride = h.ring_stride;

@@ -25,6 +25,7 @@ struct dpsr_view {
 	uint8_t *base;			/**< where this side mapped the region */
 	uint64_t size;
 	uint32_t nb_qpairs;
+	uint32_t port_qpairs;		/**< per port slot (nb_qpairs if the header says 0) */
 	uint32_t ring_size;
 	uint64_t rings_off;
 	uint64_t ring_stride;

@@ -29,6 +29,17 @@ round_up(uint64_t v, uint64_t to)
 	return (v + to - 1) / to * to;
 }
 
+/* At least a hugepage; a power of two, as QEMU wants a BAR (docs/shm-protocol.md). */
+static uint64_t
+pow2_up(uint64_t v)
+{
+	uint64_t p = DPSR_HUGEPAGE;
+
+	while (p < v)
+		p <<= 1;
+	return p;
+}
+
 int
 dpsr_layout(const struct dpsr_geometry *g, struct dpsr_region *h, const char **why)
 {
@@ -36,6 +47,8 @@ dpsr_layout(const struct dpsr_geometry *g, struct dpsr_region *h, const char **w
 
 	if (g->nb_qpairs == 0 || g->nb_qpairs > 64)
 		return fail(why, "queue pairs must be 1..64", -EINVAL);
+	if (g->port_qpairs != 0 && g->nb_qpairs % g->port_qpairs != 0)
+		return fail(why, "queue pairs per port must divide the region's", -EINVAL);
 	if (!dpsr_ring_size_ok(g->ring_size))
 		return fail(why, "ring size must be a power of 2 in 64..32768", -EINVAL);
 	if (g->buf_size < DPSR_BUF_SIZE_MIN || g->buf_size > DPSR_BUF_SIZE_MAX ||
@@ -56,7 +69,8 @@ dpsr_layout(const struct dpsr_geometry *g, struct dpsr_region *h, const char **w
 	h->buf_size = g->buf_size;
 	h->nb_bufs = (uint32_t)nb_bufs;
 	h->bufs_off = round_up(rings_end, g->buf_size);
-	h->region_size = round_up(h->bufs_off + nb_bufs * g->buf_size, DPSR_HUGEPAGE);
+	h->port_qpairs = g->port_qpairs != 0 ? g->port_qpairs : g->nb_qpairs;
+	h->region_size = pow2_up(h->bufs_off + nb_bufs * g->buf_size);
 	return 0;
 }
 

@@ -22,6 +22,7 @@ struct dpsr_geometry {
 	uint32_t ring_size;		/**< a power of 2, DPSR_RING_SIZE_MIN..MAX */
 	uint32_t buf_size;		/**< a power of 2, DPSR_BUF_SIZE_MIN..MAX */
 	uint32_t nb_spares;		/**< buffers beyond one per slot */
+	uint32_t port_qpairs;		/**< per port slot, a divisor of nb_qpairs; 0: all */
 };
 
 /** A region this process created and mapped. */
@@ -34,7 +35,8 @@ struct dpsr_mem {
 
 /**
  * Lay out a header for @p g: ring i at 4096 + i * stride, the pool after the
- * rings on a buf_size boundary, the size rounded up to a hugepage. 0 or
+ * rings on a buf_size boundary, the size rounded up to a power of two of at
+ * least a hugepage (what a guest's ivshmem BAR2 must be). 0 or
  * -EINVAL (@p why says which value is out of range).
  */
 int dpsr_layout(const struct dpsr_geometry *g, struct dpsr_region *hdr, const char **why);

@@ -191,6 +191,7 @@ region_create(const struct shm_region_req *req, const char *port, struct dps_err
 		.ring_size = req->ring_size,
 		.buf_size = req->buf_size,
 		.nb_spares = r->nb_spares,
+		.port_qpairs = req->qpairs,
 	};
 	if (r->geo.nb_qpairs > 64) {
 		dps_err_set(err, -EINVAL, "port '%s': group-ports x qpairs = %u, more than "
