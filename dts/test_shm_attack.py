@@ -65,13 +65,19 @@ def assert_alive(d, when):
 class Bed:
     """The switch and its sockets; see the module docstring."""
 
-    def __init__(self, dpswitch, workdir, trusted, e3):
+    def __init__(self, dpswitch, workdir, trusted, e3, guest=False):
         self.sock = {p: sock(workdir, p) for p in ("v1", "v2", "e1", "e2", "e3", "t1", "t2")}
         args = {"v1": "", "v2": "ring=32768", "e1": "", "e2": "ring=8192"}
         if e3:
             args["e3"] = ""
         if trusted:
             args["t1"] = args["t2"] = "group=g,group-ports=2"
+        if guest:
+            # The attacker is a guest's ivshmem device (QEMU and its driver,
+            # played by dpsr-hostile --ivshmem); t2 stays a host peer's port.
+            args["e1"] = "transport=ivshmem"
+            if trusted:
+                args["t1"] += ",transport=ivshmem"
         self.d = dpswitch(ports=["%s shm path=%s%s" % (p, self.sock[p], "," + a if a else "")
                                  for p, a in args.items()])
         self.d.ok("xconnect add v1 v2")
@@ -165,6 +171,17 @@ def check_connect_flood(d, port, r, x0, x1, extra):
     assert x["peer_attaches"] == x0["peer_attaches"], x
 
 
+def check_ctl_flood(d, port, r, x0, x1, extra):
+    """A guest ringing its control vector in a loop, start and stop requests
+    and rings for nothing: each request the switch saw is one reset at most,
+    and a start afterwards is acknowledged."""
+    assert r["restarted"] and r["ctl_rings"] >= r["ctl_requests"] > 0, r
+    acted = (x1["guest_starts"] - x0["guest_starts"]) + (x1["guest_stops"] - x0["guest_stops"])
+    # The tool's own start before the flood and its restart after it.
+    assert 2 <= acted <= r["ctl_requests"] + 2, (acted, r)
+    assert x1["rx_good_packets"] == x0["rx_good_packets"], x1
+
+
 ATTACKS = {
     "mixed": (["--count", "5000"], check_mixed),
     "overlap": (["--count", "4096"], check_overlap),
@@ -175,6 +192,7 @@ ATTACKS = {
     "wait-flags": ([], check_wait_flags),
     "scribble": (["--duration", "2"], check_scribble),
     "connect-flood": (["--count", "100"], check_connect_flood),
+    "ctl-flood": (["--duration", "2", "--count", "100000"], check_ctl_flood),
 }
 
 # Attacks whose accepted frames are not hostile frames (random descriptors
@@ -182,24 +200,34 @@ ATTACKS = {
 UNVERIFIABLE = {"scribble"}
 
 # t1 hoard: a trusted member that never gives its group's buffers back.
-CASES = [("e1", a) for a in ATTACKS] + [("t1", "mixed"), ("t1", "scribble"), ("t1", "hoard")]
+# "guest": the attacked port serves a guest (transport=ivshmem), and the
+# attacker is what a guest can be: QEMU's ivshmem device and its driver.
+HOST_ATTACKS = [a for a in ATTACKS if a != "ctl-flood"]
+GUEST_ATTACKS = ["mixed", "scribble", "doorbell-flood", "wait-flags", "ctl-flood"]
+CASES = [("e1", a, "host") for a in HOST_ATTACKS] + \
+    [("t1", a, "host") for a in ("mixed", "scribble", "hoard")] + \
+    [("e1", a, "guest") for a in GUEST_ATTACKS] + [("t1", "mixed", "guest")]
 
 
-def check_port_serves(d, s, port, hostile):
+def check_port_serves(d, s, port, hostile, guest):
     """A good peer on the attacked port: its frames reach e2, every one."""
     after = hostile(["--path", s["e2"], "--attack", "rx", "--verify",
                      "--count", str(AFTER_COUNT), "--duration", "60"])
     wait_attached(d, "e2")
-    g = hostile(["--path", s[port], "--attack", "good", "--count", str(AFTER_COUNT)]).report()
+    g = hostile(["--path", s[port], "--attack", "good", "--count", str(AFTER_COUNT)] +
+                (["--ivshmem"] if guest else [])).report()
     assert g["good"] == AFTER_COUNT and g["unconsumed"] == 0, g
     a = after.report()
     assert a["received"] == a["verified"] == AFTER_COUNT, a
 
 
-@pytest.mark.parametrize("port, attack", CASES, ids=["%s-%s" % c for c in CASES])
-def test_attack(port, attack, dpswitch, pktgen, hostile, workdir):
+@pytest.mark.parametrize("port, attack, kind", CASES,
+                         ids=["%s-%s%s" % (p, a, "-guest" if k == "guest" else "")
+                              for p, a, k in CASES])
+def test_attack(port, attack, kind, dpswitch, pktgen, hostile, workdir):
     args, check = ATTACKS[attack]
-    bed = Bed(dpswitch, workdir, trusted=port == "t1", e3=attack == "hoard")
+    guest = kind == "guest"
+    bed = Bed(dpswitch, workdir, trusted=port == "t1", e3=attack == "hoard", guest=guest)
     d, s = bed.d, bed.sock
     x_before = d.xstats(port)
     mbufs_before = d.resources()["mbufs_in_use"]
@@ -218,7 +246,7 @@ def test_attack(port, attack, dpswitch, pktgen, hostile, workdir):
 
     # The attack.
     extra = {}
-    tool = ["--path", s[port], "--attack", attack] + args
+    tool = ["--path", s[port], "--attack", attack] + args + (["--ivshmem"] if guest else [])
     if attack != "connect-flood":
         # Afterwards the attacker looks for the victims' canary in all the
         # memory it mapped: the switch must never have put any there.
@@ -281,7 +309,7 @@ def test_attack(port, attack, dpswitch, pktgen, hostile, workdir):
     print("%s on %s: %s" % (attack, port, r))
 
     # The attacked port still works: a good peer's frames reach e2, all.
-    check_port_serves(d, s, port, hostile)
+    check_port_serves(d, s, port, hostile, guest)
 
     assert d.alive() and set(d.ports()) == set(bed.ports)
     # Whatever the attacker held, the switch's own packet buffers are all back.

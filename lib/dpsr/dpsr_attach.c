@@ -13,6 +13,7 @@
 
 #include "common/unix_socket.h"
 #include "dpsr_bell.h"
+#include "dpsr_ivshmem.h"
 
 #define HELLO_TIMEOUT_MS 1000
 
@@ -26,15 +27,16 @@ close_all(int *fds, unsigned int n)
 	}
 }
 
-int
-dpsr_server_open(struct dpsr_server *s, const char *path, const char *secret,
-		 int region_fd, uint64_t region_size, uint32_t qpair_base,
-		 uint32_t nb_qpairs, struct dps_err *err)
+static int
+server_open(struct dpsr_server *s, const char *path, const char *secret, int region_fd,
+	    uint64_t region_size, uint32_t qpair_base, uint32_t nb_qpairs, bool guest,
+	    struct dps_err *err)
 {
 	int rc;
 
 	memset(s, 0, sizeof(*s));
-	s->listen_fd = s->peer_fd = -1;
+	s->listen_fd = s->peer_fd = s->ctl_rd = s->ctl_wr = -1;
+	s->guest = guest;
 	for (unsigned int i = 0; i < 64 * DPSR_DB_PER_QPAIR; i++)
 		s->db[i] = -1;
 	if (secret != NULL && strlen(secret) > DPSR_SECRET_MAX)
@@ -50,7 +52,8 @@ dpsr_server_open(struct dpsr_server *s, const char *path, const char *secret,
 	s->region_size = region_size;
 	s->qpair_base = qpair_base;
 	s->nb_qpairs = nb_qpairs;
-	s->listen_fd = dps_unix_listen_type(path, SOCK_SEQPACKET, err);
+	/* QEMU's chardev is a stream socket; dpsr messages keep their boundaries. */
+	s->listen_fd = dps_unix_listen_type(path, guest ? SOCK_STREAM : SOCK_SEQPACKET, err);
 	if (s->listen_fd < 0) {
 		rc = s->listen_fd;
 		s->listen_fd = -1;
@@ -58,6 +61,27 @@ dpsr_server_open(struct dpsr_server *s, const char *path, const char *secret,
 		return rc;
 	}
 	return 0;
+}
+
+int
+dpsr_server_open(struct dpsr_server *s, const char *path, const char *secret,
+		 int region_fd, uint64_t region_size, uint32_t qpair_base,
+		 uint32_t nb_qpairs, struct dps_err *err)
+{
+	return server_open(s, path, secret, region_fd, region_size, qpair_base, nb_qpairs,
+			   false, err);
+}
+
+int
+dpsr_server_open_guest(struct dpsr_server *s, const char *path, int region_fd,
+		       uint64_t region_size, uint32_t qpair_base, uint32_t nb_qpairs,
+		       struct dps_err *err)
+{
+	if (1 + 2 * nb_qpairs > DPSR_IVSHMEM_VECTORS_MAX)
+		return dps_err_set(err, -EINVAL, "%u queue pairs need more than the %d vectors "
+				   "of an ivshmem device", nb_qpairs, DPSR_IVSHMEM_VECTORS_MAX);
+	return server_open(s, path, NULL, region_fd, region_size, qpair_base, nb_qpairs,
+			   true, err);
 }
 
 /*
@@ -202,6 +226,86 @@ refused:
 	return 0;
 }
 
+/*
+ * A guest's vectors (docs/shm-protocol.md, "Which queue pairs, which
+ * vectors") from the peer's ends of the doorbells (@p sent, DPSR_DB_*
+ * order per queue pair) and of the control bells.
+ */
+static void
+guest_vectors(uint32_t n, const int *sent, int ctl_in, int ctl_out, int *to_switch,
+	      int *to_guest)
+{
+	to_switch[0] = ctl_in;
+	to_guest[0] = ctl_out;
+	for (uint32_t q = 0; q < n; q++) {
+		const int *db = &sent[q * DPSR_DB_PER_QPAIR];
+
+		to_switch[1 + q] = db[DPSR_DB_SWITCH_RX];
+		to_switch[1 + n + q] = db[DPSR_DB_SWITCH_ROOM];
+		to_guest[1 + q] = db[DPSR_DB_PEER_RX];
+		to_guest[1 + n + q] = db[DPSR_DB_PEER_ROOM];
+	}
+}
+
+int
+dpsr_server_greet_guest(struct dpsr_server *s, int fd, struct dps_err *err)
+{
+	int sent[64 * DPSR_DB_PER_QPAIR], to_switch[DPSR_IVSHMEM_VECTORS_MAX],
+	    to_guest[DPSR_IVSHMEM_VECTORS_MAX];
+	int in_rd = -1, in_wr = -1, out_rd = -1, out_wr = -1, rc;
+	uint32_t n = s->nb_qpairs;
+	struct dpsr_ivshmem_greeting g;
+
+	if (s->peer_fd >= 0) {
+		dpsr_server_drop(s, fd, "a guest is already attached to this port", err);
+		return 0;
+	}
+	/* bells_create() leaves nothing open when it fails; the rest is undone here. */
+	rc = bells_create(s, n, sent);
+	if (rc == 0) {
+		rc = dpsr_bell_create(&in_rd, &in_wr);
+		if (rc == 0 && (rc = dpsr_bell_create(&out_rd, &out_wr)) != 0) {
+			close(in_rd);
+			close(in_wr);
+		}
+		if (rc != 0) {
+			close_all(s->db, n * DPSR_DB_PER_QPAIR);
+			close_all(sent, n * DPSR_DB_PER_QPAIR);
+		}
+	}
+	if (rc != 0) {
+		dpsr_server_drop(s, fd, "the switch cannot make doorbells (out of file "
+				 "descriptors?)", err);
+		return 0;
+	}
+	guest_vectors(n, sent, in_wr, out_rd, to_switch, to_guest);
+	g = (struct dpsr_ivshmem_greeting){
+		.client_id = (uint16_t)(1 + s->qpair_base / n),
+		.region_fd = s->region_fd,
+		.to_switch = to_switch, .nb_to_switch = 1 + 2 * n,
+		.to_guest = to_guest, .nb_to_guest = 1 + 2 * n,
+	};
+	rc = dpsr_ivshmem_greet(fd, &g);
+	/* The guest's ends are QEMU's now (or nobody's). */
+	close_all(sent, n * DPSR_DB_PER_QPAIR);
+	close(in_wr);
+	close(out_rd);
+	if (rc != 0) {
+		close_all(s->db, n * DPSR_DB_PER_QPAIR);
+		close(in_rd);
+		close(out_wr);
+		dpsr_server_drop(s, fd, rc == -EINVAL ? "the region cannot be a BAR" :
+				 "cannot send the greeting", err);
+		return 0;
+	}
+	s->peer_fd = fd;
+	s->ctl_rd = in_rd;
+	s->ctl_wr = out_wr;
+	s->granted = n;
+	s->attaches++;
+	return 1;
+}
+
 int
 dpsr_server_accept(struct dpsr_server *s, struct dps_err *err)
 {
@@ -218,6 +322,8 @@ dpsr_server_detach(struct dpsr_server *s)
 	s->peer_fd = -1;
 	/* Whatever the peer kept of them now reaches nobody. */
 	close_all(s->db, s->granted * DPSR_DB_PER_QPAIR);
+	close_all(&s->ctl_rd, 1);
+	close_all(&s->ctl_wr, 1);
 	s->granted = 0;
 }
 
@@ -232,6 +338,8 @@ dpsr_server_close(struct dpsr_server *s)
 	}
 	s->peer_fd = s->listen_fd = -1;
 	close_all(s->db, 64 * DPSR_DB_PER_QPAIR);
+	close_all(&s->ctl_rd, 1);
+	close_all(&s->ctl_wr, 1);
 }
 
 int

@@ -13,6 +13,7 @@
 #ifndef DPSR_ATTACH_H
 #define DPSR_ATTACH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/dps_err.h"
@@ -39,6 +40,13 @@ struct dpsr_server {
 	 * at detach; -1 without a peer.
 	 */
 	int db[64 * DPSR_DB_PER_QPAIR];
+	/*
+	 * A guest's (transport ivshmem) control bells, vector 0: the read end
+	 * of the one it rings, the write end of the one that acknowledges.
+	 */
+	bool guest;
+	int ctl_rd;
+	int ctl_wr;
 	uint64_t attaches;
 	uint64_t refusals;
 };
@@ -53,6 +61,25 @@ struct dpsr_server {
 int dpsr_server_open(struct dpsr_server *s, const char *path, const char *secret,
 		     int region_fd, uint64_t region_size, uint32_t qpair_base,
 		     uint32_t nb_qpairs, struct dps_err *err);
+
+/**
+ * The same for QEMU guests (docs/shm-protocol.md, "Guests: QEMU's ivshmem
+ * transport"): a stream socket speaking QEMU's ivshmem server protocol,
+ * no secret. 1 + 2 x @p nb_qpairs vectors at most DPSR_IVSHMEM_VECTORS_MAX.
+ */
+int dpsr_server_open_guest(struct dpsr_server *s, const char *path, int region_fd,
+			   uint64_t region_size, uint32_t qpair_base, uint32_t nb_qpairs,
+			   struct dps_err *err);
+
+/**
+ * Greet QEMU on connection @p fd (from dpsr_server_take()) of a guest
+ * server: new doorbells and control bells, the region and the vectors as
+ * the ivshmem protocol sends them. The guest's ID is 1 + the port's slot
+ * (qpair_base / nb_qpairs). A second guest, or a greeting that cannot be
+ * made or sent, is refused (@p fd closed, counted, @p err says why).
+ * @return 1 attached, 0 refused
+ */
+int dpsr_server_greet_guest(struct dpsr_server *s, int fd, struct dps_err *err);
 
 /**
  * The listening socket is readable: take one connection, read its hello

@@ -34,6 +34,8 @@
 #include <time.h>
 
 #include "dpsr/dpsr_attach.h"
+#include "dpsr/dpsr_bell.h"
+#include "dpsr/dpsr_guest.h"
 
 #define HOSTILE_EXIT_FAIL 1		/* attach failed, or the attack could not start */
 #define HOSTILE_EXIT_USAGE 2
@@ -79,6 +81,7 @@ struct hostile_opts {
 	const char *scan;		/* at the end, look for it in all our memory */
 	size_t scan_len;
 	bool json;
+	bool ivshmem;			/* attach as a QEMU guest (transport=ivshmem) */
 };
 
 /* One entry of the report: a counter or a yes/no. */
@@ -92,6 +95,9 @@ struct hostile {
 	const struct hostile_opts *o;
 	struct dpsr_client c;
 	bool attached;
+	/* --ivshmem: vector 0 both ways (the control word's doorbells), our ID. */
+	int ctl, ack;
+	uint16_t guest_id;
 	const struct dpsr_view *v;
 	struct dpsr_qring tx;		/* ring 2b: we produce, the switch consumes */
 	struct dpsr_qring rx;		/* ring 2b+1: the switch produces, we consume */
@@ -159,6 +165,7 @@ int hostile_attack_keep_bells(struct hostile *h);
 
 /* hostile_trusted.c: a trust group's member against the switch's decisions. */
 int hostile_attack_tag_flip(struct hostile *h);
+int hostile_attack_ctl_flood(struct hostile *h);
 
 /* hostile_attacks.c: a good descriptor, for slot s. */
 void hostile_make_good(struct hostile *h, const struct hostile_slot *s, struct dpsr_desc *d);

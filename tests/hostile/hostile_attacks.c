@@ -307,6 +307,36 @@ attack_doorbell_flood(struct hostile *h)
 	return 0;
 }
 
+/*
+ * --ivshmem: ring the control vector as fast as a system call allows,
+ * alternating start and stop requests with rings that change nothing,
+ * then start once more and wait for the ack: the port must serve again.
+ */
+int
+hostile_attack_ctl_flood(struct hostile *h)
+{
+	struct dpsr_ring *r = dpsr_guest_ctl_ring(h->v, h->c.qpair_base);
+	uint64_t rings = 0, requests = 0;
+
+	if (h->ctl < 0)
+		return -ENOTSUP;	/* a host peer has no control vector */
+	while (!hostile_over(h) && requests < h->o->count) {
+		for (unsigned int k = 0; k < 64; k++) {
+			if (k % 4 == 0) {
+				dpsr_guest_ctl_request(r, requests % 2 == 1);
+				requests++;
+			}
+			dpsr_bell_ring(h->ctl);
+			rings++;
+		}
+	}
+	hostile_report_u64(h, "ctl_rings", rings);
+	hostile_report_u64(h, "ctl_requests", requests);
+	hostile_report_bool(h, "restarted",
+			    dpsr_guest_ctl(&h->c, h->ctl, true, HOSTILE_WELCOME_TIMEOUT_MS) == 0);
+	return 0;
+}
+
 /* Claim to sleep on both rings forever: every batch of the switch costs it a write. */
 static int
 attack_wait_flags(struct hostile *h)
@@ -542,5 +572,6 @@ const struct hostile_attack hostile_attacks[] = {
 	{ "bells-block", hostile_attack_bells_block, true, false, 3 },
 	{ "keep-bells", hostile_attack_keep_bells, true, false, 4 },
 	{ "tag-flip", hostile_attack_tag_flip, true, true, 0 },
+	{ "ctl-flood", hostile_attack_ctl_flood, true, false, 2 },
 };
 const size_t hostile_nb_attacks = sizeof(hostile_attacks) / sizeof(hostile_attacks[0]);

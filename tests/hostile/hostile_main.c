@@ -40,7 +40,7 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: dpsr-hostile --path SOCK [--secret S] --attack NAME [--count N] "
 		"[--duration SEC] [--canary STR] [--dst-mac MAC] [--size N] [--verify]\n"
-		"       [--scan STR] [--json]\n"
+		"       [--scan STR] [--json] [--ivshmem]\n"
 		"attacks:");
 	for (size_t i = 0; i < hostile_nb_attacks; i++)
 		fprintf(f, " %s", hostile_attacks[i].name);
@@ -181,6 +181,14 @@ opt_verify(struct hostile_opts *o, const char *v)
 }
 
 static int
+opt_ivshmem(struct hostile_opts *o, const char *v)
+{
+	(void)v;
+	o->ivshmem = true;
+	return 0;
+}
+
+static int
 opt_json(struct hostile_opts *o, const char *v)
 {
 	(void)v;
@@ -204,6 +212,7 @@ static const struct hostile_option {
 	{ "verify", false, opt_verify },
 	{ "scan", true, opt_scan },
 	{ "json", false, opt_json },
+	{ "ivshmem", false, opt_ivshmem },
 };
 #define HOSTILE_NB_OPTIONS (sizeof(hostile_options) / sizeof(hostile_options[0]))
 #define HOSTILE_OPT_HELP 0x1ff
@@ -241,6 +250,11 @@ parse_args(int argc, char **argv, struct hostile_opts *o)
 	}
 	if (optind < argc) {
 		fprintf(stderr, "dpsr-hostile: unexpected argument '%s'; see --help\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (o->ivshmem && o->secret != NULL) {
+		fprintf(stderr, "dpsr-hostile: --ivshmem takes no --secret (QEMU's protocol has "
+			"none)\n");
 		return -EINVAL;
 	}
 	if (o->path == NULL || o->attack == NULL) {
@@ -287,6 +301,24 @@ signals_init(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* As QEMU and a guest's driver: the greeting, then a start acknowledged. */
+static int
+hostile_attach_guest(struct hostile *h, struct dps_err *err)
+{
+	int rc = dpsr_guest_attach(&h->c, h->o->path, &h->ctl, &h->ack, &h->guest_id, err);
+
+	if (rc != 0)
+		return rc;
+	/* Our one queue pair (the port may have more: the first is ours). */
+	h->c.nb_qpairs = 1;
+	rc = dpsr_guest_ctl(&h->c, h->ctl, true, HOSTILE_WELCOME_TIMEOUT_MS);
+	if (rc != 0) {
+		dpsr_client_detach(&h->c);
+		return dps_err_set(err, rc, "the switch did not acknowledge the start");
+	}
+	return 0;
+}
+
 static int
 hostile_attach(struct hostile *h)
 {
@@ -294,7 +326,11 @@ hostile_attach(struct hostile *h)
 	uint32_t base;
 	int rc;
 
-	rc = dpsr_client_attach(&h->c, h->o->path, h->o->secret, 1, &err);
+	h->ctl = h->ack = -1;
+	if (h->o->ivshmem)
+		rc = hostile_attach_guest(h, &err);
+	else
+		rc = dpsr_client_attach(&h->c, h->o->path, h->o->secret, 1, &err);
 	if (rc != 0) {
 		fprintf(stderr, "dpsr-hostile: cannot attach: %s\n", err.msg);
 		return rc;
@@ -325,6 +361,10 @@ hostile_release(struct hostile *h)
 	free(h->frame);
 	if (h->attached)
 		dpsr_client_detach(&h->c);
+	if (h->ctl >= 0)
+		close(h->ctl);
+	if (h->ack >= 0)
+		close(h->ack);
 }
 
 /*
@@ -395,6 +435,8 @@ main(int argc, char **argv)
 	}
 	if (h.attached)
 		hostile_report_u64(&h, "qpair_base", h.c.qpair_base);
+	if (h.attached && o.ivshmem)
+		hostile_report_u64(&h, "guest_id", h.guest_id);
 	if (h.attached && o.scan != NULL)
 		hostile_report_u64(&h, "region_hits", region_scan(&h));
 	hostile_report_u64(&h, "elapsed_ms", (uint64_t)((hostile_now() - h.t_start) * 1000));

@@ -44,7 +44,9 @@ struct dps_shm_info {
 	char group[32];			/**< "" for an isolated port */
 	uint16_t group_id;		/**< trusted: the group's id, unique among live groups; else 0 */
 	bool trusted;
-	bool attached;			/**< a peer is attached now */
+	bool guest;			/**< transport=ivshmem: QEMU attaches */
+	bool attached;			/**< a peer is attached now (a guest: QEMU is connected) */
+	bool guest_up;			/**< a guest's driver has started */
 	bool hugepages;			/**< the region is on hugepages */
 	uint32_t qpairs;
 	uint32_t qpair_base;		/**< in the region */
@@ -59,6 +61,8 @@ struct dps_shm_info {
 	uint64_t detaches;
 	uint64_t region_faults;		/**< pages a peer punched out that the switch touched */
 	uint64_t refused_no_region;	/**< peers refused: no fresh region could be made */
+	uint64_t guest_starts;		/**< a guest's driver asked for fresh rings */
+	uint64_t guest_stops;
 };
 
 /** Fill @p info for ethdev @p port_id; -ENOTSUP if it is no shm port. */

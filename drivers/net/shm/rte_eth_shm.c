@@ -249,7 +249,7 @@ static const struct shm_xstat shm_xstats[] = {
 /* Port-wide counters, after the per-queue ones. */
 static const char *const shm_dev_xstat_names[] = {
 	"peer_attaches", "peer_refusals", "peer_detaches", "peer_region_faults",
-	"peer_refused_no_region",
+	"peer_refused_no_region", "guest_starts", "guest_stops",
 };
 #define SHM_NB_XSTATS (RTE_DIM(shm_xstats) + RTE_DIM(shm_dev_xstat_names))
 
@@ -261,6 +261,8 @@ shm_dev_xstats(const struct shm_dev *sd, uint64_t v[RTE_DIM(shm_dev_xstat_names)
 	v[2] = RD(sd->detaches);
 	v[3] = sd->region != NULL ? RD(sd->region->faults) : 0;
 	v[4] = RD(sd->refused_no_region);
+	v[5] = RD(sd->guest_starts);
+	v[6] = RD(sd->guest_stops);
 }
 
 static int
@@ -543,7 +545,9 @@ dps_shm_info(uint16_t port_id, struct dps_shm_info *info)
 	snprintf(info->group, sizeof(info->group), "%s", sd->region->group);
 	info->trusted = sd->region->trusted;
 	info->group_id = sd->region->trusted ? sd->region->id : 0;
+	info->guest = sd->args.guest;
 	info->attached = sd->attached;
+	info->guest_up = sd->guest_ctl != 0;
 	info->hugepages = sd->region->mem.huge;
 	info->qpairs = sd->args.qpairs;
 	info->qpair_base = sd->srv.qpair_base;
@@ -558,6 +562,8 @@ dps_shm_info(uint16_t port_id, struct dps_shm_info *info)
 	info->detaches = sd->detaches;
 	info->region_faults = sd->region->faults;
 	info->refused_no_region = sd->refused_no_region;
+	info->guest_starts = sd->guest_starts;
+	info->guest_stops = sd->guest_stops;
 	shm_ctl_lock_release();
 	return 0;
 }

@@ -20,10 +20,11 @@
 #define KEY_GROUP_PORTS "group-ports"
 #define KEY_SPARES "spares"
 #define KEY_MAC "mac"
+#define KEY_TRANSPORT "transport"
 
 const char *const dps_shm_keys[] = {
 	KEY_PATH, KEY_MODE, KEY_GROUP, KEY_QPAIRS, KEY_RING, KEY_BUFSIZE, KEY_SECRET,
-	KEY_GROUP_PORTS, KEY_SPARES, KEY_MAC, NULL };
+	KEY_GROUP_PORTS, KEY_SPARES, KEY_MAC, KEY_TRANSPORT, NULL };
 
 #define DEFAULT_GROUP "default"
 
@@ -79,6 +80,7 @@ parse_strings(const char *port, struct rte_kvargs *kv, struct shm_args *a,
 	const char *mode = rte_kvargs_get(kv, KEY_MODE);
 	const char *group = rte_kvargs_get(kv, KEY_GROUP);
 	const char *mac = rte_kvargs_get(kv, KEY_MAC);
+	const char *transport = rte_kvargs_get(kv, KEY_TRANSPORT);
 
 	if (path == NULL || path[0] == '\0')
 		return dps_err_set(err, -EINVAL, "port '%s': shm ports need path=SOCKET", port);
@@ -90,6 +92,16 @@ parse_strings(const char *port, struct rte_kvargs *kv, struct shm_args *a,
 		return dps_err_set(err, -EINVAL, "port '%s': secret is longer than %d bytes",
 				   port, DPSR_SECRET_MAX);
 	snprintf(a->secret, sizeof(a->secret), "%s", secret ? secret : "");
+	if (transport != NULL && strcmp(transport, "socket") != 0 &&
+	    strcmp(transport, "ivshmem") != 0)
+		return dps_err_set(err, -EINVAL, "port '%s': transport=%s is not socket or "
+				   "ivshmem", port, transport);
+	a->guest = transport != NULL && strcmp(transport, "ivshmem") == 0;
+	/* QEMU's ivshmem protocol has no hello: nothing could check a secret. */
+	if (a->guest && secret != NULL)
+		return dps_err_set(err, -EINVAL, "port '%s': transport=ivshmem takes no secret "
+				   "(QEMU sends nothing; the socket's permissions are the gate)",
+				   port);
 	if (mode != NULL && strcmp(mode, "trusted") != 0 && strcmp(mode, "isolated") != 0)
 		return dps_err_set(err, -EINVAL, "port '%s': mode=%s is not trusted or isolated",
 				   port, mode);

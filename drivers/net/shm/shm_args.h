@@ -25,6 +25,7 @@ struct shm_args {
 	char secret[DPSR_SECRET_MAX + 1];
 	char group[SHM_GROUP_NAME_MAX];	/* trusted only */
 	bool trusted;
+	bool guest;			/* transport=ivshmem: a QEMU guest's device attaches */
 	uint32_t qpairs;
 	uint32_t ring_size;
 	uint32_t buf_size;

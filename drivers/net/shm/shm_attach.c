@@ -87,11 +87,19 @@ shm_reset(struct shm_dev *sd)
 	}
 }
 
+/* A peer that uses the rings: attached, and for a guest, its driver started. */
+static bool
+shm_peer_ready(const struct shm_dev *sd)
+{
+	return __atomic_load_n(&sd->attached, __ATOMIC_RELAXED) &&
+	       (!sd->args.guest || __atomic_load_n(&sd->guest_ctl, __ATOMIC_RELAXED) != 0);
+}
+
 /* Open the queues the peer uses, if there is one and the port runs. */
 static void
 shm_open_if_ready(struct shm_dev *sd)
 {
-	if (!sd->started || !sd->attached)
+	if (!sd->started || !shm_peer_ready(sd))
 		return;
 	for (uint32_t q = 0; q < sd->srv.granted && q < sd->args.qpairs; q++) {
 		shm_qring_open(&sd->txq[q].q);
@@ -102,8 +110,7 @@ shm_open_if_ready(struct shm_dev *sd)
 bool
 shm_attach_link_up(const struct shm_dev *sd)
 {
-	return __atomic_load_n(&sd->started, __ATOMIC_RELAXED) &&
-	       __atomic_load_n(&sd->attached, __ATOMIC_RELAXED);
+	return __atomic_load_n(&sd->started, __ATOMIC_RELAXED) && shm_peer_ready(sd);
 }
 
 static void
@@ -149,8 +156,11 @@ shm_detach(struct shm_dev *sd)
 	/* No burst in flight rings a doorbell that is about to close. */
 	shm_quiesce(sd);
 	shm_bells_unwire(sd);
+	if (sd->srv.ctl_rd >= 0)
+		shm_ctl_unwatch(sd->srv.ctl_rd);
 	dpsr_server_detach(&sd->srv);
 	sd->attached = false;
+	sd->guest_ctl = 0;
 	sd->detaches++;
 	/* An isolated port's next peer gets memory no earlier peer can still map. */
 	if (!sd->region->trusted) {
@@ -286,6 +296,89 @@ shm_pending_slot(struct shm_dev *sd)
 	return oldest;
 }
 
+/* ---- guests: QEMU's ivshmem device (docs/shm-protocol.md) ---- */
+
+/* Where a guest's control word and its ack live: ring 2 x base, the first rx ring. */
+static struct dpsr_ring *
+shm_guest_ctl_ring(const struct shm_dev *sd)
+{
+	return sd->rxq[0].q.ring;
+}
+
+/*
+ * The guest rang vector 0: its driver starts (a new nonzero peer_ctl) or
+ * stops (0). Either way the port's rings start over from the shadows;
+ * then the ack, then the queues open, then the guest is rung.
+ */
+static void
+shm_on_guest_ctl(void *arg)
+{
+	struct shm_dev *sd = arg;
+	struct dpsr_ring *r;
+	uint32_t want;
+
+	if (!sd->attached)
+		return;
+	dpsr_bell_drain(sd->srv.ctl_rd);
+	r = shm_guest_ctl_ring(sd);
+	/* Read once: a guest rewriting it meanwhile gets what was read. */
+	want = __atomic_load_n(&r->peer_ctl, __ATOMIC_ACQUIRE);
+	if (want == sd->guest_ctl)
+		return;		/* a ring for nothing (a flood costs a read each) */
+	shm_quiesce(sd);
+	shm_reset(sd);
+	__atomic_store_n(&sd->guest_ctl, want, __ATOMIC_RELAXED);
+	if (want != 0)
+		sd->guest_starts++;
+	else
+		sd->guest_stops++;
+	/* Release: the reset rings are visible before the ack. */
+	__atomic_store_n(&r->ctl_ack, want, __ATOMIC_RELEASE);
+	shm_open_if_ready(sd);
+	dpsr_bell_ring(sd->srv.ctl_wr);
+	SHM_LOG(INFO, "port %s: guest driver %s", sd->name, want != 0 ? "started" : "stopped");
+	shm_link_changed(sd);
+}
+
+/*
+ * QEMU connected: greet it. The link stays down until the guest's driver
+ * starts (shm_on_guest_ctl()); QEMU's connection closing detaches it.
+ */
+static void
+shm_on_guest_connect(struct shm_dev *sd, int fd)
+{
+	struct dps_err err = { "" };
+
+	if (shm_region_freshen(sd, &err) != 0) {
+		char why[DPSR_REASON_MAX];
+
+		snprintf(why, sizeof(why), "no fresh region for this port: %.90s", err.msg);
+		sd->refused_no_region++;
+		dpsr_server_drop(&sd->srv, fd, why, &err);
+		SHM_LOG(NOTICE, "port %s: %s", sd->name, err.msg);
+		return;
+	}
+	if (dpsr_server_greet_guest(&sd->srv, fd, &err) != 1) {
+		SHM_LOG(NOTICE, "port %s: %s", sd->name, err.msg);
+		return;
+	}
+	sd->attached = true;
+	sd->guest_ctl = 0;
+	/* A trust group's ring may hold an earlier guest's ack. */
+	__atomic_store_n(&shm_guest_ctl_ring(sd)->ctl_ack, 0, __ATOMIC_RELEASE);
+	if (shm_bells_wire(sd) != 0 || shm_ctl_watch(sd->srv.peer_fd, shm_on_peer, sd) != 0 ||
+	    shm_ctl_watch(sd->srv.ctl_rd, shm_on_guest_ctl, sd) != 0) {
+		SHM_LOG(ERR, "port %s: cannot watch the guest's connection or doorbells; "
+			"detaching it", sd->name);
+		shm_ctl_unwatch(sd->srv.peer_fd);
+		shm_detach(sd);
+		return;
+	}
+	SHM_LOG(INFO, "port %s: guest attached (ID %u, %u queue pair%s, vectors=%u)",
+		sd->name, 1 + sd->srv.qpair_base / sd->srv.nb_qpairs, sd->srv.granted,
+		sd->srv.granted == 1 ? "" : "s", 1 + 2 * sd->srv.granted);
+}
+
 /* The listening socket is readable: a peer connects; its hello comes later. */
 static void
 shm_on_listen(void *arg)
@@ -297,6 +390,11 @@ shm_on_listen(void *arg)
 
 	if (fd < 0)
 		return;
+	/* QEMU says nothing: the greeting goes at once. */
+	if (sd->args.guest) {
+		shm_on_guest_connect(sd, fd);
+		return;
+	}
 	p = shm_pending_slot(sd);
 	*p = (struct shm_pending){ .sd = sd, .fd = fd, .seq = ++sd->pending_seq };
 	if (shm_ctl_watch(fd, shm_on_hello, p) != 0) {
@@ -401,7 +499,8 @@ shm_attach_open(struct shm_dev *sd, int numa_node, struct dps_err *err)
 	struct shm_region_req req;
 	int rc;
 
-	sd->srv.listen_fd = sd->srv.peer_fd = -1;	/* nothing to close yet */
+	/* Nothing to close yet. */
+	sd->srv.listen_fd = sd->srv.peer_fd = sd->srv.ctl_rd = sd->srv.ctl_wr = -1;
 	for (unsigned int i = 0; i < SHM_PENDING_MAX; i++)
 		sd->pending[i].fd = -1;
 	for (unsigned int i = 0; i < RTE_DIM(sd->srv.db); i++)
@@ -433,9 +532,14 @@ shm_attach_open(struct shm_dev *sd, int numa_node, struct dps_err *err)
 			return dps_err_set(err, rc, "port %s: cannot make its rx interrupts: %s",
 					   sd->name, strerror(-rc));
 	}
-	rc = dpsr_server_open(&sd->srv, sd->args.path, sd->args.secret, sd->region->mem.fd,
-			      sd->region->mem.size, sd->slot * sd->args.qpairs, sd->args.qpairs,
-			      err);
+	if (sd->args.guest)
+		rc = dpsr_server_open_guest(&sd->srv, sd->args.path, sd->region->mem.fd,
+					    sd->region->mem.size, sd->slot * sd->args.qpairs,
+					    sd->args.qpairs, err);
+	else
+		rc = dpsr_server_open(&sd->srv, sd->args.path, sd->args.secret,
+				      sd->region->mem.fd, sd->region->mem.size,
+				      sd->slot * sd->args.qpairs, sd->args.qpairs, err);
 	if (rc != 0)
 		return rc;
 	shm_wire_queues(sd);
@@ -453,6 +557,8 @@ shm_attach_close(struct shm_dev *sd)
 		shm_ctl_unwatch(sd->srv.listen_fd);
 	if (sd->attached)
 		shm_ctl_unwatch(sd->srv.peer_fd);
+	if (sd->srv.ctl_rd >= 0)
+		shm_ctl_unwatch(sd->srv.ctl_rd);
 	shm_pending_close_all(sd);
 	sd->listening = sd->attached = false;
 	if (sd->wired) {

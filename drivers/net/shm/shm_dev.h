@@ -54,6 +54,13 @@ struct shm_dev {
 	 * the departed peer may still map it).
 	 */
 	bool region_stale;
+	/*
+	 * A guest's (transport=ivshmem) last control word acted on: 0, its
+	 * driver stopped (or not started); else started.
+	 */
+	uint32_t guest_ctl;
+	uint64_t guest_starts;
+	uint64_t guest_stops;
 	uint64_t detaches;
 	uint64_t refused_no_region;
 	struct shm_pending pending[SHM_PENDING_MAX];

@@ -30,6 +30,17 @@ shm_show_header(void)
 		   "PEER", "QPAIRS", "RING", "BUFSIZE", "SPARES FREE", "SOCKET");
 }
 
+/* PEER: a host peer attached or not; a guest's QEMU connected ("qemu"), its driver up ("vm"). */
+static const char *
+shm_peer_word(const struct dps_shm_info *si)
+{
+	if (!si->attached)
+		return "no";
+	if (!si->guest)
+		return "yes";
+	return si->guest_up ? "vm" : "qemu";
+}
+
 static int
 shm_show_one(uint16_t id, void *arg __rte_unused)
 {
@@ -44,7 +55,13 @@ shm_show_one(uint16_t id, void *arg __rte_unused)
 		jw_str("mode", si.trusted ? "trusted" : "isolated");
 		jw_str("group", si.group);
 		jw_str("path", si.path);
+		jw_str("transport", si.guest ? "ivshmem" : "socket");
 		jw_bool("attached", si.attached);
+		if (si.guest) {
+			jw_bool("guest_up", si.guest_up);
+			jw_u64("guest_starts", si.guest_starts);
+			jw_u64("guest_stops", si.guest_stops);
+		}
 		jw_u64("qpairs", si.qpairs);
 		jw_u64("granted", si.granted);
 		jw_u64("qpair_base", si.qpair_base);
@@ -66,7 +83,7 @@ shm_show_one(uint16_t id, void *arg __rte_unused)
 		snprintf(spares, sizeof(spares), "%u/%u", si.spares_free, si.spares_total);
 	cli_printf("%-12s %-8s %-10s %-4s %u/%-5u %-6u %-7u %-13s %s\n", dps_port_name(id),
 		   si.trusted ? "trusted" : "isolated", si.trusted ? si.group : "-",
-		   si.attached ? "yes" : "no", si.granted, si.qpairs, si.ring_size, si.buf_size,
+		   shm_peer_word(&si), si.granted, si.qpairs, si.ring_size, si.buf_size,
 		   spares, si.path);
 	return 0;
 }
