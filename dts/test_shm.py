@@ -423,6 +423,10 @@ def test_bad_port_add(dpswitch, workdir):
     expect_error(d, "port add x shm path=%s,ring=1000" % x, "ring=1000", "power of 2")
     expect_error(d, "port add x shm path=%s,group=g,ring=1024" % x, "group 'g'", "ring=512",
                  "not 1024")
+    expect_error(d, "port add x shm path=%s,transport=bogus" % x, "transport=bogus",
+                 "socket or ivshmem")
+    expect_error(d, "port add x shm path=%s,transport=ivshmem,secret=s" % x, "ivshmem",
+                 "no secret")
     expect_error(d, "port add x shm path=/nonexistent-dir/x.sock", "/nonexistent-dir/x.sock")
     # A socket another process listens on.
     busy = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)

@@ -209,7 +209,7 @@ CASES = [("e1", a, "host") for a in HOST_ATTACKS] + \
     [("e1", a, "guest") for a in GUEST_ATTACKS] + [("t1", "mixed", "guest")]
 
 
-def check_port_serves(d, s, port, hostile, guest):
+def check_port_serves(d, s, port, hostile, guest=False):
     """A good peer on the attacked port: its frames reach e2, every one."""
     after = hostile(["--path", s["e2"], "--attack", "rx", "--verify",
                      "--count", str(AFTER_COUNT), "--duration", "60"])

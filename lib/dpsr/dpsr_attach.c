@@ -141,6 +141,11 @@ dpsr_server_refuse(struct dpsr_server *s, int fd, int status, const char *why,
 	struct dpsr_hello h;
 	unsigned int nfds;
 
+	if (s->guest) {
+		dpsr_ivshmem_refuse(fd, status);
+		dpsr_server_drop(s, fd, why, err);
+		return;
+	}
 	refuse(fd, status, why);
 	/*
 	 * Read what the peer sent (its hello) first: a unix socket closed with
@@ -257,7 +262,7 @@ dpsr_server_greet_guest(struct dpsr_server *s, int fd, struct dps_err *err)
 	struct dpsr_ivshmem_greeting g;
 
 	if (s->peer_fd >= 0) {
-		dpsr_server_drop(s, fd, "a guest is already attached to this port", err);
+		dpsr_server_refuse(s, fd, -EBUSY, "a guest is already attached to this port", err);
 		return 0;
 	}
 	/* bells_create() leaves nothing open when it fails; the rest is undone here. */
@@ -274,8 +279,8 @@ dpsr_server_greet_guest(struct dpsr_server *s, int fd, struct dps_err *err)
 		}
 	}
 	if (rc != 0) {
-		dpsr_server_drop(s, fd, "the switch cannot make doorbells (out of file "
-				 "descriptors?)", err);
+		dpsr_server_refuse(s, fd, rc, "the switch cannot make doorbells (out of file "
+				   "descriptors?)", err);
 		return 0;
 	}
 	guest_vectors(n, sent, in_wr, out_rd, to_switch, to_guest);

@@ -104,7 +104,8 @@ int dpsr_server_greet(struct dpsr_server *s, int fd, int timeout_ms, struct dps_
 
 /**
  * Refuse connection @p fd before its hello is read, telling the peer
- * @p status and @p why; close it, count a refusal.
+ * @p status and @p why; close it, count a refusal. A guest server tells
+ * QEMU @p status alone (dpsr_ivshmem_refuse()).
  */
 void dpsr_server_refuse(struct dpsr_server *s, int fd, int status, const char *why,
 			struct dps_err *err);

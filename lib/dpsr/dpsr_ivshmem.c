@@ -63,6 +63,12 @@ dpsr_ivshmem_greet(int sock, const struct dpsr_ivshmem_greeting *g)
 }
 
 int
+dpsr_ivshmem_refuse(int sock, int status)
+{
+	return dpsr_ivshmem_send(sock, status < 0 ? status : -EPROTO, -1);
+}
+
+int
 dpsr_ivshmem_recv(int sock, int64_t *msg, int *fd, int timeout_ms)
 {
 	int fds[DPSR_FDS_MAX];

@@ -56,6 +56,15 @@ int dpsr_ivshmem_send(int sock, int64_t msg, int fd);
 int dpsr_ivshmem_greet(int sock, const struct dpsr_ivshmem_greeting *g);
 
 /**
+ * Refuse a client: the version it is sent is @p status (a negative errno),
+ * which QEMU cannot accept, so its device fails to realize and QEMU exits
+ * with "server sent version -16, expecting 0" (-EBUSY) instead of waiting
+ * for ever on a closed connection (QEMU 7.2 does). The caller closes
+ * @p sock. 0 or -errno.
+ */
+int dpsr_ivshmem_refuse(int sock, int status);
+
+/**
  * Receive one message as a client does (tests, tools): @p msg, and in
  * @p fd the descriptor it carried or -1. Waits up to @p timeout_ms.
  * 0, -ETIMEDOUT, -ECONNRESET (closed) or -errno; -EPROTO for a message

@@ -354,7 +354,7 @@ shm_on_guest_connect(struct shm_dev *sd, int fd)
 
 		snprintf(why, sizeof(why), "no fresh region for this port: %.90s", err.msg);
 		sd->refused_no_region++;
-		dpsr_server_drop(&sd->srv, fd, why, &err);
+		dpsr_server_refuse(&sd->srv, fd, -ENOMEM, why, &err);
 		SHM_LOG(NOTICE, "port %s: %s", sd->name, err.msg);
 		return;
 	}

@@ -1,0 +1,188 @@
+"""Shared-ring ports that serve QEMU guests (`transport=ivshmem`), against
+real QEMU: its `ivshmem-doorbell` device connects to the port's socket,
+reads the greeting and maps the port's region as BAR2.
+
+QEMU runs stopped (`-S`): no guest boots, so these tests take seconds. What
+a guest's driver does (the start handshake, the rings) is played by
+dpsr-hostile --ivshmem here and in test_shm.py / test_shm_attack.py, and by
+the guest PMD inside booted guests in test_guest_shm.py.
+
+* QEMU realizes the device: the port shows QEMU attached, link down (no
+  driver yet), and QEMU's BAR2 is exactly the port's region;
+* a second QEMU on the same port is refused and fails to start; the first
+  is not disturbed;
+* QEMU killed: the port detaches, and the next guest (a stand-in) is served
+  exactly;
+* a trust group's member port gives QEMU the group's whole region.
+"""
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+import dpsw
+from dpsw import wait_until
+
+COUNT = 2000
+
+
+def sock(workdir, name):
+    return os.path.join(workdir, "%s.sock" % name)
+
+
+class Qemu:
+    """qemu-system-x86_64, stopped before the first instruction, with one
+    ivshmem-doorbell device on `path`. Killed by pid at the end."""
+
+    def __init__(self, workdir, path, vectors=3):
+        self.name = dpsw.unique("ivs")
+        self.qmp_path = os.path.join(workdir, self.name + ".qmp")
+        self.log = os.path.join(workdir, self.name + ".log")
+        cmd = ["qemu-system-x86_64", "-M", "q35", "-accel", "tcg", "-S", "-nodefaults",
+               "-display", "none", "-m", "64",
+               "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path,
+               "-chardev", "socket,path=%s,id=iv" % path,
+               "-device", "ivshmem-doorbell,chardev=iv,vectors=%d" % vectors]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                     stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def wait_qmp(self, timeout=30):
+        wait_until(lambda: os.path.exists(self.qmp_path) or not self.alive(), timeout,
+                   "QEMU's QMP socket")
+        assert self.alive(), "QEMU exited: %s" % dpsw.tail(self.log, 10)
+
+    def hmp(self, line):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(10)
+        s.connect(self.qmp_path)
+        f = s.makefile("rw")
+        json.loads(f.readline())
+        cmds = [{"execute": "qmp_capabilities"},
+                {"execute": "human-monitor-command", "arguments": {"command-line": line}}]
+        for cmd in cmds:
+            f.write(json.dumps(cmd) + "\n")
+            f.flush()
+            while True:
+                r = json.loads(f.readline())
+                if "return" in r or "error" in r:
+                    break
+        s.close()
+        return r.get("return", "")
+
+    def bar_size(self, bar):
+        """Size of the ivshmem device's BAR `bar`, from `info pci`."""
+        out = self.hmp("info pci")
+        dev = out[out.index("1af4:1110"):] if "1af4:1110" in out else ""
+        m = re.search(r"BAR%d: .*? at 0x([0-9a-f]+) \[0x([0-9a-f]+)\]" % bar, dev)
+        assert m, "no BAR%d for the ivshmem device in: %s" % (bar, out)
+        # "at FIRST [LAST]"; a BAR not placed yet (-S: no BIOS) is at ~0.
+        return (int(m.group(2), 16) - int(m.group(1), 16) + 1) % (1 << 64)
+
+    def kill(self):
+        if self.alive():
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def qemu(workdir):
+    started = []
+
+    def start(path, vectors=3):
+        q = Qemu(workdir, path, vectors)
+        started.append(q)
+        return q
+
+    yield start
+    for q in started:
+        q.kill()
+
+
+def shm_state(d, port):
+    s = d.shm()[port]
+    return s["attached"], s.get("guest_up"), d.link_up(port)
+
+
+@pytest.fixture(autouse=True)
+def _need_qemu():
+    if subprocess.run(["which", "qemu-system-x86_64"], capture_output=True).returncode != 0:
+        pytest.fail("qemu-system-x86_64 is missing: run scripts/setup-deps.sh")
+
+
+def stand_in_pass(d, hostile, tx_sock, rx_sock, tx_guest, rx_guest):
+    """COUNT frames from a stand-in on tx_sock to a careful one on rx_sock."""
+    rx = hostile(["--path", rx_sock, "--attack", "rx", "--verify", "--count", str(COUNT),
+                  "--duration", "60"] + (["--ivshmem"] if rx_guest else []))
+    tx = hostile(["--path", tx_sock, "--attack", "good", "--count", str(COUNT)] +
+                 (["--ivshmem"] if tx_guest else []))
+    t = tx.report()
+    assert t["good"] == COUNT and t["unconsumed"] == 0, t
+    r = rx.report()
+    assert r["received"] == r["verified"] == COUNT, r
+    return t, r
+
+
+def test_qemu_maps_the_port(dpswitch, qemu, hostile, workdir):
+    """QEMU's ivshmem-doorbell realizes on an isolated port: attached, the
+    guest's driver not started (link down), BAR2 = the port's region; a
+    second QEMU is refused and exits, the first keeps its port; QEMU killed
+    detaches it; a guest stand-in is then served exactly."""
+    g, h = sock(workdir, "g"), sock(workdir, "h")
+    d = dpswitch(ports=["g shm path=%s,transport=ivshmem" % g, "h shm path=%s,ring=4096" % h])
+    d.ok("xconnect add g h")
+    assert d.shm()["g"]["transport"] == "ivshmem"
+    q1 = qemu(g)
+    q1.wait_qmp()
+    wait_until(lambda: shm_state(d, "g") == (True, False, False), 30,
+               "QEMU attached, no driver, link down: %s" % (d.shm()["g"],))
+    region = d.shm()["g"]["region_size"]
+    assert region & (region - 1) == 0, region
+    assert q1.bar_size(2) == region, (q1.bar_size(2), region)
+    assert q1.bar_size(0) == 256          # ivshmem's registers
+
+    # A second QEMU on the same port: refused at its greeting, it exits.
+    q2 = qemu(g)
+    wait_until(lambda: not q2.alive(), 60, "the second QEMU to give up")
+    assert q2.proc.returncode != 0
+    assert q1.alive() and shm_state(d, "g") == (True, False, False)
+    x = d.xstats("g")
+    assert (x["peer_attaches"], x["peer_refusals"], x["peer_detaches"]) == (1, 1, 0), x
+
+    # QEMU killed: detached; the next guest is served.
+    q1.kill()
+    wait_until(lambda: not d.shm()["g"]["attached"], 20, "QEMU's leaving to detach the port")
+    x = d.xstats("g")
+    assert (x["peer_detaches"], x["guest_starts"]) == (1, 0), x
+    stand_in_pass(d, hostile, g, h, tx_guest=True, rx_guest=False)
+    st = d.stats()
+    assert st["g"]["rx_packets"] == st["h"]["tx_packets"] == COUNT, st
+    assert d.xstats("g")["guest_starts"] == 1
+
+
+def test_qemu_on_a_trusted_member(dpswitch, qemu, hostile, workdir):
+    """A trust group's member port gives QEMU the group's whole region as
+    BAR2; the other member's host peer and a guest stand-in on a third
+    member exchange frames exactly while QEMU holds its port."""
+    s = {p: sock(workdir, p) for p in ("t1", "t2", "t3")}
+    d = dpswitch(ports=["t1 shm path=%s,group=g,group-ports=3,ring=4096,transport=ivshmem" % s["t1"],
+                        "t2 shm path=%s,group=g" % s["t2"],
+                        "t3 shm path=%s,group=g,transport=ivshmem" % s["t3"]])
+    d.ok("xconnect add t3 t2")
+    q = qemu(s["t1"])
+    q.wait_qmp()
+    wait_until(lambda: shm_state(d, "t1") == (True, False, False), 30, "QEMU attached")
+    assert q.bar_size(2) == d.shm()["t1"]["region_size"] == d.shm()["t3"]["region_size"]
+    t, r = stand_in_pass(d, hostile, s["t3"], s["t2"], tx_guest=True, rx_guest=False)
+    assert t["guest_id"] == 3 and t["qpair_base"] == 2, t
+    x3, x2 = d.xstats("t3"), d.xstats("t2")
+    assert x3["rx_zero_copy"] == x2["tx_zero_copy"] == COUNT, (x3, x2)
+    assert q.alive() and shm_state(d, "t1") == (True, False, False)
