@@ -186,3 +186,52 @@ def test_qemu_on_a_trusted_member(dpswitch, qemu, hostile, workdir):
     x3, x2 = d.xstats("t3"), d.xstats("t2")
     assert x3["rx_zero_copy"] == x2["tx_zero_copy"] == COUNT, (x3, x2)
     assert q.alive() and shm_state(d, "t1") == (True, False, False)
+
+
+@pytest.mark.parametrize("mode", ["isolated", "trusted"])
+def test_guest_driver_restarts(mode, dpswitch, hostile, workdir):
+    """A guest's driver stops and starts twice on one QEMU connection (what
+    an application restart or a reboot does): each start is acknowledged
+    with fresh rings, and every frame it sent in the three rounds reaches a
+    careful receiver exactly; the port counts 3 starts, 2 stops, 1 attach."""
+    g, h = sock(workdir, "g"), sock(workdir, "h")
+    args = ",group=g,group-ports=2,ring=4096" if mode == "trusted" else ""
+    d = dpswitch(ports=["g shm path=%s,transport=ivshmem%s" % (g, args),
+                        "h shm path=%s%s" % (h, args if mode == "trusted" else ",ring=4096")])
+    d.ok("xconnect add g h")
+    rx = hostile(["--path", h, "--attack", "rx", "--verify", "--count", str(3 * COUNT),
+                  "--duration", "60"])
+    r = hostile(["--path", g, "--attack", "restart", "--count", str(3 * COUNT),
+                 "--ivshmem"]).report()
+    assert r["restarts"] == 2 and r["good"] == 3 * COUNT and r["unconsumed"] == 0, r
+    got = rx.report()
+    assert got["received"] == got["verified"] == 3 * COUNT, got
+    x = d.xstats("g")
+    assert (x["guest_starts"], x["guest_stops"], x["peer_attaches"]) == (3, 2, 1), x
+    assert x["rx_good_packets"] == 3 * COUNT, x
+
+
+def test_no_frames_toward_a_stopped_guest(dpswitch, hostile, workdir):
+    """While QEMU is connected but the guest's driver has not started, the
+    port's link is down and frames toward it are dropped and counted
+    (no_route at the ingress: the cross-connect's far side is down), never
+    queued in its rings: a driver that starts later finds them empty."""
+    g, h = sock(workdir, "g"), sock(workdir, "h")
+    d = dpswitch(ports=["g shm path=%s,transport=ivshmem" % g, "h shm path=%s" % h])
+    d.ok("xconnect add h g")
+    q = Qemu(workdir, g)
+    try:
+        q.wait_qmp()
+        wait_until(lambda: shm_state(d, "g") == (True, False, False), 30, "QEMU attached")
+        r = hostile(["--path", h, "--attack", "good", "--count", str(COUNT)]).report()
+        assert r["good"] == COUNT, r
+        wait_until(lambda: d.stats()["h"]["rx_packets"] == COUNT, 10, "h to take every frame")
+        st = d.stats()
+        # A cross-connect whose far side is down drops at the ingress.
+        assert st["g"]["tx_packets"] == 0 and st["h"]["drops"]["no_route"] == COUNT, st
+    finally:
+        q.kill()
+    wait_until(lambda: not d.shm()["g"]["attached"], 20, "QEMU's leaving")
+    rx = hostile(["--path", g, "--attack", "rx", "--count", "1", "--duration", "2",
+                  "--ivshmem"]).report()
+    assert rx["received"] == 0 and rx["bad_from_switch"] == 0, rx

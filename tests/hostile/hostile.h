@@ -166,6 +166,7 @@ int hostile_attack_keep_bells(struct hostile *h);
 /* hostile_trusted.c: a trust group's member against the switch's decisions. */
 int hostile_attack_tag_flip(struct hostile *h);
 int hostile_attack_ctl_flood(struct hostile *h);
+int hostile_attack_restart(struct hostile *h);
 
 /* hostile_attacks.c: a good descriptor, for slot s. */
 void hostile_make_good(struct hostile *h, const struct hostile_slot *s, struct dpsr_desc *d);

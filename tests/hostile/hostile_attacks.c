@@ -308,6 +308,38 @@ attack_doorbell_flood(struct hostile *h)
 }
 
 /*
+ * --ivshmem: a guest whose driver stops and starts again on one QEMU
+ * connection (an application restarted, a guest rebooted): --count good
+ * frames in three rounds, the driver stopped and started between them;
+ * each start finds the rings reset, so both indices start again at 0.
+ */
+int
+hostile_attack_restart(struct hostile *h)
+{
+	const unsigned int rounds = 3;
+	uint64_t restarts = 0;
+	bool ok = true;
+
+	if (h->ctl < 0)
+		return -ENOTSUP;
+	for (unsigned int k = 0; k < rounds && ok; k++) {
+		hostile_tx_produce(h, h->o->count * (k + 1) / rounds, HOSTILE_BATCH, false,
+				   hostile_make_good);
+		hostile_tx_drain(h);
+		if (k + 1 == rounds)
+			break;
+		ok = dpsr_guest_ctl(&h->c, h->ctl, false, HOSTILE_WELCOME_TIMEOUT_MS) == 0 &&
+		     dpsr_guest_ctl(&h->c, h->ctl, true, HOSTILE_WELCOME_TIMEOUT_MS) == 0;
+		h->tx.idx = h->rx.idx = 0;
+		restarts += ok;
+	}
+	report_tx(h);
+	report_unconsumed(h);
+	hostile_report_u64(h, "restarts", restarts);
+	return 0;
+}
+
+/*
  * --ivshmem: ring the control vector as fast as a system call allows,
  * alternating start and stop requests with rings that change nothing,
  * then start once more and wait for the ack: the port must serve again.
@@ -573,5 +605,6 @@ const struct hostile_attack hostile_attacks[] = {
 	{ "keep-bells", hostile_attack_keep_bells, true, false, 4 },
 	{ "tag-flip", hostile_attack_tag_flip, true, true, 0 },
 	{ "ctl-flood", hostile_attack_ctl_flood, true, false, 2 },
+	{ "restart", hostile_attack_restart, true, true, 0 },
 };
 const size_t hostile_nb_attacks = sizeof(hostile_attacks) / sizeof(hostile_attacks[0]);
