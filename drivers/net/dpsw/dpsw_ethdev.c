@@ -1,29 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * net_dpsw: a vdev ethdev that attaches a DPDK application to a dpswitch
- * shared-ring port over the port's unix socket (docs/shm-protocol.md,
- * "Attaching"; drivers/net/dpsw/README.md). This file is the ethdev glue:
- * ops, rx interrupts, statistics, probe and remove.
- *
- *   dpsw_args.c  devargs
- *   dpsw_ctl.c   attaching, and the link following the switch
- *   dpsw_rxtx.c  the datapath
- *
- * Probe attaches (so the granted queue pairs are known before the
- * application configures the port) and close detaches. When the switch
- * goes, the link goes down and the device attaches again when the switch
- * is back (dpsw_ctl.c; reconnect-ms=0: never): the queues move onto the
- * new region and doorbells once no burst runs, so a burst never touches
- * unmapped memory.
+ * The ethdev of both transports (dpsw.h): eth_dev_ops, statistics, link,
+ * queue binding and removal. What differs, attaching and rx interrupts,
+ * is a transport's (struct dpsw_transport): rte_eth_dpsw.c and dpsw_ctl.c
+ * for the vdev on the host, dpsw_pci.c and dpsw_ivshmem.c for the PCI
+ * device in a guest.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <bus_vdev_driver.h>
 #include <ethdev_driver.h>
-#include <ethdev_vdev.h>
+#include <rte_pause.h>
 #include <rte_string_fns.h>
 
 #include "dpsw.h"
@@ -33,70 +22,16 @@ RTE_LOG_REGISTER_DEFAULT(dpsw_logtype, NOTICE);
 /* Smallest mbuf data room we take: a chain of tiny segments is no use. */
 #define DPSW_MIN_RX_BUFSIZE 64
 
-/* ---- rx interrupts: each queue's waiter (the DPSR_DB_PEER_RX doorbell) ---- */
+/* ---- eth_dev_ops ---- */
 
-static void
-dpsw_waiters_close(struct dpsw_dev *p)
-{
-	for (uint32_t q = 0; q < p->nb_qpairs; q++)
-		dpsr_waiter_close(&p->rxq[q].waiter);
-}
-
-static void
-dpsw_intr_uninstall(struct rte_eth_dev *dev)
-{
-	struct rte_intr_handle *h = dev->intr_handle;
-
-	if (h == NULL)
-		return;
-	/*
-	 * Take the queues' fds out of any epoll set the application left them
-	 * in, with the data EAL keeps for them there.
-	 */
-	rte_intr_free_epoll_fd(h);
-	rte_intr_vec_list_free(h);
-	rte_intr_instance_free(h);
-	dev->intr_handle = NULL;
-}
-
-/*
- * As DPDK's vhost PMD: one vector per rx queue. Each efd is the queue's
- * waiter (an epoll set holding the switch's doorbell and our self-ring):
- * nothing for EAL to read (counter size 0); the queue empties it when it
- * is armed again.
- */
-static int
-dpsw_intr_install(struct rte_eth_dev *dev)
-{
-	struct dpsw_dev *p = dev->data->dev_private;
-	uint16_t nb = dev->data->nb_rx_queues;
-	struct rte_intr_handle *h;
-
-	h = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
-	if (h == NULL)
-		return -ENOMEM;
-	dev->intr_handle = h;
-	if (rte_intr_type_set(h, RTE_INTR_HANDLE_VDEV) != 0 ||
-	    rte_intr_efd_counter_size_set(h, 0) != 0 ||
-	    rte_intr_vec_list_alloc(h, NULL, nb) != 0)
-		goto fail;
-	for (uint16_t q = 0; q < nb; q++)
-		if (rte_intr_vec_list_index_set(h, q, RTE_INTR_VEC_RXTX_OFFSET + q) != 0 ||
-		    rte_intr_efds_index_set(h, q, p->rxq[q].waiter.ep) != 0)
-			goto fail;
-	if (rte_intr_nb_efd_set(h, nb) != 0 || rte_intr_max_intr_set(h, nb + 1) != 0)
-		goto fail;
-	return 0;
-fail:
-	dpsw_intr_uninstall(dev);
-	return -ENOMEM;
-}
-
+/* A guest's device bound to a driver without MSI-X has none: it polls. */
 static int
 dpsw_rx_intr_enable(struct rte_eth_dev *dev, uint16_t q)
 {
 	struct dpsw_dev *p = dev->data->dev_private;
 
+	if (!p->rx_intr)
+		return -ENOTSUP;
 	dpsw_rxq_intr_enable(&p->rxq[q]);
 	return 0;
 }
@@ -106,11 +41,11 @@ dpsw_rx_intr_disable(struct rte_eth_dev *dev, uint16_t q)
 {
 	struct dpsw_dev *p = dev->data->dev_private;
 
+	if (!p->rx_intr)
+		return -ENOTSUP;
 	dpsw_rxq_intr_disable(&p->rxq[q]);
 	return 0;
 }
-
-/* ---- eth_dev_ops ---- */
 
 static int
 dpsw_dev_configure(struct rte_eth_dev *dev)
@@ -121,7 +56,7 @@ dpsw_dev_configure(struct rte_eth_dev *dev)
 	/* Queue pair q is rx queue q and tx queue q: the counts go together. */
 	if (nb_rx != nb_tx || nb_rx == 0 || nb_rx > p->nb_qpairs) {
 		DPSW_LOG(ERR, "%s: %u rx and %u tx queues: configure as many of each, "
-			 "1..%u (the queue pairs attached; qpairs= asks for more)",
+			 "1..%u (the device's queue pairs; see its qpairs= devarg)",
 			 dev->data->name, nb_rx, nb_tx, p->nb_qpairs);
 		return -EINVAL;
 	}
@@ -131,17 +66,11 @@ dpsw_dev_configure(struct rte_eth_dev *dev)
 static int
 dpsw_dev_start(struct rte_eth_dev *dev)
 {
-	int rc;
+	struct dpsw_dev *p = dev->data->dev_private;
+	int rc = p->tp->start(dev);
 
-	/* Set up here, where the rx queues are known; dev_stop takes it down. */
-	if (dev->data->dev_conf.intr_conf.rxq && dev->intr_handle == NULL) {
-		rc = dpsw_intr_install(dev);
-		if (rc != 0) {
-			DPSW_LOG(ERR, "%s: cannot set up rx interrupts: %s",
-				 dev->data->name, strerror(-rc));
-			return rc;
-		}
-	}
+	if (rc != 0)
+		return rc;
 	for (uint16_t q = 0; q < dev->data->nb_rx_queues; q++) {
 		dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
 		dev->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
@@ -155,7 +84,7 @@ dpsw_dev_stop(struct rte_eth_dev *dev)
 {
 	struct dpsw_dev *p = dev->data->dev_private;
 
-	dpsw_intr_uninstall(dev);
+	p->tp->stop(dev);
 	for (uint16_t q = 0; q < dev->data->nb_rx_queues; q++) {
 		/* Nobody sleeps on a stopped queue: the switch need not ring. */
 		dpsw_rxq_intr_disable(&p->rxq[q]);
@@ -173,13 +102,7 @@ dpsw_dev_close(struct rte_eth_dev *dev)
 
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
 		return 0;
-	dpsw_intr_uninstall(dev);
-	dpsw_ctl_stop(dev);		/* no more tries to attach again */
-	__atomic_store_n(&p->attached, 0, __ATOMIC_RELEASE);
-	dpsw_waiters_close(p);
-	dpsr_client_detach(&p->c);	/* unmaps, closes the doorbells and the socket */
-	DPSW_LOG(INFO, "%s: detached from '%s'", dev->data->name, p->args.path);
-	memset(p->args.secret, 0, sizeof(p->args.secret));
+	p->tp->close(dev);
 	/* mac_addrs is part of dev_private: not for rte_eth_dev_release_port() to free. */
 	dev->data->mac_addrs = NULL;
 	return 0;
@@ -189,7 +112,7 @@ static int
 dpsw_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 {
 	struct dpsw_dev *p = dev->data->dev_private;
-	uint16_t ring = (uint16_t)p->c.view.ring_size;
+	uint16_t ring = (uint16_t)p->view.ring_size;
 
 	info->max_mac_addrs = 1;
 	info->max_rx_pktlen = p->max_frame;
@@ -413,103 +336,59 @@ static const struct eth_dev_ops dpsw_ops = {
 	.xstats_reset = dpsw_stats_reset,
 };
 
-/* ---- probe and remove ---- */
+/* ---- either transport's device ---- */
 
-/*
- * Queue pair q: rings 2 (base + q) and 2 (base + q) + 1, doorbells 4q..
- * (docs, "Attaching"); each rx queue sleeps on a waiter of its own, which
- * outlives attaches.
- */
-static int
-dpsw_queues_init(struct dpsw_dev *p)
+void
+dpsw_link_set(struct rte_eth_dev *dev, bool up)
 {
-	int rc = 0;
+	struct rte_eth_link link = {
+		.link_speed = RTE_ETH_SPEED_NUM_UNKNOWN,
+		.link_duplex = RTE_ETH_LINK_FULL_DUPLEX,
+		.link_autoneg = RTE_ETH_LINK_FIXED,
+		.link_status = up ? RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN,
+	};
 
-	for (uint32_t q = 0; q < p->nb_qpairs; q++)
-		p->rxq[q].waiter = (struct dpsr_waiter){ .ep = -1, .self = -1, .bell = -1 };
-	for (uint32_t q = 0; q < p->nb_qpairs && rc == 0; q++)
-		rc = dpsr_waiter_open(&p->rxq[q].waiter);
-	if (rc == 0)
-		rc = dpsw_queues_bind(p);
-	if (rc != 0)
-		dpsw_waiters_close(p);
-	return rc;
+	rte_eth_linkstatus_set(dev, &link);
 }
 
-static int
-dpsw_probe(struct rte_vdev_device *vdev)
+void
+dpsw_quiesce(struct dpsw_dev *p)
 {
-	struct dpsw_args a = { .name = rte_vdev_device_name(vdev), .qpairs = 1,
-			       .reconnect_ms = DPSW_RECONNECT_MS_DEFAULT };
-	struct rte_eth_dev *dev;
-	struct dpsr_client c;
-	struct dpsw_dev *p;
-	int rc;
+	for (uint32_t q = 0; q < p->nb_qpairs; q++) {
+		while (__atomic_load_n(&p->rxq[q].busy, __ATOMIC_ACQUIRE) != 0)
+			rte_pause();
+		while (__atomic_load_n(&p->txq[q].busy, __ATOMIC_ACQUIRE) != 0)
+			rte_pause();
+	}
+}
 
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
-		DPSW_LOG(ERR, "%s: secondary processes are not supported: the attach "
-			 "(region, doorbells, socket) belongs to one process", a.name);
-		return -ENOTSUP;
-	}
-	rc = dpsw_args_parse(rte_vdev_device_args(vdev), &a);
-	if (rc != 0)
-		return rc;
-	rc = dpsw_attach(&a, &c);
-	if (rc != 0)
-		return rc;
-	dev = rte_eth_vdev_allocate(vdev, sizeof(*p));
-	if (dev == NULL) {
-		DPSW_LOG(ERR, "%s: cannot allocate the ethdev", a.name);
-		dpsr_client_detach(&c);
-		return -ENOMEM;
-	}
-	p = dev->data->dev_private;
-	p->c = c;
-	p->args = a;
-	p->mac = a.mac;
-	p->nb_qpairs = c.nb_qpairs;
-	p->max_frame = RTE_MIN(c.view.lim.buf_size, (uint32_t)DPSR_FRAME_MAX);
-	p->attached = 1;
-	rc = dpsw_queues_init(p);
-	if (rc != 0) {
-		DPSW_LOG(ERR, "%s: cannot make its rx interrupts: %s", a.name, strerror(-rc));
-		memset(&p->args, 0, sizeof(p->args));	/* the secret */
-		dpsr_client_detach(&p->c);
-		dev->data->mac_addrs = NULL;
-		rte_eth_dev_release_port(dev);
-		return rc;
-	}
+void
+dpsw_qpair_bind(struct dpsw_dev *p, uint32_t q, const struct dpsr_view *v, uint32_t qpair,
+		struct dpsw_bell kick, struct dpsw_bell room)
+{
+	dpsw_txq_init(&p->txq[q], v, 2 * qpair, kick, &p->attached);
+	dpsw_rxq_init(&p->rxq[q], v, 2 * qpair + 1, room, &p->attached);
+}
 
+void
+dpsw_ethdev_init(struct rte_eth_dev *dev, const struct dpsw_transport *tp)
+{
+	struct dpsw_dev *p = dev->data->dev_private;
+
+	p->tp = tp;
+	p->max_frame = RTE_MIN(p->view.lim.buf_size, (uint32_t)DPSR_FRAME_MAX);
 	dev->dev_ops = &dpsw_ops;
 	dev->rx_pkt_burst = dpsw_rx_burst;
 	dev->tx_pkt_burst = dpsw_tx_burst;
 	dev->data->mac_addrs = &p->mac;
-	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC | RTE_ETH_DEV_AUTOFILL_QUEUE_XSTATS;
+	dev->data->dev_flags |= RTE_ETH_DEV_AUTOFILL_QUEUE_XSTATS;
 	dpsw_link_set(dev, false);
-	rc = dpsw_sock_watch(dev);
-	if (rc != 0) {
-		memset(&p->args, 0, sizeof(p->args));	/* the secret */
-		DPSW_LOG(ERR, "%s: cannot watch '%s' for the switch hanging up: %s",
-			 a.name, a.path, strerror(-rc));
-		dpsw_waiters_close(p);
-		dpsr_client_detach(&p->c);
-		dev->data->mac_addrs = NULL;
-		rte_eth_dev_release_port(dev);
-		return rc;
-	}
-	rte_eth_dev_probing_finish(dev);
-	DPSW_LOG(INFO, "%s: attached to '%s': %u queue pair(s) (the region's %u..%u), "
-		 "%u slots per ring, %u buffers of %u bytes, MAC " RTE_ETHER_ADDR_PRT_FMT,
-		 a.name, a.path, p->nb_qpairs, c.qpair_base, c.qpair_base + p->nb_qpairs - 1,
-		 c.view.ring_size, c.view.lim.nb_bufs, c.view.lim.buf_size,
-		 RTE_ETHER_ADDR_BYTES(&p->mac));
-	return 0;
 }
 
-static int
-dpsw_remove(struct rte_vdev_device *vdev)
+int
+dpsw_ethdev_remove(const char *name)
 {
-	struct rte_eth_dev *dev = rte_eth_dev_allocated(rte_vdev_device_name(vdev));
+	struct rte_eth_dev *dev = rte_eth_dev_allocated(name);
 
 	if (dev == NULL)
 		return 0;		/* closed already: rte_eth_dev_close() released it */
@@ -518,18 +397,3 @@ dpsw_remove(struct rte_vdev_device *vdev)
 	dpsw_dev_close(dev);
 	return rte_eth_dev_release_port(dev);
 }
-
-static struct rte_vdev_driver dpsw_vdev_drv = {
-	.probe = dpsw_probe,
-	.remove = dpsw_remove,
-};
-
-RTE_PMD_REGISTER_VDEV(net_dpsw, dpsw_vdev_drv);
-/* Its name until the drivers were named one per layer: old command lines work. */
-RTE_PMD_REGISTER_ALIAS(net_dpsw, net_dpsr);
-RTE_PMD_REGISTER_PARAM_STRING(net_dpsw,
-	DPSW_ARG_PATH "=<unix socket> "
-	DPSW_ARG_SECRET "=<string, at most 64 bytes> "
-	DPSW_ARG_QPAIRS "=<1-64> "
-	DPSW_ARG_MAC "=<unicast MAC> "
-	DPSW_ARG_RECONNECT "=<0-60000>");
