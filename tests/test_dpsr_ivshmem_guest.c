@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ivshmem_switch.h"
 #include "test_common.h"
 #include "dpsr/dpsr_bell.h"
 #include "dpsr/dpsr_ivshmem_guest.h"
@@ -41,10 +42,7 @@ static struct {
 static struct dpsr_ring *
 ring_of(uint32_t i)
 {
-	struct dpsr_qring q;
-
-	dpsr_qring_init(&q, &view, i);
-	return q.shared;
+	return ivs_ring(&view, i);
 }
 
 /* The guest's ring callback: vector 0 is a pipe here, as QEMU's ioeventfd would be. */
@@ -65,7 +63,6 @@ switch_main(void *arg)
 	(void)arg;
 	while (!__atomic_load_n(&sw.stop, __ATOMIC_ACQUIRE)) {
 		struct pollfd p = { .fd = sw.rd, .events = POLLIN };
-		uint32_t v;
 
 		if (poll(&p, 1, 10) != 1)
 			continue;
@@ -74,20 +71,9 @@ switch_main(void *arg)
 			__atomic_fetch_sub(&sw.ignore, 1, __ATOMIC_SEQ_CST);
 			continue;
 		}
-		v = __atomic_load_n(&r0->peer_ctl, __ATOMIC_ACQUIRE);	/* once per ring */
-		if (v == acted)
-			continue;
-		/* Start or stop: the port's rings afresh, then the ack. */
-		for (uint32_t i = 2 * (GUEST_ID - 1) * NQ; i < 2 * GUEST_ID * NQ; i++) {
-			uint32_t bufs[RING];
-
-			for (uint32_t k = 0; k < RING; k++)
-				bufs[k] = i * RING + k;
-			dpsr_ring_reset(ring_of(i), RING, bufs);
-		}
-		acted = v;
-		__atomic_store_n(&r0->ctl_ack, v, __ATOMIC_RELEASE);
-		sw.acks++;
+		/* Once per ring: a start or a stop resets the port's rings, then acks. */
+		if (ivs_switch_act(&view, (GUEST_ID - 1) * NQ, NQ, &acted))
+			sw.acks++;
 	}
 	return NULL;
 }

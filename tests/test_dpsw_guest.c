@@ -25,6 +25,7 @@
 #include "dpsw.h"
 #include "dpsr/dpsr_region.h"
 #include "dpsw_standin.h"
+#include "ivshmem_switch.h"
 #include "test_common.h"
 #include "test_eal.h"
 
@@ -39,16 +40,17 @@ static struct dpsw_dev dev;	/* what dev_private holds in a guest */
 static uint32_t regs[64] __rte_aligned(64);	/* BAR0 */
 static struct rte_mempool *pool;
 
-/* The switch's side of our queue pairs: it consumes ring 2(base+q), produces 2(base+q)+1. */
-static struct dpsr_qring sw_rx[NQ], sw_tx[NQ];
-
+/*
+ * The switch's side of our queue pairs is the stand-in's (s_rx[q] consumes
+ * ring 2(base + q), s_tx[q] produces on 2(base + q) + 1, sw_send() and
+ * sw_recv() on them), set up for our base at each start. sw_send() rings
+ * the stand-in's DPSR_DB_PEER_RX doorbell of q when we sleep: here the
+ * eventfd that stands for vfio's of MSI-X 1 + q, or -1.
+ */
 static struct dpsr_ring *
 ring_of(uint32_t i)
 {
-	struct dpsr_qring q;
-
-	dpsr_qring_init(&q, &view, i);
-	return q.shared;
+	return ivs_ring(&view, i);
 }
 
 static uint32_t
@@ -73,24 +75,14 @@ switch_main(void *arg)
 
 	(void)arg;
 	while (!__atomic_load_n(&sw.stop, __ATOMIC_ACQUIRE)) {
-		uint32_t v = __atomic_load_n(&r0->peer_ctl, __ATOMIC_ACQUIRE);
-
-		if (v != acted) {
-			/* Start or stop: the port's rings afresh (ours only), then the ack. */
-			for (uint32_t i = 2 * GBASE; i < 2 * (GBASE + NQ); i++) {
-				uint32_t bufs[RING];
-
-				for (uint32_t k = 0; k < RING; k++)
-					bufs[k] = i * RING + k;
-				dpsr_ring_reset(ring_of(i), RING, bufs);
-			}
+		/* A start or a stop: the switch's indices afresh, then the rings and the ack. */
+		if (__atomic_load_n(&r0->peer_ctl, __ATOMIC_ACQUIRE) != acted) {
 			for (uint32_t q = 0; q < NQ; q++) {
-				dpsr_qring_init(&sw_rx[q], &view, 2 * (GBASE + q));
-				dpsr_qring_init(&sw_tx[q], &view, 2 * (GBASE + q) + 1);
+				dpsr_qring_init(&s_rx[q], &view, 2 * (GBASE + q));
+				dpsr_qring_init(&s_tx[q], &view, 2 * (GBASE + q) + 1);
 			}
-			acted = v;
-			__atomic_store_n(&r0->ctl_ack, v, __ATOMIC_RELEASE);
-			__atomic_fetch_add(&sw.acks, 1, __ATOMIC_SEQ_CST);
+			if (ivs_switch_act(&view, GBASE, NQ, &acted))
+				__atomic_fetch_add(&sw.acks, 1, __ATOMIC_SEQ_CST);
 		}
 		usleep(1000);
 	}
@@ -212,10 +204,7 @@ test_tx(void)
 	for (uint32_t q = 0; q < NQ; q++) {
 		struct rte_mbuf *m[2] = { frame(60, (uint8_t)(10 + q)), frame(1500, 0x33) };
 		uint16_t len[SW_OUT];
-		uint8_t *dst[SW_OUT];
 
-		for (int i = 0; i < SW_OUT; i++)
-			dst[i] = sw_out[i];
 		regs[DPSR_IVSHMEM_REG_DOORBELL / 4] = SENTINEL;
 		CHECK_EQ(dpsw_tx_burst(&dev.txq[q], m, 1), 1);
 		CHECK_EQ(doorbell(), SENTINEL);		/* the switch polls: no ring */
@@ -224,30 +213,12 @@ test_tx(void)
 		CHECK_EQ(doorbell(), dpsr_ivshmem_doorbell(dpsr_ivshmem_vec_data(q)));
 		CHECK_EQ(dev.txq[q].st.doorbells, 1);
 		ring_of(2 * (GBASE + q))->cons_wait = 0;
-		CHECK_EQ(dpsr_recv_copy(&view, &sw_rx[q], dst, len, SW_OUT, DPSR_FRAME_MAX,
-					&sw_err), 2);
+		CHECK_EQ(sw_recv(q, len), 2);
 		CHECK_EQ(len[0], 60);
 		CHECK(frame_ok(sw_out[0], 60, (uint8_t)(10 + q)));
 		CHECK_EQ(len[1], 1500);
 		CHECK(frame_ok(sw_out[1], 1500, 0x33));
 	}
-}
-
-/* The switch's frames, as net_shm would produce them on ring 2(base + q) + 1. */
-static uint32_t
-sw_produce(uint32_t q, uint16_t len, uint32_t n, uint8_t seed)
-{
-	static uint8_t buf[DPSR_FRAME_MAX];
-	const uint8_t *src[1] = { buf };
-	uint32_t sent = 0;
-
-	for (; sent < n; sent++) {
-		for (uint16_t k = 0; k < len; k++)
-			buf[k] = pat((uint8_t)(seed + sent), k);
-		if (dpsr_send_copy(&view, &sw_tx[q], src, &len, 1, &sw_err) != 1)
-			break;
-	}
-	return sent;
 }
 
 /* Switch to guest: vector 1 + N + q (room) only while the switch's prod_wait is up. */
@@ -258,14 +229,14 @@ test_rx(void)
 		struct rte_mbuf *m[4];
 
 		regs[DPSR_IVSHMEM_REG_DOORBELL / 4] = SENTINEL;
-		CHECK_EQ(sw_produce(q, 64, 2, (uint8_t)(0x40 + q)), 2);
+		CHECK_EQ(sw_send(q, 64, 2, (uint8_t)(0x40 + q)), 2);
 		CHECK_EQ(dpsw_rx_burst(&dev.rxq[q], m, 4), 2);
 		CHECK(frame_ok(rte_pktmbuf_mtod(m[0], uint8_t *), 64, (uint8_t)(0x40 + q)));
 		CHECK(frame_ok(rte_pktmbuf_mtod(m[1], uint8_t *), 64, (uint8_t)(0x41 + q)));
 		rte_pktmbuf_free_bulk(m, 2);
 		CHECK_EQ(doorbell(), SENTINEL);
 		ring_of(2 * (GBASE + q) + 1)->prod_wait = 1;
-		CHECK_EQ(sw_produce(q, 64, 1, 0x50), 1);
+		CHECK_EQ(sw_send(q, 64, 1, 0x50), 1);
 		CHECK_EQ(dpsw_rx_burst(&dev.rxq[q], m, 4), 1);
 		rte_pktmbuf_free(m[0]);
 		CHECK_EQ(doorbell(), dpsr_ivshmem_doorbell(dpsr_ivshmem_vec_room(NQ, q)));
@@ -290,14 +261,15 @@ test_rx_intr(void)
 
 	CHECK(efd >= 0);
 	rq->waiter = dpsw_waiter_of_eventfd(efd);
+	srv.db[1 * DPSR_DB_PER_QPAIR + DPSR_DB_PEER_RX] = efd;	/* MSI-X 1 + 1 */
 	CHECK_EQ(write(efd, &one, 8), 8);		/* a stale interrupt */
 	dpsw_rxq_intr_enable(rq);
 	CHECK_EQ(r->cons_wait, 1);
 	CHECK(!readable(efd, 0));			/* emptied: no wake for nothing */
 	/* The switch produces, sees cons_wait, raises MSI-X 1 + q. */
-	CHECK_EQ(sw_produce(1, 100, 1, 0x61), 1);
-	CHECK(dpsr_cons_kick_needed(&sw_tx[1]));
-	CHECK_EQ(write(efd, &one, 8), 8);
+	sw_kicks = 0;
+	CHECK_EQ(sw_send(1, 100, 1, 0x61), 1);
+	CHECK_EQ(sw_kicks, 1);
 	CHECK(readable(efd, 0));
 	drain(efd);					/* EAL reads it */
 	dpsw_rxq_intr_disable(rq);
@@ -311,6 +283,7 @@ test_rx_intr(void)
 	CHECK(frame_ok(rte_pktmbuf_mtod(m[0], uint8_t *), 100, 0x61));
 	rte_pktmbuf_free(m[0]);
 	rq->waiter = DPSW_WAITER_NONE;
+	srv.db[1 * DPSR_DB_PER_QPAIR + DPSR_DB_PEER_RX] = -1;
 	close(efd);
 }
 
@@ -345,14 +318,13 @@ test_restart(void)
 	int acks = __atomic_load_n(&sw.acks, __ATOMIC_ACQUIRE);
 	struct rte_mbuf *m = frame(200, 0x77);
 	uint16_t len[SW_OUT];
-	uint8_t *dst[SW_OUT] = { sw_out[0] };
 
 	CHECK_EQ(dpsw_ivshmem_attach(&dev, "guest0"), 0);
 	CHECK(dev.ivs.ctl_value != 0);
 	CHECK_EQ(__atomic_load_n(&sw.acks, __ATOMIC_ACQUIRE), acks + 1);
 	CHECK_EQ(dev.txq[0].ring.idx, 0);
 	CHECK_EQ(dpsw_tx_burst(&dev.txq[0], &m, 1), 1);
-	CHECK_EQ(dpsr_recv_copy(&view, &sw_rx[0], dst, len, 1, DPSR_FRAME_MAX, &sw_err), 1);
+	CHECK_EQ(sw_recv(0, len), 1);
 	CHECK(frame_ok(sw_out[0], 200, 0x77));
 	dpsw_ivshmem_detach(&dev);
 }
@@ -392,6 +364,9 @@ main(void)
 		CHECK_MSG(0, "set-up: %s", why != NULL ? why : "");
 		return test_report();
 	}
+	/* No doorbell of the stand-in's rings anything but what a test sets. */
+	for (unsigned int i = 0; i < RTE_DIM(srv.db); i++)
+		srv.db[i] = -1;
 	switch_start();
 	test_bells();
 	test_start();
