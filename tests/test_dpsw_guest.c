@@ -130,6 +130,25 @@ guest_probe(void)
 
 /* ---- tests ---- */
 
+/* The guest's devargs: qpairs and mac only, all the port's queue pairs by default. */
+static void
+test_args(void)
+{
+	struct dpsw_args a = { .name = "0000:00:04.0" };
+	size_t mark = log_mark();
+
+	CHECK_EQ(dpsw_args_parse(NULL, DPSW_KIND_PCI, &a), 0);
+	CHECK_EQ(a.qpairs, 0);
+	CHECK(!a.has_mac);
+	CHECK_EQ(dpsw_args_parse("qpairs=1,mac=02:00:00:00:00:07", DPSW_KIND_PCI, &a), 0);
+	CHECK_EQ(a.qpairs, 1);
+	CHECK(a.has_mac && a.mac.addr_bytes[5] == 7);
+	CHECK_EQ(dpsw_args_parse("path=/run/x.sock", DPSW_KIND_PCI, &a), -EINVAL);
+	CHECK_LOG(mark, "0000:00:04.0: unknown devarg 'path': valid keys are qpairs, mac");
+	CHECK_EQ(dpsw_args_parse("secret=k", DPSW_KIND_PCI, &a), -EINVAL);
+	CHECK_EQ(dpsw_args_parse("qpairs=0", DPSW_KIND_PCI, &a), -EINVAL);
+}
+
 /* Both kinds of doorbell, rung the same way. */
 static void
 test_bells(void)
@@ -368,6 +387,7 @@ main(void)
 	for (unsigned int i = 0; i < RTE_DIM(srv.db); i++)
 		srv.db[i] = -1;
 	switch_start();
+	test_args();
 	test_bells();
 	test_start();
 	test_tx();
