@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* net_dpsw devargs: one validating callback per key (see dpsw.h). */
+/* Devargs of both transports: one validating callback per key (see dpsw.h). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,15 +11,6 @@
 
 #include "common/dps_num.h"
 #include "dpsw.h"
-
-static const char *const valid_arguments[] = {
-	DPSW_ARG_PATH,
-	DPSW_ARG_SECRET,
-	DPSW_ARG_QPAIRS,
-	DPSW_ARG_MAC,
-	DPSW_ARG_RECONNECT,
-	NULL
-};
 
 /* ---- devargs: one validating callback per key ---- */
 
@@ -92,24 +84,43 @@ dpsw_arg_reconnect(const char *key, const char *value, void *opaque)
 	return 0;
 }
 
+#define DPSW_VDEV (1u << DPSW_KIND_VDEV)
+#define DPSW_PCI (1u << DPSW_KIND_PCI)
+
+/* Every key, its check, and the transports that take it. */
 static const struct {
 	const char *key;
 	arg_handler_t check;
+	unsigned int kinds;
 } dpsw_arg_checks[] = {
-	{ DPSW_ARG_PATH, dpsw_arg_path },
-	{ DPSW_ARG_SECRET, dpsw_arg_secret },
-	{ DPSW_ARG_QPAIRS, dpsw_arg_qpairs },
-	{ DPSW_ARG_MAC, dpsw_arg_mac },
-	{ DPSW_ARG_RECONNECT, dpsw_arg_reconnect },
+	{ DPSW_ARG_PATH, dpsw_arg_path, DPSW_VDEV },
+	{ DPSW_ARG_SECRET, dpsw_arg_secret, DPSW_VDEV },
+	{ DPSW_ARG_QPAIRS, dpsw_arg_qpairs, DPSW_VDEV | DPSW_PCI },
+	{ DPSW_ARG_MAC, dpsw_arg_mac, DPSW_VDEV | DPSW_PCI },
+	{ DPSW_ARG_RECONNECT, dpsw_arg_reconnect, DPSW_VDEV },
 };
 
 static bool
-dpsw_arg_known(const char *key)
+dpsw_arg_known(const char *key, enum dpsw_kind kind)
 {
-	for (unsigned int i = 0; valid_arguments[i] != NULL; i++)
-		if (strcmp(key, valid_arguments[i]) == 0)
-			return true;
+	for (unsigned int i = 0; i < RTE_DIM(dpsw_arg_checks); i++)
+		if (strcmp(key, dpsw_arg_checks[i].key) == 0)
+			return (dpsw_arg_checks[i].kinds & (1u << kind)) != 0;
 	return false;
+}
+
+/* "path, secret, qpairs, mac, reconnect-ms": the keys of @p kind, for messages. */
+static const char *
+dpsw_arg_keys(enum dpsw_kind kind, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < RTE_DIM(dpsw_arg_checks); i++)
+		if (dpsw_arg_checks[i].kinds & (1u << kind))
+			n += (size_t)snprintf(buf + RTE_MIN(n, size), size - RTE_MIN(n, size),
+					      "%s%s", n > 0 ? ", " : "", dpsw_arg_checks[i].key);
+	return buf;
 }
 
 /*
@@ -118,15 +129,16 @@ dpsw_arg_known(const char *key)
  * without saying which, so the list is checked here.
  */
 static int
-dpsw_args_check(const struct rte_kvargs *kv, struct dpsw_args *a)
+dpsw_args_check(const struct rte_kvargs *kv, enum dpsw_kind kind, struct dpsw_args *a)
 {
+	char keys[96];
+
 	for (unsigned int i = 0; i < kv->count; i++) {
 		const char *key = kv->pairs[i].key;
 
-		if (!dpsw_arg_known(key)) {
-			DPSW_LOG(ERR, "%s: unknown devarg '%s': valid keys are %s, %s, %s, %s, %s",
-				 a->name, key, DPSW_ARG_PATH, DPSW_ARG_SECRET,
-				 DPSW_ARG_QPAIRS, DPSW_ARG_MAC, DPSW_ARG_RECONNECT);
+		if (!dpsw_arg_known(key, kind)) {
+			DPSW_LOG(ERR, "%s: unknown devarg '%s': valid keys are %s", a->name, key,
+				 dpsw_arg_keys(kind, keys, sizeof(keys)));
 			return -EINVAL;
 		}
 		if (kv->pairs[i].value == NULL) {
@@ -142,7 +154,7 @@ dpsw_args_check(const struct rte_kvargs *kv, struct dpsw_args *a)
 		if (rte_kvargs_process(kv, dpsw_arg_checks[i].key,
 				       dpsw_arg_checks[i].check, a) != 0)
 			return -EINVAL;
-	if (a->path[0] == '\0') {
+	if (kind == DPSW_KIND_VDEV && a->path[0] == '\0') {
 		DPSW_LOG(ERR, "%s: devarg '%s' is required: the unix socket of a dpswitch "
 			 "shared-ring port, e.g. %s=/run/dpswitch/vm1.sock",
 			 a->name, DPSW_ARG_PATH, DPSW_ARG_PATH);
@@ -179,22 +191,22 @@ dpsw_default_mac(const char *name, const char *path, struct rte_ether_addr *mac)
 }
 
 int
-dpsw_args_parse(const char *params, struct dpsw_args *a)
+dpsw_args_parse(const char *params, enum dpsw_kind kind, struct dpsw_args *a)
 {
 	struct rte_kvargs *kv;
+	char keys[96];
 	int rc;
 
 	/* The secret may be in params: never log them. */
 	kv = rte_kvargs_parse(params != NULL ? params : "", NULL);
 	if (kv == NULL) {
 		DPSW_LOG(ERR, "%s: cannot parse the devargs: expected key=value[,key=value...] "
-			 "with keys %s, %s, %s, %s, %s", a->name, DPSW_ARG_PATH, DPSW_ARG_SECRET,
-			 DPSW_ARG_QPAIRS, DPSW_ARG_MAC, DPSW_ARG_RECONNECT);
+			 "with keys %s", a->name, dpsw_arg_keys(kind, keys, sizeof(keys)));
 		return -EINVAL;
 	}
-	rc = dpsw_args_check(kv, a);
+	rc = dpsw_args_check(kv, kind, a);
 	rte_kvargs_free(kv);
-	if (rc == 0 && !a->has_mac)
+	if (rc == 0 && kind == DPSW_KIND_VDEV && !a->has_mac)
 		dpsw_default_mac(a->name, a->path, &a->mac);
 	return rc;
 }

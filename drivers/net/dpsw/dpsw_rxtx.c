@@ -4,7 +4,9 @@
  * (docs/shm-protocol.md, "Rings", "Descriptors", "Buffer ownership").
  *
  * Everything here works on a queue's private view, its rings and its
- * doorbells only, never on how the region was mapped. Per burst:
+ * doorbells only, never on how the region was mapped (a host peer's memfd
+ * or a guest's BAR2) nor on what a doorbell is (a pipe or a register:
+ * struct dpsw_bell). Per burst:
  * one acquire load of the switch's index, one release store of ours, one
  * full fence to look at the switch's wait flag, and a doorbell write only
  * if the switch said it sleeps. No system call under load, no allocation
@@ -18,30 +20,30 @@
 
 void
 dpsw_rxq_init(struct dpsw_rxq *q, const struct dpsr_view *v, uint32_t ring,
-	      int db_room, const uint32_t *attached)
+	      struct dpsw_bell room, const uint32_t *attached)
 {
 	q->view = *v;
 	dpsr_qring_init(&q->ring, &q->view, ring);
 	q->attached = attached;
-	q->db_room = db_room;
+	q->room = room;
 }
 
 void
 dpsw_txq_init(struct dpsw_txq *q, const struct dpsr_view *v, uint32_t ring,
-	      int db_kick, const uint32_t *attached)
+	      struct dpsw_bell kick, const uint32_t *attached)
 {
 	q->view = *v;
 	dpsr_qring_init(&q->ring, &q->view, ring);
 	q->attached = attached;
 	q->max_frame = RTE_MIN(v->lim.buf_size, (uint32_t)DPSR_FRAME_MAX);
-	q->db_kick = db_kick;
+	q->kick = kick;
 }
 
-/* Our end of the doorbell is non-blocking: a full pipe is a ring already pending. */
+/* Never blocks (dpsw_bell_ring()): a full pipe is a ring already pending. */
 static inline void
-dpsw_ring_doorbell(int fd, uint64_t *counter)
+dpsw_ring_doorbell(const struct dpsw_bell *b, uint64_t *counter)
 {
-	if (dpsr_bell_ring(fd))
+	if (dpsw_bell_ring(b))
 		(*counter)++;
 }
 
@@ -91,7 +93,7 @@ dpsw_rx_attached(struct dpsw_rxq *q, struct rte_mbuf **pkts, uint16_t n)
 	q->ring.idx = idx + i;
 	__atomic_store_n(&r->cons, q->ring.idx, __ATOMIC_RELEASE);
 	if (unlikely(dpsr_prod_kick_needed(&q->ring)))
-		dpsw_ring_doorbell(q->db_room, &q->st.doorbells);
+		dpsw_ring_doorbell(&q->room, &q->st.doorbells);
 	q->st.pkts += got;
 	q->st.bytes += bytes;
 	return got;
@@ -103,7 +105,7 @@ dpsw_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 	struct dpsw_rxq *q = rxq;
 	uint16_t got;
 
-	/* Detached (the switch went; maybe attaching again): nothing to take. */
+	/* Detached (the switch went, or a guest's port is stopped): nothing to take. */
 	if (unlikely(!dpsw_q_enter(&q->busy, q->attached)))
 		return 0;
 	got = dpsw_rx_attached(q, pkts, n);
@@ -147,7 +149,7 @@ dpsw_rxq_intr_disable(struct dpsw_rxq *q)
 
 /* ---- transmit ---- */
 
-/* The switch has gone: the frames are consumed, dropped and counted. */
+/* Not attached (the switch has gone, or the port is stopped): dropped and counted. */
 static uint16_t
 dpsw_tx_drop_all(struct dpsw_txq *q, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -202,7 +204,7 @@ dpsw_tx_attached(struct dpsw_txq *q, struct rte_mbuf **pkts, uint16_t n)
 	q->ring.idx = idx + sent;
 	__atomic_store_n(&r->prod, q->ring.idx, __ATOMIC_RELEASE);
 	if (unlikely(dpsr_cons_kick_needed(&q->ring)))
-		dpsw_ring_doorbell(q->db_kick, &q->st.doorbells);
+		dpsw_ring_doorbell(&q->kick, &q->st.doorbells);
 	q->st.pkts += sent;
 	q->st.bytes += bytes;
 	return i;

@@ -2,12 +2,10 @@
 /*
  * net_dpsw: a vdev ethdev that attaches a DPDK application to a dpswitch
  * shared-ring port over the port's unix socket (docs/shm-protocol.md,
- * "Attaching"; drivers/net/dpsw/README.md). This file is the ethdev glue:
- * ops, rx interrupts, statistics, probe and remove.
- *
- *   dpsw_args.c  devargs
- *   dpsw_ctl.c   attaching, and the link following the switch
- *   dpsw_rxtx.c  the datapath
+ * "Attaching"; drivers/net/dpsw/README.md). This file is the vdev's
+ * transport (struct dpsw_transport): probe and remove, the rx interrupts
+ * (each queue's waiter), start, stop and close; the ethdev ops are
+ * dpsw_ethdev.c's, attaching and the link dpsw_ctl.c's.
  *
  * Probe attaches (so the granted queue pairs are known before the
  * application configures the port) and close detaches. When the switch
@@ -17,21 +15,13 @@
  * unmapped memory.
  */
 #include <errno.h>
-#include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <bus_vdev_driver.h>
 #include <ethdev_driver.h>
 #include <ethdev_vdev.h>
-#include <rte_string_fns.h>
 
 #include "dpsw.h"
-
-RTE_LOG_REGISTER_DEFAULT(dpsw_logtype, NOTICE);
-
-/* Smallest mbuf data room we take: a chain of tiny segments is no use. */
-#define DPSW_MIN_RX_BUFSIZE 64
 
 /* ---- rx interrupts: each queue's waiter (the DPSR_DB_PEER_RX doorbell) ---- */
 
@@ -92,44 +82,11 @@ fail:
 	return -ENOMEM;
 }
 
+/* ---- the transport ---- */
+
+/* Attached since probe (or not, while the switch is away): interrupts only. */
 static int
-dpsw_rx_intr_enable(struct rte_eth_dev *dev, uint16_t q)
-{
-	struct dpsw_dev *p = dev->data->dev_private;
-
-	dpsw_rxq_intr_enable(&p->rxq[q]);
-	return 0;
-}
-
-static int
-dpsw_rx_intr_disable(struct rte_eth_dev *dev, uint16_t q)
-{
-	struct dpsw_dev *p = dev->data->dev_private;
-
-	dpsw_rxq_intr_disable(&p->rxq[q]);
-	return 0;
-}
-
-/* ---- eth_dev_ops ---- */
-
-static int
-dpsw_dev_configure(struct rte_eth_dev *dev)
-{
-	struct dpsw_dev *p = dev->data->dev_private;
-	uint16_t nb_rx = dev->data->nb_rx_queues, nb_tx = dev->data->nb_tx_queues;
-
-	/* Queue pair q is rx queue q and tx queue q: the counts go together. */
-	if (nb_rx != nb_tx || nb_rx == 0 || nb_rx > p->nb_qpairs) {
-		DPSW_LOG(ERR, "%s: %u rx and %u tx queues: configure as many of each, "
-			 "1..%u (the queue pairs attached; qpairs= asks for more)",
-			 dev->data->name, nb_rx, nb_tx, p->nb_qpairs);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int
-dpsw_dev_start(struct rte_eth_dev *dev)
+dpsw_vdev_start(struct rte_eth_dev *dev)
 {
 	int rc;
 
@@ -142,275 +99,33 @@ dpsw_dev_start(struct rte_eth_dev *dev)
 			return rc;
 		}
 	}
-	for (uint16_t q = 0; q < dev->data->nb_rx_queues; q++) {
-		dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
-		dev->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STARTED;
-	}
-	dpsw_link_set(dev, dpsw_attached(dev->data->dev_private));
 	return 0;
 }
 
-static int
-dpsw_dev_stop(struct rte_eth_dev *dev)
+static void
+dpsw_vdev_stop(struct rte_eth_dev *dev)
 {
-	struct dpsw_dev *p = dev->data->dev_private;
-
 	dpsw_intr_uninstall(dev);
-	for (uint16_t q = 0; q < dev->data->nb_rx_queues; q++) {
-		/* Nobody sleeps on a stopped queue: the switch need not ring. */
-		dpsw_rxq_intr_disable(&p->rxq[q]);
-		dev->data->rx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
-		dev->data->tx_queue_state[q] = RTE_ETH_QUEUE_STATE_STOPPED;
-	}
-	dpsw_link_set(dev, false);
-	return 0;
 }
 
-static int
-dpsw_dev_close(struct rte_eth_dev *dev)
+static void
+dpsw_vdev_close(struct rte_eth_dev *dev)
 {
 	struct dpsw_dev *p = dev->data->dev_private;
 
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
-		return 0;
 	dpsw_intr_uninstall(dev);
 	dpsw_ctl_stop(dev);		/* no more tries to attach again */
 	__atomic_store_n(&p->attached, 0, __ATOMIC_RELEASE);
 	dpsw_waiters_close(p);
-	dpsr_client_detach(&p->c);	/* unmaps, closes the doorbells and the socket */
-	DPSW_LOG(INFO, "%s: detached from '%s'", dev->data->name, p->args.path);
-	memset(p->args.secret, 0, sizeof(p->args.secret));
-	/* mac_addrs is part of dev_private: not for rte_eth_dev_release_port() to free. */
-	dev->data->mac_addrs = NULL;
-	return 0;
+	dpsr_client_detach(&p->sock.c);	/* unmaps, closes the doorbells and the socket */
+	DPSW_LOG(INFO, "%s: detached from '%s'", dev->data->name, p->sock.args.path);
+	memset(p->sock.args.secret, 0, sizeof(p->sock.args.secret));
 }
 
-static int
-dpsw_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
-{
-	struct dpsw_dev *p = dev->data->dev_private;
-	uint16_t ring = (uint16_t)p->c.view.ring_size;
-
-	info->max_mac_addrs = 1;
-	info->max_rx_pktlen = p->max_frame;
-	info->min_rx_bufsize = DPSW_MIN_RX_BUFSIZE;
-	info->min_mtu = RTE_ETHER_MIN_MTU;
-	info->max_mtu = (uint16_t)(p->max_frame - RTE_ETHER_HDR_LEN);
-	info->max_rx_queues = (uint16_t)p->nb_qpairs;
-	info->max_tx_queues = (uint16_t)p->nb_qpairs;
-	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER;
-	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
-	/* The rings' size is the switch's; a smaller request is accepted and changes nothing. */
-	info->rx_desc_lim = (struct rte_eth_desc_lim){ .nb_max = ring, .nb_min = 1, .nb_align = 1 };
-	info->tx_desc_lim = info->rx_desc_lim;
-	info->default_rxportconf.ring_size = ring;
-	info->default_txportconf.ring_size = ring;
-	info->default_rxportconf.nb_queues = (uint16_t)p->nb_qpairs;
-	info->default_txportconf.nb_queues = (uint16_t)p->nb_qpairs;
-	return 0;
-}
-
-static int
-dpsw_rx_queue_setup(struct rte_eth_dev *dev, uint16_t q, uint16_t nb_desc __rte_unused,
-		    unsigned int socket __rte_unused, const struct rte_eth_rxconf *conf __rte_unused,
-		    struct rte_mempool *mp)
-{
-	struct dpsw_dev *p = dev->data->dev_private;
-
-	/* The ring state lives in the device: a queue set up again goes on where it was. */
-	p->rxq[q].mp = mp;
-	p->rxq[q].port_id = dev->data->port_id;
-	dev->data->rx_queues[q] = &p->rxq[q];
-	return 0;
-}
-
-static int
-dpsw_tx_queue_setup(struct rte_eth_dev *dev, uint16_t q, uint16_t nb_desc __rte_unused,
-		    unsigned int socket __rte_unused, const struct rte_eth_txconf *conf __rte_unused)
-{
-	struct dpsw_dev *p = dev->data->dev_private;
-
-	dev->data->tx_queues[q] = &p->txq[q];
-	return 0;
-}
-
-static int
-dpsw_link_update(struct rte_eth_dev *dev, int wait_to_complete __rte_unused)
-{
-	dpsw_link_set(dev, dev->data->dev_started && dpsw_attached(dev->data->dev_private));
-	return 0;
-}
-
-/* There is no filter to open or close: the switch decides what reaches the port. */
-static int
-dpsw_accept_all(struct rte_eth_dev *dev __rte_unused)
-{
-	return 0;
-}
-
-static int
-dpsw_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
-{
-	struct dpsw_dev *p = dev->data->dev_private;
-
-	if ((uint32_t)mtu + RTE_ETHER_HDR_LEN > p->max_frame) {
-		DPSW_LOG(ERR, "%s: MTU %u is too large: at most %u (the region's buffers)",
-			 dev->data->name, mtu, p->max_frame - RTE_ETHER_HDR_LEN);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* ---- statistics ---- */
-
-static uint64_t
-dpsw_rx_refused(const struct dpsw_rxq_stats *s)
-{
-	uint64_t n = 0;
-
-	for (unsigned int b = DPSR_OK + 1; b < DPSR_BAD_MAX; b++)
-		n += s->err.bad_desc[b];
-	return n;
-}
-
-static int
-dpsw_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
-{
-	struct dpsw_dev *p = dev->data->dev_private;
-
-	st->rx_nombuf = 0;
-	for (uint32_t q = 0; q < p->nb_qpairs; q++) {
-		const struct dpsw_rxq_stats *rx = &p->rxq[q].st;
-		const struct dpsw_txq_stats *tx = &p->txq[q].st;
-		uint64_t refused = dpsw_rx_refused(rx);
-
-		st->ipackets += rx->pkts;
-		st->ibytes += rx->bytes;
-		st->ierrors += refused;
-		st->rx_nombuf += rx->nombuf;
-		st->opackets += tx->pkts;
-		st->obytes += tx->bytes;
-		st->oerrors += tx->bad_len + tx->disconnected;
-		if (q < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
-			st->q_ipackets[q] = rx->pkts;
-			st->q_ibytes[q] = rx->bytes;
-			st->q_errors[q] = refused;
-			st->q_opackets[q] = tx->pkts;
-			st->q_obytes[q] = tx->bytes;
-		}
-	}
-	return 0;
-}
-
-static int
-dpsw_stats_reset(struct rte_eth_dev *dev)
-{
-	struct dpsw_dev *p = dev->data->dev_private;
-
-	for (uint32_t q = 0; q < p->nb_qpairs; q++) {
-		memset(&p->rxq[q].st, 0, sizeof(p->rxq[q].st));
-		memset(&p->txq[q].st, 0, sizeof(p->txq[q].st));
-	}
-	return 0;
-}
-
-/* The driver's own counters, summed over the queues. */
-enum {
-	DPSW_XS_RX_BAD_INDEX,
-	DPSW_XS_RX_BAD_BUF,
-	DPSW_XS_RX_BAD_LEN,
-	DPSW_XS_RX_BAD_RANGE,
-	DPSW_XS_RX_BAD_FLAGS,
-	DPSW_XS_TX_BAD_INDEX,
-	DPSW_XS_TX_BAD_BUF,
-	DPSW_XS_TX_BAD_LEN,
-	DPSW_XS_TX_DISCONNECTED,
-	DPSW_XS_DOORBELLS_RUNG,
-	DPSW_XS_NB
-};
-
-static const char *const dpsw_xstat_names[DPSW_XS_NB] = {
-	[DPSW_XS_RX_BAD_INDEX] = "rx_bad_index",
-	[DPSW_XS_RX_BAD_BUF] = "rx_bad_buf",
-	[DPSW_XS_RX_BAD_LEN] = "rx_bad_len",
-	[DPSW_XS_RX_BAD_RANGE] = "rx_bad_range",
-	[DPSW_XS_RX_BAD_FLAGS] = "rx_bad_flags",
-	[DPSW_XS_TX_BAD_INDEX] = "tx_bad_index",
-	[DPSW_XS_TX_BAD_BUF] = "tx_bad_buf",
-	[DPSW_XS_TX_BAD_LEN] = "tx_bad_len",
-	[DPSW_XS_TX_DISCONNECTED] = "tx_disconnected",
-	[DPSW_XS_DOORBELLS_RUNG] = "doorbells_rung",
-};
-
-static void
-dpsw_xstats_sum(const struct dpsw_dev *p, uint64_t v[DPSW_XS_NB])
-{
-	memset(v, 0, sizeof(uint64_t) * DPSW_XS_NB);
-	for (uint32_t q = 0; q < p->nb_qpairs; q++) {
-		const struct dpsw_rxq_stats *rx = &p->rxq[q].st;
-		const struct dpsw_txq_stats *tx = &p->txq[q].st;
-
-		v[DPSW_XS_RX_BAD_INDEX] += rx->err.bad_index;
-		v[DPSW_XS_RX_BAD_BUF] += rx->err.bad_desc[DPSR_BAD_BUF];
-		v[DPSW_XS_RX_BAD_LEN] += rx->err.bad_desc[DPSR_BAD_LEN];
-		v[DPSW_XS_RX_BAD_RANGE] += rx->err.bad_desc[DPSR_BAD_RANGE];
-		v[DPSW_XS_RX_BAD_FLAGS] += rx->err.bad_desc[DPSR_BAD_FLAGS];
-		v[DPSW_XS_TX_BAD_INDEX] += tx->bad_index;
-		v[DPSW_XS_TX_BAD_BUF] += tx->bad_buf;
-		v[DPSW_XS_TX_BAD_LEN] += tx->bad_len;
-		v[DPSW_XS_TX_DISCONNECTED] += tx->disconnected;
-		v[DPSW_XS_DOORBELLS_RUNG] += rx->doorbells + tx->doorbells;
-	}
-}
-
-static int
-dpsw_xstats_get_names(struct rte_eth_dev *dev __rte_unused, struct rte_eth_xstat_name *names,
-		      unsigned int size)
-{
-	if (names == NULL || size < DPSW_XS_NB)
-		return DPSW_XS_NB;
-	for (unsigned int i = 0; i < DPSW_XS_NB; i++)
-		strlcpy(names[i].name, dpsw_xstat_names[i], sizeof(names[i].name));
-	return DPSW_XS_NB;
-}
-
-static int
-dpsw_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs, unsigned int n)
-{
-	uint64_t v[DPSW_XS_NB];
-
-	if (xs == NULL || n < DPSW_XS_NB)
-		return DPSW_XS_NB;
-	dpsw_xstats_sum(dev->data->dev_private, v);
-	for (unsigned int i = 0; i < DPSW_XS_NB; i++) {
-		xs[i].id = i;
-		xs[i].value = v[i];
-	}
-	return DPSW_XS_NB;
-}
-
-static const struct eth_dev_ops dpsw_ops = {
-	.dev_configure = dpsw_dev_configure,
-	.dev_start = dpsw_dev_start,
-	.dev_stop = dpsw_dev_stop,
-	.dev_close = dpsw_dev_close,
-	.dev_infos_get = dpsw_dev_infos_get,
-	.rx_queue_setup = dpsw_rx_queue_setup,
-	.tx_queue_setup = dpsw_tx_queue_setup,
-	.rx_queue_intr_enable = dpsw_rx_intr_enable,
-	.rx_queue_intr_disable = dpsw_rx_intr_disable,
-	.link_update = dpsw_link_update,
-	.promiscuous_enable = dpsw_accept_all,
-	.promiscuous_disable = dpsw_accept_all,
-	.allmulticast_enable = dpsw_accept_all,
-	.allmulticast_disable = dpsw_accept_all,
-	.mtu_set = dpsw_mtu_set,
-	.stats_get = dpsw_stats_get,
-	.stats_reset = dpsw_stats_reset,
-	.xstats_get = dpsw_xstats_get,
-	.xstats_get_names = dpsw_xstats_get_names,
-	/* One reset for both: ethdev calls only this one when it exists. */
-	.xstats_reset = dpsw_stats_reset,
+static const struct dpsw_transport dpsw_vdev_transport = {
+	.start = dpsw_vdev_start,
+	.stop = dpsw_vdev_stop,
+	.close = dpsw_vdev_close,
 };
 
 /* ---- probe and remove ---- */
@@ -426,7 +141,7 @@ dpsw_queues_init(struct dpsw_dev *p)
 	int rc = 0;
 
 	for (uint32_t q = 0; q < p->nb_qpairs; q++)
-		p->rxq[q].waiter = (struct dpsr_waiter){ .ep = -1, .self = -1, .bell = -1 };
+		p->rxq[q].waiter = DPSW_WAITER_NONE;
 	for (uint32_t q = 0; q < p->nb_qpairs && rc == 0; q++)
 		rc = dpsr_waiter_open(&p->rxq[q].waiter);
 	if (rc == 0)
@@ -434,6 +149,18 @@ dpsw_queues_init(struct dpsw_dev *p)
 	if (rc != 0)
 		dpsw_waiters_close(p);
 	return rc;
+}
+
+/* Undo a probe that has allocated @p dev: nothing of the attach is left. */
+static void
+dpsw_probe_undo(struct rte_eth_dev *dev)
+{
+	struct dpsw_dev *p = dev->data->dev_private;
+
+	memset(&p->sock.args, 0, sizeof(p->sock.args));	/* the secret */
+	dpsr_client_detach(&p->sock.c);
+	dev->data->mac_addrs = NULL;
+	rte_eth_dev_release_port(dev);
 }
 
 static int
@@ -451,7 +178,7 @@ dpsw_probe(struct rte_vdev_device *vdev)
 			 "(region, doorbells, socket) belongs to one process", a.name);
 		return -ENOTSUP;
 	}
-	rc = dpsw_args_parse(rte_vdev_device_args(vdev), &a);
+	rc = dpsw_args_parse(rte_vdev_device_args(vdev), DPSW_KIND_VDEV, &a);
 	if (rc != 0)
 		return rc;
 	rc = dpsw_attach(&a, &c);
@@ -464,37 +191,27 @@ dpsw_probe(struct rte_vdev_device *vdev)
 		return -ENOMEM;
 	}
 	p = dev->data->dev_private;
-	p->c = c;
-	p->args = a;
+	p->sock.c = c;
+	p->sock.args = a;
+	p->view = c.view;
 	p->mac = a.mac;
 	p->nb_qpairs = c.nb_qpairs;
-	p->max_frame = RTE_MIN(c.view.lim.buf_size, (uint32_t)DPSR_FRAME_MAX);
+	p->rx_intr = true;		/* the waiters, made below, outlive attaches */
 	p->attached = 1;
 	rc = dpsw_queues_init(p);
 	if (rc != 0) {
 		DPSW_LOG(ERR, "%s: cannot make its rx interrupts: %s", a.name, strerror(-rc));
-		memset(&p->args, 0, sizeof(p->args));	/* the secret */
-		dpsr_client_detach(&p->c);
-		dev->data->mac_addrs = NULL;
-		rte_eth_dev_release_port(dev);
+		dpsw_probe_undo(dev);
 		return rc;
 	}
-
-	dev->dev_ops = &dpsw_ops;
-	dev->rx_pkt_burst = dpsw_rx_burst;
-	dev->tx_pkt_burst = dpsw_tx_burst;
-	dev->data->mac_addrs = &p->mac;
-	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC | RTE_ETH_DEV_AUTOFILL_QUEUE_XSTATS;
-	dpsw_link_set(dev, false);
+	dpsw_ethdev_init(dev, &dpsw_vdev_transport);
+	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC;
 	rc = dpsw_sock_watch(dev);
 	if (rc != 0) {
-		memset(&p->args, 0, sizeof(p->args));	/* the secret */
 		DPSW_LOG(ERR, "%s: cannot watch '%s' for the switch hanging up: %s",
 			 a.name, a.path, strerror(-rc));
 		dpsw_waiters_close(p);
-		dpsr_client_detach(&p->c);
-		dev->data->mac_addrs = NULL;
-		rte_eth_dev_release_port(dev);
+		dpsw_probe_undo(dev);
 		return rc;
 	}
 	rte_eth_dev_probing_finish(dev);
@@ -509,14 +226,7 @@ dpsw_probe(struct rte_vdev_device *vdev)
 static int
 dpsw_remove(struct rte_vdev_device *vdev)
 {
-	struct rte_eth_dev *dev = rte_eth_dev_allocated(rte_vdev_device_name(vdev));
-
-	if (dev == NULL)
-		return 0;		/* closed already: rte_eth_dev_close() released it */
-	if (dev->data->dev_started)
-		dpsw_dev_stop(dev);
-	dpsw_dev_close(dev);
-	return rte_eth_dev_release_port(dev);
+	return dpsw_ethdev_remove(rte_vdev_device_name(vdev));
 }
 
 static struct rte_vdev_driver dpsw_vdev_drv = {
