@@ -77,7 +77,7 @@ dpsr_server_open_guest(struct dpsr_server *s, const char *path, int region_fd,
 		       uint64_t region_size, uint32_t qpair_base, uint32_t nb_qpairs,
 		       struct dps_err *err)
 {
-	if (1 + 2 * nb_qpairs > DPSR_IVSHMEM_VECTORS_MAX)
+	if (dpsr_ivshmem_vectors(nb_qpairs) > DPSR_IVSHMEM_VECTORS_MAX)
 		return dps_err_set(err, -EINVAL, "%u queue pairs need more than the %d vectors "
 				   "of an ivshmem device", nb_qpairs, DPSR_IVSHMEM_VECTORS_MAX);
 	return server_open(s, path, NULL, region_fd, region_size, qpair_base, nb_qpairs,
@@ -240,15 +240,15 @@ static void
 guest_vectors(uint32_t n, const int *sent, int ctl_in, int ctl_out, int *to_switch,
 	      int *to_guest)
 {
-	to_switch[0] = ctl_in;
-	to_guest[0] = ctl_out;
+	to_switch[DPSR_IVSHMEM_VEC_CTL] = ctl_in;
+	to_guest[DPSR_IVSHMEM_VEC_CTL] = ctl_out;
 	for (uint32_t q = 0; q < n; q++) {
 		const int *db = &sent[q * DPSR_DB_PER_QPAIR];
 
-		to_switch[1 + q] = db[DPSR_DB_SWITCH_RX];
-		to_switch[1 + n + q] = db[DPSR_DB_SWITCH_ROOM];
-		to_guest[1 + q] = db[DPSR_DB_PEER_RX];
-		to_guest[1 + n + q] = db[DPSR_DB_PEER_ROOM];
+		to_switch[dpsr_ivshmem_vec_data(q)] = db[DPSR_DB_SWITCH_RX];
+		to_switch[dpsr_ivshmem_vec_room(n, q)] = db[DPSR_DB_SWITCH_ROOM];
+		to_guest[dpsr_ivshmem_vec_data(q)] = db[DPSR_DB_PEER_RX];
+		to_guest[dpsr_ivshmem_vec_room(n, q)] = db[DPSR_DB_PEER_ROOM];
 	}
 }
 
@@ -287,8 +287,8 @@ dpsr_server_greet_guest(struct dpsr_server *s, int fd, struct dps_err *err)
 	g = (struct dpsr_ivshmem_greeting){
 		.client_id = (uint16_t)(1 + s->qpair_base / n),
 		.region_fd = s->region_fd,
-		.to_switch = to_switch, .nb_to_switch = 1 + 2 * n,
-		.to_guest = to_guest, .nb_to_guest = 1 + 2 * n,
+		.to_switch = to_switch, .nb_to_switch = dpsr_ivshmem_vectors(n),
+		.to_guest = to_guest, .nb_to_guest = dpsr_ivshmem_vectors(n),
 	};
 	rc = dpsr_ivshmem_greet(fd, &g);
 	/* The guest's ends are QEMU's now (or nobody's). */

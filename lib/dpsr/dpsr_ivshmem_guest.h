@@ -31,47 +31,6 @@
 #define DPSR_IVSHMEM_REG_DOORBELL 12	/**< write peer << 16 | vector */
 #define DPSR_IVSHMEM_REGS_SIZE 16	/**< bytes of BAR0 the driver uses */
 
-/* ---- vectors (docs/shm-protocol.md, "Which queue pairs, which vectors") ---- */
-
-/** Vector 0, both ways: the guest's "read my control word", the switch's ack. */
-#define DPSR_IVSHMEM_VEC_CTL 0
-
-/**
- * Vector 1 + q: the guest rings it after producing on ring 2(base + q)
- * (DPSR_DB_SWITCH_RX); the switch raises it after producing on ring
- * 2(base + q) + 1 (DPSR_DB_PEER_RX: rx queue q's interrupt).
- */
-static inline uint32_t
-dpsr_ivshmem_vec_data(uint32_t q)
-{
-	return 1 + q;
-}
-
-/**
- * Vector 1 + N + q (N: the port's queue pairs): the guest rings it after
- * consuming on ring 2(base + q) + 1 (DPSR_DB_SWITCH_ROOM); the switch
- * raises it after consuming on ring 2(base + q) (DPSR_DB_PEER_ROOM).
- */
-static inline uint32_t
-dpsr_ivshmem_vec_room(uint32_t port_qpairs, uint32_t q)
-{
-	return 1 + port_qpairs + q;
-}
-
-/** Vectors a port of @p port_qpairs queue pairs serves each way: 1 + 2N. */
-static inline uint32_t
-dpsr_ivshmem_vectors(uint32_t port_qpairs)
-{
-	return 1 + 2 * port_qpairs;
-}
-
-/** What the guest writes to the doorbell register to ring the switch's vector @p v. */
-static inline uint32_t
-dpsr_ivshmem_doorbell(uint32_t v)
-{
-	return (uint32_t)DPSR_IVSHMEM_SWITCH_ID << 16 | (v & 0xffff);
-}
-
 /* ---- the guest's share of a region ---- */
 
 /** What a guest's ID gives it in a region. */
