@@ -82,6 +82,7 @@ struct hostile_opts {
 	size_t scan_len;
 	bool json;
 	bool ivshmem;			/* attach as a QEMU guest (transport=ivshmem) */
+	const char *pci;		/* inside a guest: the ivshmem device's BDF */
 };
 
 /* One entry of the report: a counter or a yes/no. */
@@ -98,6 +99,10 @@ struct hostile {
 	/* --ivshmem: vector 0 both ways (the control word's doorbells), our ID. */
 	int ctl, ack;
 	uint16_t guest_id;
+	/* --pci: BAR0's registers (the doorbell), the port's queue pairs. */
+	volatile uint32_t *regs;
+	uint64_t regs_size;
+	uint32_t port_qpairs;
 	const struct dpsr_view *v;
 	struct dpsr_qring tx;		/* ring 2b: we produce, the switch consumes */
 	struct dpsr_qring rx;		/* ring 2b+1: the switch produces, we consume */
@@ -167,6 +172,12 @@ int hostile_attack_keep_bells(struct hostile *h);
 int hostile_attack_tag_flip(struct hostile *h);
 int hostile_attack_ctl_flood(struct hostile *h);
 int hostile_attack_restart(struct hostile *h);
+
+/* hostile_pci.c: --pci, inside a guest */
+int hostile_attach_pci(struct hostile *h, struct dps_err *err);
+void hostile_release_pci(struct hostile *h);
+/* Ring the switch's doorbell @p which (DPSR_DB_*) through BAR0. 0 or -EINVAL. */
+int hostile_pci_ring(struct hostile *h, unsigned int which);
 
 /* hostile_attacks.c: a good descriptor, for slot s. */
 void hostile_make_good(struct hostile *h, const struct hostile_slot *s, struct dpsr_desc *d);

@@ -41,6 +41,7 @@ usage(FILE *f)
 	fprintf(f, "usage: dpsr-hostile --path SOCK [--secret S] --attack NAME [--count N] "
 		"[--duration SEC] [--canary STR] [--dst-mac MAC] [--size N] [--verify]\n"
 		"       [--scan STR] [--json] [--ivshmem]\n"
+		"       dpsr-hostile --pci BDF --attack NAME [...]   (inside a guest)\n"
 		"attacks:");
 	for (size_t i = 0; i < hostile_nb_attacks; i++)
 		fprintf(f, " %s", hostile_attacks[i].name);
@@ -181,6 +182,15 @@ opt_verify(struct hostile_opts *o, const char *v)
 }
 
 static int
+opt_pci(struct hostile_opts *o, const char *v)
+{
+	if (strlen(v) == 0 || strlen(v) > 32 || strchr(v, '/') != NULL)
+		return bad_value("pci", v, "a PCI address like 0000:00:04.0");
+	o->pci = v;
+	return 0;
+}
+
+static int
 opt_ivshmem(struct hostile_opts *o, const char *v)
 {
 	(void)v;
@@ -213,6 +223,7 @@ static const struct hostile_option {
 	{ "scan", true, opt_scan },
 	{ "json", false, opt_json },
 	{ "ivshmem", false, opt_ivshmem },
+	{ "pci", true, opt_pci },
 };
 #define HOSTILE_NB_OPTIONS (sizeof(hostile_options) / sizeof(hostile_options[0]))
 #define HOSTILE_OPT_HELP 0x1ff
@@ -257,6 +268,18 @@ parse_args(int argc, char **argv, struct hostile_opts *o)
 			"none)\n");
 		return -EINVAL;
 	}
+	if (o->pci != NULL && (o->path != NULL || o->ivshmem || o->secret != NULL)) {
+		fprintf(stderr, "dpsr-hostile: --pci (inside a guest) takes no --path, --ivshmem "
+			"or --secret\n");
+		return -EINVAL;
+	}
+	if (o->pci != NULL && o->attack != NULL && !o->attack->attach) {
+		fprintf(stderr, "dpsr-hostile: --attack %s needs a socket; not with --pci\n",
+			o->attack->name);
+		return -EINVAL;
+	}
+	if (o->pci != NULL)
+		o->path = o->pci;	/* for messages */
 	if (o->path == NULL || o->attack == NULL) {
 		fprintf(stderr, "dpsr-hostile: --path and --attack are required; see --help\n");
 		return -EINVAL;
@@ -327,7 +350,9 @@ hostile_attach(struct hostile *h)
 	int rc;
 
 	h->ctl = h->ack = -1;
-	if (h->o->ivshmem)
+	if (h->o->pci != NULL)
+		rc = hostile_attach_pci(h, &err);
+	else if (h->o->ivshmem)
 		rc = hostile_attach_guest(h, &err);
 	else
 		rc = dpsr_client_attach(&h->c, h->o->path, h->o->secret, 1, &err);
@@ -359,7 +384,9 @@ hostile_release(struct hostile *h)
 	free(h->own);
 	free(h->dirty);
 	free(h->frame);
-	if (h->attached)
+	if (h->o->pci != NULL)
+		hostile_release_pci(h);
+	else if (h->attached)
 		dpsr_client_detach(&h->c);
 	if (h->ctl >= 0)
 		close(h->ctl);
@@ -435,7 +462,7 @@ main(int argc, char **argv)
 	}
 	if (h.attached)
 		hostile_report_u64(&h, "qpair_base", h.c.qpair_base);
-	if (h.attached && o.ivshmem)
+	if (h.attached && (o.ivshmem || o.pci != NULL))
 		hostile_report_u64(&h, "guest_id", h.guest_id);
 	if (h.attached && o.scan != NULL)
 		hostile_report_u64(&h, "region_hits", region_scan(&h));
