@@ -181,9 +181,12 @@ DPDK_MODULES="vfio vfio_iommu_type1 vfio-pci uio uio_pci_generic"
 # when dps.ip= asks for a kernel NIC, so that by default a virtio NIC is
 # left to DPDK.
 NET_MODULES="virtio_pci virtio_net"
-# DPDK PMDs (from the host's DPDK) that neither dpdk-testpmd nor
-# dpswitch-pktgen is linked with: /usr/lib/dpdk/pmds in the guest.
-DPDK_PMDS="librte_net_virtio"
+# Drivers from the host's DPDK that neither dpdk-testpmd nor
+# dpswitch-pktgen is linked with, for /usr/lib/dpdk/pmds in the guest: the
+# virtio PMD, and the ring mempool handler (the default for every mbuf
+# pool: without it rte_pktmbuf_pool_create fails with EINVAL). On the host
+# EAL loads them from its default plugin directory.
+DPDK_PMDS="librte_net_virtio librte_mempool_ring"
 # Where things go in the guest.
 G_LIB=/lib/x86_64-linux-gnu
 G_PMDS=/usr/lib/dpdk/pmds          # for every DPDK program: -d $G_PMDS
