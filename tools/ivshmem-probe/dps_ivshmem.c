@@ -31,6 +31,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -136,7 +137,7 @@ static void open_vfio(struct dev *d)
 static void *map_resource(const char *bdf, int bar, uint64_t *size)
 {
 	char path[PATH_MAX];
-	off_t end;
+	struct stat st;
 	void *p;
 	int fd;
 
@@ -144,11 +145,11 @@ static void *map_resource(const char *bdf, int bar, uint64_t *size)
 	fd = open(path, O_RDWR | O_SYNC);
 	if (fd < 0)
 		die(path);
-	end = lseek(fd, 0, SEEK_END);
-	if (end <= 0)
+	/* sysfs gives a resource file its BAR's size (lseek says 0). */
+	if (fstat(fd, &st) < 0 || st.st_size <= 0)
 		die(path);
-	*size = (uint64_t)end;
-	p = mmap(NULL, (size_t)end, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	*size = (uint64_t)st.st_size;
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		die(path);
 	close(fd);
