@@ -11,9 +11,10 @@
   on the host, then receives exactly N from it, then dpdk-testpmd in the
   guest (with the image's PMD and plugin directories) receives exactly M;
   the two ends and dpswitch's port counters agree to the frame.
-* The shm launch option (vm-launch.sh --shm, here beside a vhost NIC) with
-  a minimal ivshmem server standing in for the switch: what a guest PMD
-  can rely on under QEMU 7.2 TCG, seen with dps-ivshmem in the guest.
+* The shm launch option (vm-launch.sh --shm, beside a vhost NIC; with and
+  without an IOMMU) with a minimal ivshmem server standing in for the
+  switch: what a guest PMD can rely on under QEMU 7.2 TCG, seen with
+  dps-ivshmem in the guest.
 * vm-launch.sh's refusals of --shm, --sock and --image mistakes.
 """
 
@@ -252,6 +253,23 @@ def test_shm_device_in_guest(dpswitch, ivshmem_servers, dpdk_guests, workdir):
     wait_until(lambda: s1.guest_rang(1) == before + 1, 30, "the doorbell through uio")
     rc, kv, out = probe(g, bdfs[0], "--msix 1")
     assert rc == 2 and "needs the device on vfio-pci" in out, out
+
+
+def test_shm_device_without_iommu(dpswitch, ivshmem_servers, dpdk_guests):
+    """On QEMU's default machine (pc, no IOMMU) vfio-pci cannot take the
+    ivshmem device (the cloud kernel has no vfio no-IOMMU mode); on
+    uio_pci_generic its region and doorbells work, with no interrupt."""
+    s = ivshmem_servers("iv.sock", vectors=3, pattern=b"DPSIVSHM-pc")
+    g, = dpdk_guests(dict(shm=[s.path]))
+    rc, out = g.run("dps-bind vfio-pci %s" % IVSHMEM, check=False)
+    assert rc == 1 and "not bound to vfio-pci" in out, out
+    assert re.search(r"vfio-pci: probe of \S+ failed with error -22", g.run("dmesg")), \
+        g.run("dmesg | tail")
+    bdf, = g.run("dps-bind uio_pci_generic %s" % IVSHMEM).split()
+    rc, kv, out = probe(g, bdf, "--ring 1,2")
+    assert rc == 0 and kv["driver"] == "uio_pci_generic" and kv["iommu_group"] == "-1", out
+    assert kv["region_head"].startswith("DPSIVSHM-pc") and kv["ivposition"] == "1", out
+    wait_until(lambda: s.rings == [0, 1, 1], 30, lambda: "doorbells 1 and 2: %s" % s.rings)
 
 
 # --------------------------------------------------------------------------
