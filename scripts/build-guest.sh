@@ -315,9 +315,11 @@ build_dpdk_image() {
     chmod 755 "$R/usr" "$R/usr/lib" "$R/usr/lib/dpdk" "$R$G_PMDS" "$R$G_PLUGINS"
 
     local mods="" net=""
+    # shellcheck disable=SC2086 # the lists are words
     for m in $(ordered_modules $DPDK_MODULES); do
         copy_module "$m" && mods+="$m "
     done
+    # shellcheck disable=SC2086
     for m in $(ordered_modules $NET_MODULES); do
         copy_module "$m" && net+="$m "
     done

@@ -150,7 +150,7 @@ ARGS=()
 # kernel-irqchip=split: what interrupt remapping needs under KVM; TCG has
 # no kernel irqchip and takes it as it is.
 if ((IOMMU)); then
-    ARGS+=(-M q35,kernel-irqchip=split -device intel-iommu,intremap=on,caching-mode=on)
+    ARGS+=(-M "q35,kernel-irqchip=split" -device "intel-iommu,intremap=on,caching-mode=on")
     APPEND+=" intel_iommu=on iommu=pt"
 fi
 [[ -n $APPEND_EXTRA ]] && APPEND+=" $APPEND_EXTRA"
@@ -165,7 +165,7 @@ if [[ -n $SOCK ]]; then
     # vectors=0: QEMU 7.2 segfaults when a TCG guest enables MSI-X on a
     #   vhost-user virtio-net-pci (msix_set_vector_notifiers); legacy INTx works.
     ARGS+=(-chardev "socket,id=c0,path=$SOCK,$RECONNECT"
-           -netdev vhost-user,id=n0,chardev=c0
+           -netdev "vhost-user,id=n0,chardev=c0"
            -device "virtio-net-pci,netdev=n0,mac=$MAC,vectors=0")
 fi
 
