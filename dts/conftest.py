@@ -7,6 +7,7 @@ import tempfile
 import pytest
 
 import dpsw
+import guest
 
 
 def pytest_configure(config):
@@ -193,3 +194,38 @@ def veth():
     yield make
     for a in made:
         dpsw.run(["ip", "link", "del", a], check=False)
+
+
+@pytest.fixture(scope="session")
+def dpdk_guest_image():
+    """The DPDK guest image (scripts/build-guest.sh --dpdk) of this build:
+    built, or found current."""
+    return guest.build_image()
+
+
+@pytest.fixture
+def dpdk_guests(request, dpswitch, workdir, dpdk_guest_image):
+    """Factory: dpdk_guests(spec, ...) -> [guest.Guest], one booted guest of
+    the DPDK image per spec, a dict of guest.Guest keyword arguments (sock,
+    mac, shm, iommu, mem, append, ...). All are launched first, then waited
+    for, so they boot in parallel; each has a root shell on its console
+    (Guest.run). Every QEMU is killed by pid at teardown, whatever happened,
+    before the switch stops (this fixture depends on dpswitch's)."""
+    started = []
+
+    def boot(*specs, timeout=300):
+        gs = []
+        for spec in specs:
+            g = guest.Guest(workdir, image_dir=dpdk_guest_image, **spec)
+            started.append(g)
+            gs.append(g.launch())
+        for g in gs:
+            g.booted(timeout)
+        return gs
+
+    yield boot
+
+    for g in reversed(started):
+        if _failed(request):
+            print("---- guest %s console (tail) ----\n%s" % (g.name, g.tail(40)))
+        g.kill()

@@ -7,7 +7,7 @@ PKGS=(
     dpdk dpdk-dev libdpdk-dev meson ninja-build pkg-config python3-pyelftools
     libpcap-dev libnuma-dev gcc clang libclang-rt-14-dev
     python3-scapy python3-pytest python3-matplotlib
-    busybox-static cpio qemu-system-x86 iproute2 iputils-ping
+    busybox-static cpio kmod xz-utils qemu-system-x86 iproute2 iputils-ping
 )
 
 [[ $(id -u) -eq 0 ]] || { echo "setup-deps: must run as root" >&2; exit 1; }

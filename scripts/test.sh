@@ -17,6 +17,7 @@ scripts/setup-deps.sh
 scripts/setup-hugepages.sh
 scripts/build.sh -Dwerror=true
 scripts/build-guest.sh
+scripts/build-guest.sh --dpdk
 
 echo "== unit tests"
 meson test -C build --suite fast --print-errorlogs
