@@ -235,6 +235,9 @@ build_dpdk_image() {
     for f in "$BUILD"/tools/*/dps-*; do
         [[ -f $f && -x $f ]] && tools+=("$f")
     done
+    # The attack tool, for a hostile guest (--pci: its ivshmem device's BARs).
+    f=$BUILD/tests/hostile/dpsr-hostile
+    [[ -x $f ]] && tools+=("$f")
 
     # The host's DPDK PMDs sit beside librte_eal, with its ABI number.
     local eal abi dir
