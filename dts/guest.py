@@ -14,6 +14,7 @@ docs/guest.md for the image and the console.
 """
 
 import itertools
+import json
 import os
 import re
 import select
@@ -68,7 +69,8 @@ class Guest:
     READY = "DPS-GUEST-READY"
 
     def __init__(self, workdir, name=None, sock=None, mac=None, shm=(), iommu=False,
-                 mem=None, hugepages=None, append=None, ip=None, image_dir=GUEST_DPDK_DIR):
+                 mem=None, hugepages=None, append=None, ip=None, image_dir=GUEST_DPDK_DIR,
+                 qmp=False):
         self.name = name or dpsw.unique("gd")
         self.workdir = workdir
         self.console = os.path.join(workdir, self.name + ".con")
@@ -90,6 +92,10 @@ class Guest:
             args += ["--append", append]
         if ip:
             args += ["--ip", ip]
+        # With QMP a reset reboots the guest (reboot()); without, it ends QEMU.
+        self.qmp = os.path.join(workdir, self.name + ".qmp") if qmp else None
+        if self.qmp:
+            args += ["--qmp", self.qmp]
         self.args = args
         self.pid = None
         self.sock = None
@@ -229,6 +235,25 @@ class Guest:
                                interval=0.5).group(0)
         self.run("stty -echo cols 1000", timeout=60)
         return line
+
+    def reboot(self, timeout=240):
+        """Reset the machine over QMP (launched with qmp=True), as a power
+        cycle would, and wait for the new boot's shell."""
+        assert self.qmp, "%s was launched without qmp=True" % self.name
+        start = self.mark()
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(10)
+        s.connect(self.qmp)
+        f = s.makefile("rw")
+        f.readline()
+        for cmd in ({"execute": "qmp_capabilities"}, {"execute": "system_reset"}):
+            f.write(json.dumps(cmd) + "\n")
+            f.flush()
+            while "return" not in json.loads(f.readline()):
+                pass
+        s.close()
+        self.wait_for(self.READY, timeout, start)
+        self.run("stty -echo cols 1000", timeout=60)
 
     def start(self, cmd):
         """Type one shell command line into the guest; return a handle for

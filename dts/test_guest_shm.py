@@ -37,6 +37,7 @@ from test_parking import cpu_share, proc_cpu_s
 
 IVSHMEM = "1af4:1110"
 N = 2000                      # frames each way through a pair
+DEEP = "ring=4096"            # holds all N
 PINGS = 20
 
 
@@ -84,13 +85,17 @@ def two_guests(dpswitch, dpdk_guests, workdir):
     each pair cross-connected; guest A has ta and ia, guest B tb and ib
     (vfio-pci, emulated IOMMU). Returns (d, A, B, {port: bdf in its guest})."""
     s = {p: sock(workdir, p) for p in ("ta", "tb", "ia", "ib")}
-    d = dpswitch(ports=["ta shm path=%s,group=g,group-ports=2,transport=ivshmem" % s["ta"],
+    # Rings deep enough for every frame a test sends: a receiver that TCG
+    # (or a busy host) holds back loses nothing (the switch drops frames
+    # for a full ring, as for any port).
+    d = dpswitch(ports=["ta shm path=%s,group=g,group-ports=2,%s,transport=ivshmem"
+                        % (s["ta"], DEEP),
                         "tb shm path=%s,group=g,transport=ivshmem" % s["tb"],
-                        "ia shm path=%s,transport=ivshmem" % s["ia"],
-                        "ib shm path=%s,transport=ivshmem" % s["ib"]],
+                        "ia shm path=%s,%s,transport=ivshmem" % (s["ia"], DEEP),
+                        "ib shm path=%s,%s,transport=ivshmem" % (s["ib"], DEEP)],
                  execs=["xconnect add ta tb", "xconnect add ia ib"])
-    a, b = dpdk_guests(dict(shm=[s["ta"], s["ia"]], iommu=True),
-                       dict(shm=[s["tb"], s["ib"]], iommu=True))
+    a, b = dpdk_guests(dict(shm=[s["ta"], s["ia"]], iommu=True, qmp=True),
+                       dict(shm=[s["tb"], s["ib"]], iommu=True, qmp=True))
     bdf = {}
     for g, (t, i) in ((a, ("ta", "ia")), (b, ("tb", "ib"))):
         bt, bi = bind_ivshmem(g)
@@ -100,6 +105,7 @@ def two_guests(dpswitch, dpdk_guests, workdir):
         assert bar2_size(g, bi) == d.shm()[i]["region_size"]
     for p in ("ta", "tb", "ia", "ib"):
         assert d.shm()[p]["attached"] and not d.link_up(p), d.shm()[p]
+    d.shm_socks = s
     return d, a, b, bdf
 
 
@@ -194,3 +200,104 @@ def test_guest_parks_and_wakes(two_guests):
     b.send(b"\x03")
     rr = last_json(b.finish(refl, timeout=120))
     assert rr["tx_packets"] == PINGS, rr
+
+
+def pass_frames(d, a, b, bdf, pa, pb, n=N):
+    """n frames A -> B's reflector -> A, exact; both drivers stopped after."""
+    refl = b.start(pktgen_cmd(b, "rf", bdf[pb], "--mode reflect"))
+    wait_guest_up(d, pb)
+    r = last_json(a.run(pktgen_cmd(a, "tx", bdf[pa], "--mode txrx --tx-port 0 --rx-port 0 "
+                                   "--count %d --rate 5000 --linger 1" % n), timeout=300))
+    assert (r["tx_packets"], r["rx_packets"], r["rx_seq_gaps"]) == (n, n, 0), r
+    b.send(b"\x03")
+    assert last_json(b.finish(refl, timeout=120))["tx_packets"] == n
+    wait_guest_up(d, pa, up=False)
+    wait_guest_up(d, pb, up=False)
+
+
+def test_guest_killed_and_rebooted(two_guests, dpdk_guests):
+    """Guest A killed (QEMU SIGKILL): its ports detach (an isolated one's
+    next guest gets a fresh region); a new guest on the same sockets is
+    served exactly. Guest B's application stops (its port goes down), B
+    reboots (a machine reset over QMP, QEMU staying connected: the port
+    stays attached, the rings are reset by the next start), and is served
+    exactly again."""
+    d, a, b, bdf = two_guests
+    pass_frames(d, a, b, bdf, "ta", "tb")
+    x0 = {p: d.xstats(p) for p in ("ta", "ia", "tb")}
+
+    os.kill(a.pid, signal.SIGKILL)
+    for p in ("ta", "ia"):
+        wait_until(lambda: not d.shm()[p]["attached"], 30, "port %s to see QEMU go" % p)
+        assert not d.link_up(p) and d.xstats(p)["peer_detaches"] == x0[p]["peer_detaches"] + 1
+    c, = dpdk_guests(dict(shm=[d.shm_socks["ta"], d.shm_socks["ia"]], iommu=True))
+    bdf["ta"], bdf["ia"] = bind_ivshmem(c)
+    pass_frames(d, c, b, bdf, "ta", "tb")
+    assert d.xstats("ta")["peer_attaches"] == x0["ta"]["peer_attaches"] + 1
+
+    xb = d.xstats("tb")
+    b.reboot()
+    assert d.shm()["tb"]["attached"] and not d.link_up("tb")
+    bdf["tb"], bdf["ib"] = bind_ivshmem(b)
+    pass_frames(d, c, b, bdf, "ta", "tb")
+    x = d.xstats("tb")
+    assert x["peer_attaches"] == xb["peer_attaches"] and x["peer_detaches"] == xb["peer_detaches"]
+    assert x["guest_starts"] == xb["guest_starts"] + 1, x
+    st = d.stats()
+    assert st["tb"]["rx_packets"] == st["tb"]["tx_packets"] == 3 * N, st["tb"]
+
+
+@pytest.mark.parametrize("attack, args", [("mixed", "--count 5000"),
+                                          ("doorbell-flood", "--duration 3")])
+def test_hostile_guest(attack, args, dpswitch, dpdk_guests, pktgen, hostile, workdir):
+    """A guest attacks its own port from inside (dpsr-hostile --pci on its
+    ivshmem device: bad descriptors of every kind, or its doorbells rung
+    in a loop through BAR0) while two host peers pass VICTIM_COUNT frames
+    carrying a canary through a cross-connect: every bad descriptor is
+    counted by reason exactly as the attacker classified it, the victims'
+    frames all arrive in order, the bridge hands a careful receiver nothing
+    but the attacker's whole frames, and the canary is nowhere in the
+    guest's BAR2."""
+    from test_shm_attack import BAD_KEYS, VICTIM_CANARY, VICTIM_COUNT, VICTIM_RATE, Bed
+    bed = Bed(dpswitch, workdir, trusted=False, e3=False, guest=True)
+    d, s = bed.d, bed.sock
+    h, = dpdk_guests(dict(shm=[s["e1"]]))
+    bdf, = bind_ivshmem(h, "uio_pci_generic")
+    x0 = d.xstats("e1")
+
+    vrx = pktgen(None, ["--mode", "rx", "--count", str(VICTIM_COUNT)],
+                 vdevs=[dpsw.dpsw_vdev(0, s["v2"])])
+    canary = hostile(["--path", s["e2"], "--attack", "rx", "--canary", VICTIM_CANARY,
+                      "--verify", "--duration", "120"])
+    wait_until(lambda: d.link_up("v2") and d.link_up("e2"), 20, "v2 and e2 attached")
+    vtx = pktgen(None, ["--mode", "tx", "--count", str(VICTIM_COUNT), "--rate", str(VICTIM_RATE)],
+                 vdevs=[dpsw.dpsw_vdev(0, s["v1"])])
+    wait_until(lambda: d.stats()["v1"]["rx_packets"] > 0, 30, "victim traffic to start")
+
+    r = last_json(h.run("dpsr-hostile --pci %s --attack %s %s --scan %s --json"
+                        % (bdf, attack, args, VICTIM_CANARY), timeout=180))
+    assert r["attached"] and not r["interrupted"] and r["guest_id"] == 1, r
+    assert r["region_hits"] == 0, "the victims' canary is in the guest's BAR2: %s" % r
+    assert d.alive()
+
+    t = vtx.report(timeout=60)
+    assert t["tx_packets"] == VICTIM_COUNT, t
+    v = vrx.report(timeout=60)
+    assert (v["rx_packets"], v["rx_seq_gaps"], v["rx_foreign"], v["rx_reordered"]) == \
+        (VICTIM_COUNT, 0, 0, 0), v
+    st = d.stats()
+    assert st["v1"]["rx_packets"] == st["v2"]["tx_packets"] == VICTIM_COUNT, st
+
+    x1 = d.xstats("e1")
+    if attack == "mixed":
+        assert r["sent"] == 5000 and r["unconsumed"] == 0, r
+        got = {k: x1["rx_" + k] - x0["rx_" + k] for k in BAD_KEYS}
+        got["good"] = x1["rx_good_packets"] - x0["rx_good_packets"]
+        assert got == {k: r[k] for k in BAD_KEYS + ("good",)}, (got, r)
+    else:
+        assert r["writes"] > 0 and x1["rx_good_packets"] == x0["rx_good_packets"], (r, x1)
+    wait_until(lambda: d.stats()["e2"]["tx_packets"] == d.stats()["e1"]["rx_packets"], 20,
+               "the attacker's good frames flooded to e2")
+    c = canary.interrupt()
+    assert c["canary_hits"] == 0 and c["corrupt"] == 0, c
+    assert c["received"] == c["verified"] == d.stats()["e1"]["rx_packets"], c
