@@ -147,6 +147,26 @@ shm_region_freshen(struct shm_dev *sd, struct dps_err *err)
 	return 0;
 }
 
+/*
+ * A connection is about to be served: an isolated port whose peer left
+ * needs its fresh region first. Without one the connection is refused
+ * (closed, counted) and false returned.
+ */
+static bool
+shm_fresh_or_refuse(struct shm_dev *sd, int fd)
+{
+	struct dps_err err = { "" };
+	char why[DPSR_REASON_MAX];
+
+	if (shm_region_freshen(sd, &err) == 0)
+		return true;
+	snprintf(why, sizeof(why), "no fresh region for this port: %.90s", err.msg);
+	sd->refused_no_region++;
+	dpsr_server_refuse(&sd->srv, fd, -ENOMEM, why, &err);
+	SHM_LOG(NOTICE, "port %s: %s", sd->name, err.msg);
+	return false;
+}
+
 /* The peer's connection is readable or hung up: it is gone. */
 static void
 shm_detach(struct shm_dev *sd)
@@ -252,15 +272,8 @@ shm_on_hello(void *arg)
 		return;
 	/* Unwatched before the greeting may close it (and free its number). */
 	shm_pending_free(p);
-	if (shm_region_freshen(sd, &err) != 0) {
-		char why[DPSR_REASON_MAX];
-
-		snprintf(why, sizeof(why), "no fresh region for this port: %.90s", err.msg);
-		sd->refused_no_region++;
-		dpsr_server_refuse(&sd->srv, fd, -ENOMEM, why, &err);
-		SHM_LOG(NOTICE, "port %s: %s", sd->name, err.msg);
+	if (!shm_fresh_or_refuse(sd, fd))
 		return;
-	}
 	rc = dpsr_server_greet(&sd->srv, fd, 0, &err);
 	if (rc == -EAGAIN) {
 		p->fd = fd;
@@ -349,15 +362,8 @@ shm_on_guest_connect(struct shm_dev *sd, int fd)
 {
 	struct dps_err err = { "" };
 
-	if (shm_region_freshen(sd, &err) != 0) {
-		char why[DPSR_REASON_MAX];
-
-		snprintf(why, sizeof(why), "no fresh region for this port: %.90s", err.msg);
-		sd->refused_no_region++;
-		dpsr_server_refuse(&sd->srv, fd, -ENOMEM, why, &err);
-		SHM_LOG(NOTICE, "port %s: %s", sd->name, err.msg);
+	if (!shm_fresh_or_refuse(sd, fd))
 		return;
-	}
 	if (dpsr_server_greet_guest(&sd->srv, fd, &err) != 1) {
 		SHM_LOG(NOTICE, "port %s: %s", sd->name, err.msg);
 		return;
