@@ -151,6 +151,7 @@ struct hostile_attack {
 	bool sends;			/* builds frames: --size and --canary go into them */
 	double duration;		/* default --duration; 0: none, --count decides */
 	hostile_make_fn make;		/* attack_produce: the descriptors it writes */
+	bool peer_bufs;			/* asks for DPSR_F_PEER_BUFS (a bag holder) */
 };
 
 /* hostile_attacks.c */

@@ -311,7 +311,8 @@ hostile_attach_guest(struct hostile *h, struct dps_err *err)
 		return rc;
 	/* Our one queue pair (the port may have more: the first is ours). */
 	h->c.nb_qpairs = 1;
-	rc = dpsr_guest_ctl(&h->c, h->ctl, true, HOSTILE_WELCOME_TIMEOUT_MS);
+	rc = dpsr_guest_ctl(&h->c, h->ctl, true, h->o->attack->peer_bufs,
+			    HOSTILE_WELCOME_TIMEOUT_MS);
 	if (rc != 0) {
 		dpsr_client_detach(&h->c);
 		return dps_err_set(err, rc, "the switch did not acknowledge the start");
@@ -330,7 +331,9 @@ hostile_attach(struct hostile *h)
 	if (h->o->ivshmem)
 		rc = hostile_attach_guest(h, &err);
 	else
-		rc = dpsr_client_attach(&h->c, h->o->path, h->o->secret, 1, &err);
+		rc = dpsr_client_attach_features(&h->c, h->o->path, h->o->secret, 1,
+						 h->o->attack->peer_bufs ? DPSR_F_PEER_BUFS : 0,
+						 &err);
 	if (rc != 0) {
 		fprintf(stderr, "dpsr-hostile: cannot attach: %s\n", err.msg);
 		return rc;
