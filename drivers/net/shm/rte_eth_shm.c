@@ -440,8 +440,11 @@ shm_remove(struct rte_vdev_device *vdev)
 
 	if (dev == NULL)
 		return 0;
-	rte_eth_dev_close(dev->data->port_id);
-	return rte_eth_dev_release_port(dev);
+	/*
+	 * Closing releases the port (DPDK 22.11): releasing it again would
+	 * find its data zeroed and reset port 0's burst functions instead.
+	 */
+	return rte_eth_dev_close(dev->data->port_id);
 }
 
 static struct rte_vdev_driver shm_vdev_drv = {
