@@ -108,7 +108,7 @@ static void
 shm_bags_form(struct shm_dev *sd)
 {
 	for (uint32_t q = 0; q < sd->srv.granted && q < sd->args.qpairs; q++)
-		shm_bag_form(&sd->rxq[q].q, &sd->txq[q].q, sd->region->owner,
+		shm_bag_form(&sd->rxq[q], &sd->txq[q], sd->region->owner,
 			     shm_bag_of(sd->srv.qpair_base + q));
 }
 

@@ -96,13 +96,15 @@ shm_bag_give(uint8_t *owner, uint32_t buf, uint8_t bag)
 }
 
 void
-shm_bag_form(struct shm_qring *rx, struct shm_qring *tx, uint8_t *owner, uint8_t bag)
+shm_bag_form(struct shm_rxq *rx, struct shm_txq *tx, uint8_t *owner, uint8_t bag)
 {
-	for (uint32_t k = 0; k <= rx->mask; k++)
-		shm_bag_give(owner, rx->shadow[k], bag);
-	rx->owner = tx->owner = owner;
-	rx->bag = tx->bag = bag;
-	tx->reaped = tx->idx;
+	for (uint32_t k = 0; k <= rx->q.mask; k++)
+		shm_bag_give(owner, rx->q.shadow[k], bag);
+	rx->q.owner = tx->q.owner = owner;
+	rx->q.bag = tx->q.bag = bag;
+	tx->q.reaped = tx->q.idx;
+	rte_spinlock_init(&tx->reap_lock);
+	rx->pair = tx;
 }
 
 uint32_t
@@ -205,13 +207,65 @@ shm_prefetch_descs(const struct shm_qring *q, uint32_t first, uint32_t n, bool w
 }
 
 /*
+ * A bag holder released the slots up to @p cons: read each one's buf
+ * once. A buffer of its bag it left there becomes the slot's, and the
+ * slot's old one joins the bag; any other (but the slot's own) is refused
+ * and the slot keeps its buffer. A cons behind what was read, or past
+ * what was produced, is a lie the burst counts (bad_index): nothing read.
+ */
+static void
+shm_tx_reap(struct shm_txq *txq, uint32_t cons)
+{
+	struct shm_qring *q = &txq->q;
+	uint32_t n = cons - q->reaped;
+
+	if (unlikely(n > q->idx - q->reaped))
+		return;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t slot = (q->reaped + i) & q->mask, old = q->shadow[slot];
+		uint32_t b = ((const volatile struct dpsr_desc *)&q->ring->desc[slot])->buf;
+
+		if (likely(b == old))
+			continue;		/* it copied the frame out and kept nothing */
+		if (likely(b < q->lim.nb_bufs) && shm_bag_claim(q->owner, b, q->bag)) {
+			q->shadow[slot] = b;
+			shm_bag_give(q->owner, old, q->bag);
+			txq->st.peer_swaps++;
+		} else {
+			txq->st.bad_buf++;
+		}
+	}
+	q->reaped = cons;
+}
+
+/*
+ * A claim on the rx ring failed: maybe the peer sends a buffer it kept
+ * from the tx ring, which the tx worker has not read back yet. Read back
+ * what it released (once per burst), then claim again.
+ */
+static bool
+shm_rx_claim_after_reap(struct shm_rxq *rxq, uint32_t buf)
+{
+	struct shm_txq *tx = rxq->pair;
+
+	if (rxq->reaped)
+		return false;
+	rxq->reaped = true;
+	rte_spinlock_lock(&tx->reap_lock);
+	shm_tx_reap(tx, __atomic_load_n(&tx->q.ring->cons, __ATOMIC_ACQUIRE));
+	rte_spinlock_unlock(&tx->reap_lock);
+	return shm_bag_claim(rxq->q.owner, buf, rxq->q.bag);
+}
+
+/*
  * The private copy of a peer's descriptor, checked; DPSR_OK or why not.
  * With a bag, an accepted descriptor's buffer is the switch's now (taken
  * out of the bag): the caller puts a buffer back into the bag for it.
  */
 static inline enum dpsr_bad
-shm_desc_take(const struct shm_qring *q, uint32_t slot, struct dpsr_desc *d)
+shm_desc_take(struct shm_rxq *rxq, uint32_t slot, struct dpsr_desc *d)
 {
+	const struct shm_qring *q = &rxq->q;
 	enum dpsr_bad bad;
 
 	dpsr_desc_fetch(&q->ring->desc[slot], d);
@@ -219,7 +273,8 @@ shm_desc_take(const struct shm_qring *q, uint32_t slot, struct dpsr_desc *d)
 	if (likely(q->owner == NULL)) {
 		if (bad == DPSR_OK && unlikely(d->buf != q->shadow[slot]))
 			bad = DPSR_BAD_BUF;	/* a peer may not move buffers */
-	} else if (bad == DPSR_OK && !shm_bag_claim(q->owner, d->buf, q->bag)) {
+	} else if (bad == DPSR_OK && !shm_bag_claim(q->owner, d->buf, q->bag) &&
+		   !shm_rx_claim_after_reap(rxq, d->buf)) {
 		bad = DPSR_BAD_BUF;		/* not in its bag (any more) */
 	}
 	/* Whatever the peer wrote there, the slot goes back naming its own buffer. */
@@ -242,7 +297,7 @@ shm_rx_copy(struct shm_rxq *rxq, struct rte_mbuf **pkts, uint32_t avail)
 	for (i = 0; i < avail; i++) {
 		uint32_t slot = (q->idx + i) & q->mask;
 		struct dpsr_desc d;
-		enum dpsr_bad bad = shm_desc_take(q, slot, &d);
+		enum dpsr_bad bad = shm_desc_take(rxq, slot, &d);
 		struct rte_mbuf *m;
 
 		if (unlikely(bad != DPSR_OK)) {
@@ -298,7 +353,7 @@ shm_rx_swap(struct shm_rxq *rxq, struct rte_mbuf **pkts, uint32_t avail)
 	for (uint32_t i = 0; i < avail; i++) {
 		uint32_t slot = (q->idx + i) & q->mask;
 		struct dpsr_desc d;
-		enum dpsr_bad bad = shm_desc_take(q, slot, &d);
+		enum dpsr_bad bad = shm_desc_take(rxq, slot, &d);
 		struct rte_mbuf *m = pkts[got];	/* the next unused spare */
 		uint32_t spare;
 
@@ -359,6 +414,7 @@ shm_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	}
 	avail = RTE_MIN(avail, (uint32_t)RTE_MIN(n, SHM_BURST_MAX));
 	shm_prefetch_descs(q, q->idx, avail, false);
+	rxq->reaped = false;
 	if (rxq->spares != NULL)
 		got = shm_rx_swap(rxq, pkts, avail);
 	if (got == UINT16_MAX)
@@ -400,38 +456,6 @@ shm_tx_copy(struct shm_qring *q, uint32_t slot, const struct rte_mbuf *m)
 	return 0;
 }
 
-/*
- * A bag holder released the slots up to @p cons: read each one's buf
- * once. A buffer of its bag it left there becomes the slot's, and the
- * slot's old one joins the bag; any other (but the slot's own) is refused
- * and the slot keeps its buffer. A cons behind what was read, or past
- * what was produced, is a lie the burst counts (bad_index): nothing read.
- */
-static void
-shm_tx_reap(struct shm_txq *txq, uint32_t cons)
-{
-	struct shm_qring *q = &txq->q;
-	uint32_t n = cons - q->reaped;
-
-	if (unlikely(n > q->idx - q->reaped))
-		return;
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t slot = (q->reaped + i) & q->mask, old = q->shadow[slot];
-		uint32_t b = ((const volatile struct dpsr_desc *)&q->ring->desc[slot])->buf;
-
-		if (likely(b == old))
-			continue;		/* it copied the frame out and kept nothing */
-		if (likely(b < q->lim.nb_bufs) && shm_bag_claim(q->owner, b, q->bag)) {
-			q->shadow[slot] = b;
-			shm_bag_give(q->owner, old, q->bag);
-			txq->st.peer_swaps++;
-		} else {
-			txq->st.bad_buf++;
-		}
-	}
-	q->reaped = cons;
-}
-
 static inline bool
 shm_tx_swappable(const struct shm_txq *txq, const struct rte_mbuf *m)
 {
@@ -456,8 +480,11 @@ shm_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 		return n;
 	}
 	cons = __atomic_load_n(&q->ring->cons, __ATOMIC_ACQUIRE);
-	if (unlikely(q->owner != NULL))
+	if (unlikely(q->owner != NULL)) {
+		rte_spinlock_lock(&txq->reap_lock);
 		shm_tx_reap(txq, cons);
+		rte_spinlock_unlock(&txq->reap_lock);
+	}
 	used = q->idx - cons;
 	if (unlikely(used > q->mask + 1)) {
 		txq->st.bad_index++;

@@ -18,6 +18,7 @@
 #include <rte_common.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_spinlock.h>
 
 #include "dpsr/dpsr.h"
 #include "dpsr/dpsr_bell.h"
@@ -104,10 +105,19 @@ struct shm_qring {
 	uint32_t reaped;		/* tx with bags: released slots read back up to here */
 };
 
+struct shm_txq;
+
 struct shm_rxq {
 	struct shm_qring q;
 	struct rte_mempool *mp;		/* the switch's mbufs, for copies */
 	struct rte_mempool *spares;	/* trusted: swap pool; NULL: copy only */
+	/*
+	 * With a bag: the tx queue of the same queue pair, whose released
+	 * slots a claim that failed reads back first (the peer may send a
+	 * buffer it kept from ring 2q+1 before the tx worker read it back).
+	 */
+	struct shm_txq *pair;
+	bool reaped;			/* ... once per burst at most */
 	uint16_t port_id;
 	/*
 	 * What the worker sleeps on, the same for the port's life: the
@@ -120,6 +130,13 @@ struct shm_rxq {
 struct shm_txq {
 	struct shm_qring q;
 	struct rte_mempool *spares;	/* trusted: mbufs of this pool are swapped in */
+	/*
+	 * With a bag: reading back the released slots (q.reaped, the
+	 * shadow's entries of released slots, peer_swaps, bad_buf) is done
+	 * by this queue's worker before it produces, or by its rx queue's
+	 * (another worker, maybe) when a claim failed: one at a time.
+	 */
+	rte_spinlock_t reap_lock;
 	struct shm_txq_stats st;
 } __rte_cache_aligned;
 
@@ -139,9 +156,10 @@ void shm_qring_reset(struct shm_qring *q);
 
 /**
  * Grant: the buffers of ring 2q's slots become the bag @p bag in
- * @p owner, and both queues check and move buffers against it.
+ * @p owner, and both queues of the queue pair check and move buffers
+ * against it.
  */
-void shm_bag_form(struct shm_qring *rx, struct shm_qring *tx, uint8_t *owner, uint8_t bag);
+void shm_bag_form(struct shm_rxq *rx, struct shm_txq *tx, uint8_t *owner, uint8_t bag);
 
 /**
  * Reset: the bag goes back into ring 2q's slots (its shadow), its owner
