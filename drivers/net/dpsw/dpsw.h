@@ -49,6 +49,7 @@ struct dpsw_rxq_stats {
 	uint64_t bytes;
 	uint64_t nombuf;		/**< bursts cut short: the mempool was empty */
 	uint64_t doorbells;		/**< DPSR_DB_SWITCH_ROOM rung */
+	uint64_t zero_copy;		/**< of pkts, handed over in place (dpsw_zc.c) */
 	struct dpsr_errors err;		/**< what the switch wrote wrong */
 };
 
@@ -61,7 +62,13 @@ struct dpsw_txq_stats {
 	uint64_t bad_len;		/**< frames too short or too long, dropped */
 	uint64_t disconnected;		/**< frames dropped after the switch went */
 	uint64_t doorbells;		/**< DPSR_DB_SWITCH_RX rung */
+	uint64_t zero_copy;		/**< of pkts, published in place (dpsw_zc.c) */
+	uint64_t bag_empty;		/**< bursts cut short: no bag buffer to copy into */
+	uint64_t bag_bad;		/**< buffers the switch gave back out of range */
 };
+
+struct dpsw_zc_qp;
+struct dpsw_zc_gen;
 
 /**
  * Receive queue q: consumes region ring 2 (qpair_base + q) + 1. The view is
@@ -81,6 +88,7 @@ struct dpsw_rxq {
 	struct dpsr_waiter waiter;
 	int db_room;			/**< DPSR_DB_SWITCH_ROOM: we ring it after consuming */
 	uint16_t port_id;
+	struct dpsw_zc_qp *zc;		/**< zero copy (dpsw_zc.c), or NULL */
 	struct dpsw_rxq_stats st;
 } __rte_cache_aligned;
 
@@ -92,6 +100,7 @@ struct dpsw_txq {
 	uint32_t busy;			/**< 1 while a burst uses the attach */
 	uint32_t max_frame;		/**< min(buf_size, DPSR_FRAME_MAX) */
 	int db_kick;			/**< DPSR_DB_SWITCH_RX: we ring it after producing */
+	struct dpsw_zc_qp *zc;		/**< zero copy (dpsw_zc.c), or NULL */
 	struct dpsw_txq_stats st;
 } __rte_cache_aligned;
 
@@ -102,6 +111,7 @@ struct dpsw_txq {
 #define DPSW_ARG_QPAIRS "qpairs"
 #define DPSW_ARG_MAC "mac"
 #define DPSW_ARG_RECONNECT "reconnect-ms"
+#define DPSW_ARG_ZERO_COPY "zero-copy"
 
 /** What the devargs say, once checked. */
 struct dpsw_args {
@@ -112,6 +122,7 @@ struct dpsw_args {
 	uint32_t reconnect_ms;		/**< between tries to attach again; 0: never */
 	bool has_mac;
 	struct rte_ether_addr mac;	/**< given, or derived from name and path */
+	bool zero_copy;			/**< ask for DPSR_F_PEER_BUFS (zero-copy=1) */
 };
 
 /**
@@ -135,6 +146,7 @@ struct dpsw_dev {
 	uint64_t reattaches;		/**< attaches after the first */
 	uint64_t tries;			/**< failed tries since the switch went */
 	struct rte_intr_handle *sock_ih;	/**< watches c.sock on the interrupt thread */
+	struct dpsw_zc_gen *zc;		/**< this attach's zero copy (dpsw_zc.c), or NULL */
 	struct dpsw_rxq rxq[DPSW_QPAIRS_MAX];
 	struct dpsw_txq txq[DPSW_QPAIRS_MAX];
 };
@@ -239,5 +251,33 @@ void dpsw_rxq_intr_enable(struct dpsw_rxq *q);
 
 /** Tell the switch not to ring any more. */
 void dpsw_rxq_intr_disable(struct dpsw_rxq *q);
+
+/** Receive by copy (what dpsw_rx_burst() does without zero copy), attached. */
+uint16_t dpsw_rx_attached(struct dpsw_rxq *q, struct rte_mbuf **pkts, uint16_t n);
+/** Ring the switch's DPSR_DB_SWITCH_ROOM (it waits for room), counted. */
+void dpsw_rx_ring_room(struct dpsw_rxq *q);
+/** Ring the switch's DPSR_DB_SWITCH_RX (it sleeps for frames), counted. */
+void dpsw_tx_ring_kick(struct dpsw_txq *q);
+
+/* ---- zero copy (dpsw_zc.c): a trusted port's peer granted DPSR_F_PEER_BUFS ---- */
+
+/**
+ * After the queues are bound to a new attach (quiesced): with zero-copy=1
+ * and the feature granted, a new generation (the bags, the region's
+ * buffers' shared infos, the mapping, taken from p->c) and every queue
+ * pair on it. Without memory for it, logged, the queues copy.
+ */
+int dpsw_zc_bind(struct dpsw_dev *p);
+
+/**
+ * Before the attach goes (queues quiesced, p->c still the old attach):
+ * the queues copy from here on, and the generation goes when the
+ * application has freed the last frame it holds in place.
+ */
+void dpsw_zc_retire(struct dpsw_dev *p);
+
+/** dpsw_rx_burst() and dpsw_tx_burst() of a queue with zero copy, attached. */
+uint16_t dpsw_zc_rx(struct dpsw_rxq *q, struct rte_mbuf **pkts, uint16_t n);
+uint16_t dpsw_zc_tx(struct dpsw_txq *q, struct rte_mbuf **pkts, uint16_t n);
 
 #endif /* DPSW_H */

@@ -17,6 +17,7 @@ static const char *const valid_arguments[] = {
 	DPSW_ARG_QPAIRS,
 	DPSW_ARG_MAC,
 	DPSW_ARG_RECONNECT,
+	DPSW_ARG_ZERO_COPY,
 	NULL
 };
 
@@ -92,6 +93,21 @@ dpsw_arg_reconnect(const char *key, const char *value, void *opaque)
 	return 0;
 }
 
+static int
+dpsw_arg_zero_copy(const char *key, const char *value, void *opaque)
+{
+	struct dpsw_args *a = opaque;
+
+	if (strcmp(value, "0") != 0 && strcmp(value, "1") != 0) {
+		DPSW_LOG(ERR, "%s: %s=%s is not valid: 1 to receive and send frames in place "
+			 "on a trusted port (mbufs over the region: see the README), 0 to copy",
+			 a->name, key, value);
+		return -EINVAL;
+	}
+	a->zero_copy = value[0] == '1';
+	return 0;
+}
+
 static const struct {
 	const char *key;
 	arg_handler_t check;
@@ -101,6 +117,7 @@ static const struct {
 	{ DPSW_ARG_QPAIRS, dpsw_arg_qpairs },
 	{ DPSW_ARG_MAC, dpsw_arg_mac },
 	{ DPSW_ARG_RECONNECT, dpsw_arg_reconnect },
+	{ DPSW_ARG_ZERO_COPY, dpsw_arg_zero_copy },
 };
 
 static bool
@@ -124,9 +141,10 @@ dpsw_args_check(const struct rte_kvargs *kv, struct dpsw_args *a)
 		const char *key = kv->pairs[i].key;
 
 		if (!dpsw_arg_known(key)) {
-			DPSW_LOG(ERR, "%s: unknown devarg '%s': valid keys are %s, %s, %s, %s, %s",
-				 a->name, key, DPSW_ARG_PATH, DPSW_ARG_SECRET,
-				 DPSW_ARG_QPAIRS, DPSW_ARG_MAC, DPSW_ARG_RECONNECT);
+			DPSW_LOG(ERR, "%s: unknown devarg '%s': valid keys are %s, %s, %s, %s, "
+				 "%s, %s", a->name, key, DPSW_ARG_PATH, DPSW_ARG_SECRET,
+				 DPSW_ARG_QPAIRS, DPSW_ARG_MAC, DPSW_ARG_RECONNECT,
+				 DPSW_ARG_ZERO_COPY);
 			return -EINVAL;
 		}
 		if (kv->pairs[i].value == NULL) {
@@ -188,8 +206,9 @@ dpsw_args_parse(const char *params, struct dpsw_args *a)
 	kv = rte_kvargs_parse(params != NULL ? params : "", NULL);
 	if (kv == NULL) {
 		DPSW_LOG(ERR, "%s: cannot parse the devargs: expected key=value[,key=value...] "
-			 "with keys %s, %s, %s, %s, %s", a->name, DPSW_ARG_PATH, DPSW_ARG_SECRET,
-			 DPSW_ARG_QPAIRS, DPSW_ARG_MAC, DPSW_ARG_RECONNECT);
+			 "with keys %s, %s, %s, %s, %s, %s", a->name, DPSW_ARG_PATH,
+			 DPSW_ARG_SECRET, DPSW_ARG_QPAIRS, DPSW_ARG_MAC, DPSW_ARG_RECONNECT,
+			 DPSW_ARG_ZERO_COPY);
 		return -EINVAL;
 	}
 	rc = dpsw_args_check(kv, a);

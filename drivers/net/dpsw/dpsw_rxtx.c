@@ -47,7 +47,19 @@ dpsw_ring_doorbell(int fd, uint64_t *counter)
 
 /* ---- receive ---- */
 
-static uint16_t
+void
+dpsw_rx_ring_room(struct dpsw_rxq *q)
+{
+	dpsw_ring_doorbell(q->db_room, &q->st.doorbells);
+}
+
+void
+dpsw_tx_ring_kick(struct dpsw_txq *q)
+{
+	dpsw_ring_doorbell(q->db_kick, &q->st.doorbells);
+}
+
+uint16_t
 dpsw_rx_attached(struct dpsw_rxq *q, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct dpsr_ring *r = q->ring.shared;
@@ -106,7 +118,7 @@ dpsw_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 	/* Detached (the switch went; maybe attaching again): nothing to take. */
 	if (unlikely(!dpsw_q_enter(&q->busy, q->attached)))
 		return 0;
-	got = dpsw_rx_attached(q, pkts, n);
+	got = q->zc != NULL ? dpsw_zc_rx(q, pkts, n) : dpsw_rx_attached(q, pkts, n);
 	dpsw_q_leave(&q->busy);
 	return got;
 }
@@ -216,7 +228,7 @@ dpsw_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n)
 
 	if (unlikely(!dpsw_q_enter(&q->busy, q->attached)))
 		return dpsw_tx_drop_all(q, pkts, n);
-	done = dpsw_tx_attached(q, pkts, n);
+	done = q->zc != NULL ? dpsw_zc_tx(q, pkts, n) : dpsw_tx_attached(q, pkts, n);
 	dpsw_q_leave(&q->busy);
 	return done;
 }

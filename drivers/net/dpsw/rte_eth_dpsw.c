@@ -177,6 +177,7 @@ dpsw_dev_close(struct rte_eth_dev *dev)
 	dpsw_ctl_stop(dev);		/* no more tries to attach again */
 	__atomic_store_n(&p->attached, 0, __ATOMIC_RELEASE);
 	dpsw_waiters_close(p);
+	dpsw_zc_retire(p);		/* frames held in place keep the mapping */
 	dpsr_client_detach(&p->c);	/* unmaps, closes the doorbells and the socket */
 	DPSW_LOG(INFO, "%s: detached from '%s'", dev->data->name, p->args.path);
 	memset(p->args.secret, 0, sizeof(p->args.secret));
@@ -326,6 +327,12 @@ enum {
 	DPSW_XS_TX_BAD_LEN,
 	DPSW_XS_TX_DISCONNECTED,
 	DPSW_XS_DOORBELLS_RUNG,
+	DPSW_XS_RX_ZERO_COPY,
+	DPSW_XS_RX_COPIED,
+	DPSW_XS_TX_ZERO_COPY,
+	DPSW_XS_TX_COPIED,
+	DPSW_XS_TX_BAG_EMPTY,
+	DPSW_XS_TX_BAG_BAD,
 	DPSW_XS_NB
 };
 
@@ -340,6 +347,12 @@ static const char *const dpsw_xstat_names[DPSW_XS_NB] = {
 	[DPSW_XS_TX_BAD_LEN] = "tx_bad_len",
 	[DPSW_XS_TX_DISCONNECTED] = "tx_disconnected",
 	[DPSW_XS_DOORBELLS_RUNG] = "doorbells_rung",
+	[DPSW_XS_RX_ZERO_COPY] = "rx_zero_copy",
+	[DPSW_XS_RX_COPIED] = "rx_copied",
+	[DPSW_XS_TX_ZERO_COPY] = "tx_zero_copy",
+	[DPSW_XS_TX_COPIED] = "tx_copied",
+	[DPSW_XS_TX_BAG_EMPTY] = "tx_bag_empty",
+	[DPSW_XS_TX_BAG_BAD] = "tx_bag_bad",
 };
 
 static void
@@ -360,6 +373,12 @@ dpsw_xstats_sum(const struct dpsw_dev *p, uint64_t v[DPSW_XS_NB])
 		v[DPSW_XS_TX_BAD_LEN] += tx->bad_len;
 		v[DPSW_XS_TX_DISCONNECTED] += tx->disconnected;
 		v[DPSW_XS_DOORBELLS_RUNG] += rx->doorbells + tx->doorbells;
+		v[DPSW_XS_RX_ZERO_COPY] += rx->zero_copy;
+		v[DPSW_XS_RX_COPIED] += rx->pkts - rx->zero_copy;
+		v[DPSW_XS_TX_ZERO_COPY] += tx->zero_copy;
+		v[DPSW_XS_TX_COPIED] += tx->pkts - tx->zero_copy;
+		v[DPSW_XS_TX_BAG_EMPTY] += tx->bag_empty;
+		v[DPSW_XS_TX_BAG_BAD] += tx->bag_bad;
 	}
 }
 
@@ -492,6 +511,7 @@ dpsw_probe(struct rte_vdev_device *vdev)
 		DPSW_LOG(ERR, "%s: cannot watch '%s' for the switch hanging up: %s",
 			 a.name, a.path, strerror(-rc));
 		dpsw_waiters_close(p);
+		dpsw_zc_retire(p);
 		dpsr_client_detach(&p->c);
 		dev->data->mac_addrs = NULL;
 		rte_eth_dev_release_port(dev);
@@ -532,4 +552,5 @@ RTE_PMD_REGISTER_PARAM_STRING(net_dpsw,
 	DPSW_ARG_SECRET "=<string, at most 64 bytes> "
 	DPSW_ARG_QPAIRS "=<1-64> "
 	DPSW_ARG_MAC "=<unicast MAC> "
-	DPSW_ARG_RECONNECT "=<0-60000>");
+	DPSW_ARG_RECONNECT "=<0-60000> "
+	DPSW_ARG_ZERO_COPY "=<0|1>");
