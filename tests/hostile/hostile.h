@@ -22,6 +22,7 @@
  *   hostile_attacks.c  the descriptors of each attack, the ring attacks, the table
  *   hostile_fds.c      attacks on the region's memfd and the doorbells
  *   hostile_trusted.c  a trust group's member against the switch's decisions
+ *   hostile_bags.c     a trust group's member lying about the buffers it holds
  *   hostile_main.c     options, the report, attaching, main()
  */
 #ifndef HOSTILE_H
@@ -82,6 +83,7 @@ struct hostile_opts {
 	size_t scan_len;
 	bool json;
 	bool ivshmem;			/* attach as a QEMU guest (transport=ivshmem) */
+	bool peer_bufs;			/* ask for DPSR_F_PEER_BUFS, whatever the attack */
 };
 
 /* One entry of the report: a counter or a yes/no. */
@@ -168,6 +170,9 @@ int hostile_attack_keep_bells(struct hostile *h);
 int hostile_attack_tag_flip(struct hostile *h);
 int hostile_attack_ctl_flood(struct hostile *h);
 int hostile_attack_restart(struct hostile *h);
+
+/* hostile_bags.c: a trusted member that lies about the buffers it holds. */
+int hostile_attack_bag_lie(struct hostile *h);
 
 /* hostile_attacks.c: a good descriptor, for slot s. */
 void hostile_make_good(struct hostile *h, const struct hostile_slot *s, struct dpsr_desc *d);

@@ -606,5 +606,6 @@ const struct hostile_attack hostile_attacks[] = {
 	{ "tag-flip", hostile_attack_tag_flip, true, true, 0 },
 	{ "ctl-flood", hostile_attack_ctl_flood, true, false, 2 },
 	{ "restart", hostile_attack_restart, true, true, 0 },
+	{ "bag-lie", hostile_attack_bag_lie, true, true, 0, NULL, true },
 };
 const size_t hostile_nb_attacks = sizeof(hostile_attacks) / sizeof(hostile_attacks[0]);
