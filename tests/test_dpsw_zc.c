@@ -24,6 +24,7 @@
 #include <rte_mbuf.h>
 
 #include "dps_shm.h"
+#include "rte_pmd_dpsw.h"
 #include "shm_dev.h"
 #include "test_common.h"
 #include "test_eal.h"
@@ -307,6 +308,31 @@ test_both_ends(void)
 	CHECK_EQ(xstat(sb, "tx_peer_swaps"), n);	/* B sent the last ones back: read then */
 	CHECK_EQ(bag_bufs(sa), RING);
 	CHECK_EQ(bag_bufs(sb), RING);
+
+	/*
+	 * A frame written straight into a buffer A lends (rte_pmd_dpsw.h) goes
+	 * out without a copy; one lent and freed unsent goes back.
+	 */
+	CHECK_EQ(rte_pmd_dpsw_tx_alloc(pa, 0, pool, m, BURST), BURST);
+	rte_pktmbuf_free(m[BURST - 1]);
+	for (int i = 0; i < BURST - 1; i++) {
+		uint8_t *d = (uint8_t *)rte_pktmbuf_append(m[i], 100);
+		uint32_t sq = seq++;
+
+		for (uint32_t k = 0; k < 100; k++)
+			d[k] = pat(sq, k);
+		memcpy(d + 14, &sq, sizeof(sq));
+	}
+	CHECK_EQ(rte_eth_tx_burst(pa, 0, m, BURST - 1), BURST - 1);
+	CHECK_EQ(xstat(pa, "tx_zero_copy"), BURST - 1);
+	CHECK_EQ(switch_move(sa, sb), BURST - 1);
+	CHECK_EQ(peer_rx(pb, m, BURST), BURST - 1);
+	for (int i = 0; i < BURST - 1; i++)
+		CHECK(frame_ok(m[i], 100));
+	rte_pktmbuf_free_bulk(m, BURST - 1);
+	/* Not a port with zero copy: nothing lent. */
+	CHECK_EQ(rte_pmd_dpsw_tx_alloc(pi, 0, pool, m, 1), 0);
+	CHECK_EQ(rte_pmd_dpsw_tx_alloc(sa, 0, pool, m, 1), 0);
 
 	/* An isolated port grants nothing: its peer copies. */
 	m[0] = frame(seq++, 60);

@@ -11,6 +11,7 @@
 #include <rte_random.h>
 
 #include "pg.h"
+#include "rte_pmd_dpsw.h"
 
 #define PG_DRAIN_QUIET_MS 200	/* txrx: stop waiting once nothing arrives */
 #define PG_DRAIN_MAX_MS 1000
@@ -100,15 +101,22 @@ static inline void
 tx_step(struct pg_ctx *c, struct pg_tx *t, uint16_t port, uint64_t now)
 {
 	uint64_t unsent;
-	uint16_t sent;
+	uint16_t sent, k;
 
 	if (t->nb_pend == 0) {
 		uint16_t n = tx_budget(c, t, now);
 
 		if (n == 0)
 			return;
+		/*
+		 * A net_dpsw port with zero copy lends buffers of its region:
+		 * frames written there go out without a copy. Ordinary mbufs
+		 * for the rest (any other port: all of them).
+		 */
+		k = rte_pmd_dpsw_tx_alloc(port, 0, c->pool, t->pend, n);
 		/* An empty pool is a full queue in disguise: refund, retry. */
-		if (unlikely(rte_pktmbuf_alloc_bulk(c->pool, t->pend, n) != 0)) {
+		if (unlikely(k < n && rte_pktmbuf_alloc_bulk(c->pool, t->pend + k, n - k) != 0)) {
+			rte_pktmbuf_free_bulk(t->pend, k);
 			t->credit += n * (c->opt->rate ? c->hz : 0);
 			return;
 		}

@@ -44,8 +44,11 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include <ethdev_driver.h>
+
 #include "dpsr/dpsr_mbuf.h"
 #include "dpsw.h"
+#include "rte_pmd_dpsw.h"
 
 #define DPSW_ZC_BURST_MAX 256
 
@@ -309,6 +312,47 @@ dpsw_zc_rx(struct dpsw_rxq *q, struct rte_mbuf **pkts, uint16_t n)
 	q->st.pkts += got;
 	q->st.bytes += bytes;
 	return got;
+}
+
+/* ---- buffers for the application to fill (rte_pmd_dpsw.h) ---- */
+
+uint16_t
+rte_pmd_dpsw_tx_alloc(uint16_t port_id, uint16_t queue_id, struct rte_mempool *mp,
+		      struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_eth_dev *dev;
+	struct dpsw_txq *q;
+	struct dpsw_zc_qp *zq;
+	uint32_t zb[DPSW_ZC_BURST_MAX], k = 0;
+
+	if (!rte_eth_dev_is_valid_port(port_id))
+		return 0;
+	dev = &rte_eth_devices[port_id];
+	if (dev->tx_pkt_burst != dpsw_tx_burst || queue_id >= dev->data->nb_tx_queues)
+		return 0;
+	q = &((struct dpsw_dev *)dev->data->dev_private)->txq[queue_id];
+	/* As a burst: the attach (and its generation) stays while we are in. */
+	if (!dpsw_q_enter(&q->busy, q->attached))
+		return 0;
+	zq = q->zc;
+	if (zq == NULL || rte_pktmbuf_priv_flags(mp) & RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF)
+		goto out;
+	n = RTE_MIN(n, DPSW_ZC_BURST_MAX);
+	k = rte_ring_mc_dequeue_burst_elem(zq->bag, zb, sizeof(zb[0]), n, NULL);
+	if (k != 0 && rte_pktmbuf_alloc_bulk(mp, pkts, k) != 0) {
+		rte_ring_mp_enqueue_bulk_elem(zq->bag, zb, sizeof(zb[0]), k, NULL);
+		k = 0;
+	}
+	for (uint32_t i = 0; i < k; i++) {
+		struct dpsr_desc d = { .buf = zb[i], .off = DPSR_HEADROOM };
+
+		dpsw_zc_attach(zq, pkts[i], &d);
+	}
+	if (k != 0)
+		__atomic_add_fetch(&zq->gen->refs, k, __ATOMIC_RELAXED);
+out:
+	dpsw_q_leave(&q->busy);
+	return (uint16_t)k;
 }
 
 /* ---- transmit (ring 2q) ---- */
