@@ -189,23 +189,26 @@ def pmd_x(report, side):
     return report[side + "_xstats"]
 
 
-@pytest.mark.parametrize("size", [60, 1514])
-def test_pktgen_zero_copy(size, dpswitch, pktgen, workdir):
+@pytest.mark.parametrize("size, devargs", [(60, "zero-copy=1,copy-break=0"),
+                                           (1514, "zero-copy=1")])
+def test_pktgen_zero_copy(size, devargs, dpswitch, pktgen, workdir):
     """Trusted a <-> b cross-connected, pktgen peers with zero-copy=1 on
     both: the sender writes its frames in buffers it holds and publishes
     them in place, the switch swaps them into b's ring, the receiver gets
     them in place. Exact counts, and no copy anywhere: the peers' xstats
-    and the switch's."""
+    and the switch's. (Short frames go in place with copy-break=0 only; by
+    default the receiver copies frames up to 256 bytes, and pktgen then
+    writes its own mbufs.)"""
     sa, sb = sock(workdir, "a"), sock(workdir, "b")
     args = "ring=8192,group=g,group-ports=2"
     d = dpswitch(ports=[shm_port("a", sa, args), shm_port("b", sb, args)])
     d.ok("xconnect add a b")
     rx = pktgen(None, ["--mode", "rx", "--count", str(N_PMD)],
-                vdevs=[dpsw.dpsw_vdev(0, sb, "zero-copy=1")])
+                vdevs=[dpsw.dpsw_vdev(0, sb, devargs)])
     wait_attached(d, "b")
     t = pktgen(None, ["--mode", "tx", "--count", str(N_PMD), "--size", str(size),
                       "--src-mac", TX_MAC, "--dst-mac", RX_MAC],
-               vdevs=[dpsw.dpsw_vdev(0, sa, "zero-copy=1")]).report()
+               vdevs=[dpsw.dpsw_vdev(0, sa, devargs)]).report()
     assert t["tx_packets"] == N_PMD, t
     r = rx.report()
     assert r["rx_packets"] == N_PMD and r["rx_seq_gaps"] == 0, r
@@ -245,7 +248,8 @@ def test_testpmd_reflects_in_place(dpswitch, pktgen, testpmd, pmd_plugin, workdi
     args = "ring=8192,group=g,group-ports=2"
     d = dpswitch(ports=[shm_port("a", sa, args), shm_port("r", sr, args)])
     d.ok("xconnect add a r")
-    pmd = testpmd(None, TX_MAC, vdev=dpsw.dpsw_vdev(0, sr, "zero-copy=1,mac=" + TX_MAC),
+    pmd = testpmd(None, TX_MAC, vdev=dpsw.dpsw_vdev(0, sr, "zero-copy=1,copy-break=0,mac=" +
+                                                   TX_MAC),
                   eal_extra=["-d", pmd_plugin])
     wait_attached(d, "r")
     assert d.shm()["r"]["peer_bufs"], d.shm()["r"]
@@ -253,7 +257,7 @@ def test_testpmd_reflects_in_place(dpswitch, pktgen, testpmd, pmd_plugin, workdi
     pmd.cmd("start")
     t = pktgen(None, ["--mode", "txrx", "--rx-port", "0", "--count", str(N_REFLECT),
                       "--rate", "500000"],
-               vdevs=[dpsw.dpsw_vdev(0, sa, "zero-copy=1")]).report()
+               vdevs=[dpsw.dpsw_vdev(0, sa, "zero-copy=1,copy-break=0")]).report()
     assert t["tx_packets"] == t["rx_packets"] == N_REFLECT, t
     assert t["rx_seq_gaps"] == 0 and t["loss_packets"] == 0 and t["rx_foreign"] == 0, t
     px = pmd_x(t, "tx")

@@ -112,6 +112,9 @@ struct dpsw_txq {
 #define DPSW_ARG_MAC "mac"
 #define DPSW_ARG_RECONNECT "reconnect-ms"
 #define DPSW_ARG_ZERO_COPY "zero-copy"
+#define DPSW_ARG_COPY_BREAK "copy-break"
+/** With zero copy, received frames up to this long are copied by default. */
+#define DPSW_COPY_BREAK_DEFAULT 256
 
 /** What the devargs say, once checked. */
 struct dpsw_args {
@@ -123,6 +126,7 @@ struct dpsw_args {
 	bool has_mac;
 	struct rte_ether_addr mac;	/**< given, or derived from name and path */
 	bool zero_copy;			/**< ask for DPSR_F_PEER_BUFS (zero-copy=1) */
+	uint32_t copy_break;		/**< zero copy: frames up to this long are copied */
 };
 
 /**

@@ -18,6 +18,7 @@ static const char *const valid_arguments[] = {
 	DPSW_ARG_MAC,
 	DPSW_ARG_RECONNECT,
 	DPSW_ARG_ZERO_COPY,
+	DPSW_ARG_COPY_BREAK,
 	NULL
 };
 
@@ -108,6 +109,20 @@ dpsw_arg_zero_copy(const char *key, const char *value, void *opaque)
 	return 0;
 }
 
+static int
+dpsw_arg_copy_break(const char *key, const char *value, void *opaque)
+{
+	struct dpsw_args *a = opaque;
+
+	if (dps_parse_u32(value, 0, DPSR_FRAME_MAX, &a->copy_break) != 0) {
+		DPSW_LOG(ERR, "%s: %s=%s is not valid: with zero copy, the longest frame "
+			 "received that is still copied, 0..%d (0: none)", a->name, key, value,
+			 DPSR_FRAME_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static const struct {
 	const char *key;
 	arg_handler_t check;
@@ -118,6 +133,7 @@ static const struct {
 	{ DPSW_ARG_MAC, dpsw_arg_mac },
 	{ DPSW_ARG_RECONNECT, dpsw_arg_reconnect },
 	{ DPSW_ARG_ZERO_COPY, dpsw_arg_zero_copy },
+	{ DPSW_ARG_COPY_BREAK, dpsw_arg_copy_break },
 };
 
 static bool
@@ -142,9 +158,9 @@ dpsw_args_check(const struct rte_kvargs *kv, struct dpsw_args *a)
 
 		if (!dpsw_arg_known(key)) {
 			DPSW_LOG(ERR, "%s: unknown devarg '%s': valid keys are %s, %s, %s, %s, "
-				 "%s, %s", a->name, key, DPSW_ARG_PATH, DPSW_ARG_SECRET,
+				 "%s, %s, %s", a->name, key, DPSW_ARG_PATH, DPSW_ARG_SECRET,
 				 DPSW_ARG_QPAIRS, DPSW_ARG_MAC, DPSW_ARG_RECONNECT,
-				 DPSW_ARG_ZERO_COPY);
+				 DPSW_ARG_ZERO_COPY, DPSW_ARG_COPY_BREAK);
 			return -EINVAL;
 		}
 		if (kv->pairs[i].value == NULL) {
@@ -206,9 +222,9 @@ dpsw_args_parse(const char *params, struct dpsw_args *a)
 	kv = rte_kvargs_parse(params != NULL ? params : "", NULL);
 	if (kv == NULL) {
 		DPSW_LOG(ERR, "%s: cannot parse the devargs: expected key=value[,key=value...] "
-			 "with keys %s, %s, %s, %s, %s, %s", a->name, DPSW_ARG_PATH,
+			 "with keys %s, %s, %s, %s, %s, %s, %s", a->name, DPSW_ARG_PATH,
 			 DPSW_ARG_SECRET, DPSW_ARG_QPAIRS, DPSW_ARG_MAC, DPSW_ARG_RECONNECT,
-			 DPSW_ARG_ZERO_COPY);
+			 DPSW_ARG_ZERO_COPY, DPSW_ARG_COPY_BREAK);
 		return -EINVAL;
 	}
 	rc = dpsw_args_check(kv, a);

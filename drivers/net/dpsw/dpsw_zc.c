@@ -8,7 +8,9 @@
  * Per queue pair q the peer holds a bag of ring_size region buffers. The
  * buffers it holds in private (not in a slot, not in an mbuf of the
  * application) are indices in an MP/MC rte_ring, because the application
- * may free an mbuf on any lcore.
+ * may free an mbuf on any lcore, in front of which each lcore keeps a
+ * small cache of its own (as a mempool does): a frame freed on the lcore
+ * that polls costs no atomic operation.
  *
  * Receive (ring 2q+1): a frame's buffer W is handed to the application in
  * an mbuf of its mempool, attached to W as an external buffer whose shared
@@ -28,16 +30,23 @@
  * Lifetime: the mbufs an application holds outlive an attach (the switch
  * restarts, the device closes). Each attach with zero copy is a
  * generation that owns the region's mapping, the shared infos and the
- * bags, counted: one reference for the attach, one per buffer the
- * application holds. The last one to go unmaps and frees it, on whatever
- * lcore frees the last mbuf.
+ * bags, and counts the buffers the application holds, per lcore (the
+ * lcore that handed a buffer out adds, the one that frees it takes away:
+ * no atomic operation). When the attach goes the generation is retired:
+ * from then on the counts only fall, so a sum that reads 0 is 0 for good,
+ * and an EAL alarm looks every DPSW_ZC_REAP_MS until it does, then unmaps
+ * and frees the generation.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 
+#include <rte_alarm.h>
 #include <rte_branch_prediction.h>
 #include <rte_eal.h>
+#include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
@@ -51,13 +60,32 @@
 #include "rte_pmd_dpsw.h"
 
 #define DPSW_ZC_BURST_MAX 256
+#define DPSW_ZC_CACHE 32		/* bag buffers an lcore keeps aside */
+#define DPSW_ZC_REAP_MS 100		/* a retired generation: how often to look */
+
+/* The bag buffers one lcore keeps aside (its own: no atomic operation). */
+struct dpsw_zc_cache {
+	uint32_t n;
+	uint32_t b[DPSW_ZC_CACHE];
+} __rte_cache_aligned;
 
 /* One queue pair's bag, in one generation. */
 struct dpsw_zc_qp {
 	struct dpsw_zc_gen *gen;
 	struct rte_ring *bag;		/* u32 buffer indices held in private */
 	uint32_t reaped;		/* ring 2q: slots read back up to here */
+	uint32_t copy_break;		/* received frames up to this long are copied */
+	struct dpsw_zc_cache *cache;	/* [RTE_MAX_LCORE] */
 };
+
+/*
+ * Buffers in the application's mbufs, as counted on one lcore (handed out
+ * there: +, freed or sent there: -); the last slot, for threads that are
+ * no lcore, is updated atomically.
+ */
+struct dpsw_zc_held {
+	int64_t n;
+} __rte_cache_aligned;
 
 /* One attach with zero copy (see the top of the file). */
 struct dpsw_zc_gen {
@@ -68,9 +96,9 @@ struct dpsw_zc_gen {
 	rte_iova_t iova_base;		/* IOVA of buffer 0, or RTE_BAD_IOVA */
 	void *map;			/* the region's mapping, ours to unmap */
 	uint64_t map_size;
-	uint32_t refs;			/* the attach + buffers in the application's mbufs */
 	uint32_t nb_qpairs;
 	struct rte_mbuf_ext_shared_info *shinfo;	/* one per region buffer */
+	struct dpsw_zc_held *held;	/* [RTE_MAX_LCORE + 1] */
 	struct dpsw_zc_qp qp[];
 };
 
@@ -79,17 +107,100 @@ dpsw_zc_gen_free(struct dpsw_zc_gen *g)
 {
 	if (g->map != NULL)
 		munmap(g->map, g->map_size);
-	for (uint32_t q = 0; q < g->nb_qpairs; q++)
+	for (uint32_t q = 0; q < g->nb_qpairs; q++) {
 		rte_free(g->qp[q].bag);
+		rte_free(g->qp[q].cache);
+	}
+	rte_free(g->held);
 	rte_free(g->shinfo);
 	rte_free(g);
 }
 
+/* Buffers the application holds: @p n more (or fewer) on the calling lcore. */
 static inline void
-dpsw_zc_gen_put(struct dpsw_zc_gen *g, uint32_t n)
+dpsw_zc_held_add(struct dpsw_zc_gen *g, int64_t n)
 {
-	if (__atomic_sub_fetch(&g->refs, n, __ATOMIC_ACQ_REL) == 0)
+	unsigned int lc = rte_lcore_id();
+
+	if (likely(lc < RTE_MAX_LCORE))
+		__atomic_store_n(&g->held[lc].n, g->held[lc].n + n, __ATOMIC_RELEASE);
+	else
+		__atomic_add_fetch(&g->held[RTE_MAX_LCORE].n, n, __ATOMIC_RELEASE);
+}
+
+/* Take up to @p n buffers of the bag: the lcore's own first, then the ring. */
+static inline uint32_t
+dpsw_zc_bag_get(struct dpsw_zc_qp *zq, uint32_t *b, uint32_t n)
+{
+	unsigned int lc = rte_lcore_id();
+	uint32_t k = 0;
+
+	if (likely(lc < RTE_MAX_LCORE)) {
+		struct dpsw_zc_cache *c = &zq->cache[lc];
+
+		k = RTE_MIN(n, c->n);
+		c->n -= k;
+		memcpy(b, c->b + c->n, k * sizeof(*b));
+	}
+	if (k < n)
+		k += rte_ring_mc_dequeue_burst_elem(zq->bag, b + k, sizeof(*b), n - k, NULL);
+	return k;
+}
+
+/* Give @p n buffers back to the bag: into the lcore's cache while it has room. */
+static inline void
+dpsw_zc_bag_put(struct dpsw_zc_qp *zq, const uint32_t *b, uint32_t n)
+{
+	unsigned int lc = rte_lcore_id();
+
+	if (likely(lc < RTE_MAX_LCORE)) {
+		struct dpsw_zc_cache *c = &zq->cache[lc];
+		uint32_t k = RTE_MIN(n, DPSW_ZC_CACHE - c->n);
+
+		memcpy(c->b + c->n, b, k * sizeof(*b));
+		c->n += k;
+		b += k;
+		n -= k;
+	}
+	/* The bag never holds more than a ring's worth: the ring has room. */
+	if (n != 0)
+		rte_ring_mp_enqueue_bulk_elem(zq->bag, b, sizeof(*b), n, NULL);
+}
+
+/* One buffer back, the free callback's case: a full cache gives half to the ring. */
+static inline void
+dpsw_zc_bag_put_one(struct dpsw_zc_qp *zq, uint32_t b)
+{
+	unsigned int lc = rte_lcore_id();
+	struct dpsw_zc_cache *c;
+
+	if (unlikely(lc >= RTE_MAX_LCORE)) {
+		rte_ring_mp_enqueue_elem(zq->bag, &b, sizeof(b));
+		return;
+	}
+	c = &zq->cache[lc];
+	if (unlikely(c->n == DPSW_ZC_CACHE)) {
+		c->n -= DPSW_ZC_CACHE / 2;
+		rte_ring_mp_enqueue_bulk_elem(zq->bag, c->b + c->n, sizeof(b),
+					      DPSW_ZC_CACHE / 2, NULL);
+	}
+	c->b[c->n++] = b;
+}
+
+/* A retired generation whose buffers are all back goes; else look again later. */
+static void
+dpsw_zc_gen_reap(void *arg)
+{
+	struct dpsw_zc_gen *g = arg;
+	int64_t held = 0;
+
+	for (unsigned int i = 0; i <= RTE_MAX_LCORE; i++)
+		held += __atomic_load_n(&g->held[i].n, __ATOMIC_ACQUIRE);
+	if (held <= 0)
 		dpsw_zc_gen_free(g);
+	else if (rte_eal_alarm_set(DPSW_ZC_REAP_MS * 1000, dpsw_zc_gen_reap, g) != 0)
+		DPSW_LOG(WARNING, "zero copy: cannot watch for the last frames held in place "
+			 "(%" PRId64 "): the old region stays mapped", held);
 }
 
 static inline uint32_t
@@ -109,11 +220,10 @@ dpsw_zc_free_cb(void *addr, void *opaque)
 {
 	struct dpsw_zc_qp *zq = opaque;
 	struct dpsw_zc_gen *g = zq->gen;
-	uint32_t b = dpsw_zc_buf_index(g, addr);
 
-	/* It cannot be full: the bag never holds more than a ring's worth. */
-	rte_ring_mp_enqueue_elem(zq->bag, &b, sizeof(b));
-	dpsw_zc_gen_put(g, 1);
+	dpsw_zc_bag_put_one(zq, dpsw_zc_buf_index(g, addr));
+	/* Last: a retired generation may go as soon as this is seen. */
+	dpsw_zc_held_add(g, -1);
 }
 
 /* A bag: an MP/MC ring of u32 buffer indices with room for a ring's worth. */
@@ -159,7 +269,9 @@ dpsw_zc_bind(struct dpsw_dev *p)
 		(rte_iova_t)(uintptr_t)g->bufs : RTE_BAD_IOVA;
 	g->shinfo = rte_zmalloc_socket("dpsw_zc_shinfo", sizeof(*g->shinfo) * g->nb_bufs,
 				       RTE_CACHE_LINE_SIZE, socket);
-	if (g->shinfo == NULL)
+	g->held = rte_zmalloc_socket("dpsw_zc_held", sizeof(*g->held) * (RTE_MAX_LCORE + 1),
+				     RTE_CACHE_LINE_SIZE, socket);
+	if (g->shinfo == NULL || g->held == NULL)
 		goto nomem;
 	for (uint32_t b = 0; b < g->nb_bufs; b++)
 		g->shinfo[b].free_cb = dpsw_zc_free_cb;
@@ -169,7 +281,9 @@ dpsw_zc_bind(struct dpsw_dev *p)
 
 		zq->gen = g;
 		zq->bag = dpsw_zc_bag_create(v->ring_size, socket);
-		if (zq->bag == NULL)
+		zq->cache = rte_zmalloc_socket("dpsw_zc_cache", sizeof(*zq->cache) * RTE_MAX_LCORE,
+					       RTE_CACHE_LINE_SIZE, socket);
+		if (zq->bag == NULL || zq->cache == NULL)
 			goto nomem;
 		/* Right after a reset the bag is ring 2q's slots' buffers (read once, checked). */
 		for (uint32_t k = 0; k < v->ring_size; k++) {
@@ -181,12 +295,12 @@ dpsw_zc_bind(struct dpsw_dev *p)
 				p->txq[q].st.bag_bad++;
 		}
 		zq->reaped = p->txq[q].ring.idx;
+		zq->copy_break = p->args.copy_break;
 	}
 	/* The mapping is the generation's now: mbufs may outlive the attach. */
 	g->map = p->c.base;
 	g->map_size = p->c.size;
 	p->c.base = NULL;
-	g->refs = 1;
 	p->zc = g;
 	for (uint32_t q = 0; q < p->nb_qpairs; q++)
 		p->rxq[q].zc = p->txq[q].zc = &g->qp[q];
@@ -211,7 +325,8 @@ dpsw_zc_retire(struct dpsw_dev *p)
 	for (uint32_t q = 0; q < p->nb_qpairs; q++)
 		p->rxq[q].zc = p->txq[q].zc = NULL;
 	p->zc = NULL;
-	dpsw_zc_gen_put(g, 1);
+	/* No queue hands out its buffers any more: the counts only fall now. */
+	dpsw_zc_gen_reap(g);
 }
 
 /* ---- receive (ring 2q+1) ---- */
@@ -238,7 +353,8 @@ dpsw_zc_rx(struct dpsw_rxq *q, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct dpsw_zc_qp *zq = q->zc;
 	struct dpsr_ring *r = q->ring.shared;
-	uint32_t idx = q->ring.idx, prod, avail, i, zb[DPSW_ZC_BURST_MAX], nb_zb, used_zb = 0;
+	uint32_t idx = q->ring.idx, prod, avail, i, zb[DPSW_ZC_BURST_MAX], nb_zb = 0, used_zb = 0;
+	bool dry = false;
 	struct rte_mbuf *m[DPSW_ZC_BURST_MAX];
 	uint64_t bytes = 0;
 	uint16_t got = 0;
@@ -256,7 +372,6 @@ dpsw_zc_rx(struct dpsw_rxq *q, struct rte_mbuf **pkts, uint16_t n)
 	if (unlikely(rte_pktmbuf_priv_flags(q->mp) & RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF) ||
 	    unlikely(rte_pktmbuf_alloc_bulk(q->mp, m, avail) != 0))
 		return dpsw_rx_attached(q, pkts, n);
-	nb_zb = rte_ring_mc_dequeue_burst_elem(zq->bag, zb, sizeof(zb[0]), avail, NULL);
 	for (i = 0; i < avail; i++) {
 		volatile struct dpsr_desc *s = &r->desc[dpsr_slot(q->ring.size, idx + i)];
 		struct rte_mbuf *mb = m[got];
@@ -269,13 +384,21 @@ dpsw_zc_rx(struct dpsw_rxq *q, struct rte_mbuf **pkts, uint16_t n)
 			q->st.err.bad_desc[bad]++;
 			continue;
 		}
-		if (likely(used_zb < nb_zb)) {
+		/* Bag buffers as needed, a burst's worth at most (nb_zb <= frames so far). */
+		if (d.len > zq->copy_break && used_zb == nb_zb && !dry) {
+			nb_zb += dpsw_zc_bag_get(zq, zb + nb_zb, avail - i);
+			dry = used_zb == nb_zb;
+		}
+		if (d.len > zq->copy_break && used_zb < nb_zb) {
 			/* Keep the frame's buffer; a bag buffer takes its place. */
 			dpsw_zc_attach(zq, mb, &d);
 			s->buf = zb[used_zb++];
 			q->st.zero_copy++;
 		} else if (d.len <= rte_pktmbuf_tailroom(mb)) {
-			/* The bag is empty (the application holds it): copy. */
+			/*
+			 * Short (a copy costs less than the buffer's way round),
+			 * or the bag is empty (the application holds it): copy.
+			 */
 			rte_memcpy(rte_pktmbuf_mtod(mb, void *), dpsr_buf(&q->view, d.buf) + d.off,
 				   d.len);
 			mb->data_len = d.len;
@@ -296,10 +419,9 @@ dpsw_zc_rx(struct dpsw_rxq *q, struct rte_mbuf **pkts, uint16_t n)
 		bytes += d.len;
 	}
 	if (used_zb != 0)
-		__atomic_add_fetch(&zq->gen->refs, used_zb, __ATOMIC_RELAXED);
+		dpsw_zc_held_add(zq->gen, used_zb);
 	if (used_zb < nb_zb)
-		rte_ring_mp_enqueue_bulk_elem(zq->bag, zb + used_zb, sizeof(zb[0]),
-					      nb_zb - used_zb, NULL);
+		dpsw_zc_bag_put(zq, zb + used_zb, nb_zb - used_zb);
 	if (got < avail)
 		rte_pktmbuf_free_bulk(m + got, avail - got);
 	if (i == 0)
@@ -338,9 +460,9 @@ rte_pmd_dpsw_tx_alloc(uint16_t port_id, uint16_t queue_id, struct rte_mempool *m
 	if (zq == NULL || rte_pktmbuf_priv_flags(mp) & RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF)
 		goto out;
 	n = RTE_MIN(n, DPSW_ZC_BURST_MAX);
-	k = rte_ring_mc_dequeue_burst_elem(zq->bag, zb, sizeof(zb[0]), n, NULL);
+	k = dpsw_zc_bag_get(zq, zb, n);
 	if (k != 0 && rte_pktmbuf_alloc_bulk(mp, pkts, k) != 0) {
-		rte_ring_mp_enqueue_bulk_elem(zq->bag, zb, sizeof(zb[0]), k, NULL);
+		dpsw_zc_bag_put(zq, zb, k);
 		k = 0;
 	}
 	for (uint32_t i = 0; i < k; i++) {
@@ -349,10 +471,25 @@ rte_pmd_dpsw_tx_alloc(uint16_t port_id, uint16_t queue_id, struct rte_mempool *m
 		dpsw_zc_attach(zq, pkts[i], &d);
 	}
 	if (k != 0)
-		__atomic_add_fetch(&zq->gen->refs, k, __ATOMIC_RELAXED);
+		dpsw_zc_held_add(zq->gen, k);
 out:
 	dpsw_q_leave(&q->busy);
 	return (uint16_t)k;
+}
+
+uint32_t
+rte_pmd_dpsw_zero_copy_min(uint16_t port_id)
+{
+	struct rte_eth_dev *dev;
+	struct dpsw_dev *p;
+
+	if (!rte_eth_dev_is_valid_port(port_id))
+		return 0;
+	dev = &rte_eth_devices[port_id];
+	if (dev->tx_pkt_burst != dpsw_tx_burst)
+		return 0;
+	p = dev->data->dev_private;
+	return __atomic_load_n(&p->zc, __ATOMIC_ACQUIRE) != NULL ? p->args.copy_break + 1 : 0;
 }
 
 /* ---- transmit (ring 2q) ---- */
@@ -383,7 +520,7 @@ dpsw_zc_reap(struct dpsw_txq *q, struct dpsw_zc_qp *zq, uint32_t cons)
 			else
 				q->st.bag_bad++;	/* a confused switch: one buffer fewer */
 		}
-		rte_ring_mp_enqueue_burst_elem(zq->bag, b, sizeof(b[0]), nb, NULL);
+		dpsw_zc_bag_put(zq, b, nb);
 		zq->reaped += k;
 		n -= k;
 	}
@@ -462,9 +599,8 @@ dpsw_zc_tx(struct dpsw_txq *q, struct rte_mbuf **pkts, uint16_t n)
 			in_place++;
 		} else {
 			if (used_zb == nb_zb) {
-				nb_zb = rte_ring_mc_dequeue_burst_elem(zq->bag, zb, sizeof(zb[0]),
-								       RTE_MIN((uint32_t)(n - i), room - sent),
-								       NULL);
+				nb_zb = dpsw_zc_bag_get(zq, zb, RTE_MIN((uint32_t)(n - i),
+									room - sent));
 				used_zb = 0;
 				if (nb_zb == 0) {
 					/* The application holds the bag: the rest wait. */
@@ -482,12 +618,11 @@ dpsw_zc_tx(struct dpsw_txq *q, struct rte_mbuf **pkts, uint16_t n)
 		bytes += len;
 	}
 	if (used_zb < nb_zb)
-		rte_ring_mp_enqueue_bulk_elem(zq->bag, zb + used_zb, sizeof(zb[0]),
-					      nb_zb - used_zb, NULL);
-	rte_pktmbuf_free_bulk(pkts, i);
+		dpsw_zc_bag_put(zq, zb + used_zb, nb_zb - used_zb);
 	/* The buffers published in place left the application. */
 	if (in_place != 0)
-		dpsw_zc_gen_put(g, in_place);
+		dpsw_zc_held_add(g, -(int64_t)in_place);
+	rte_pktmbuf_free_bulk(pkts, i);
 	q->st.zero_copy += in_place;
 	if (sent == 0)
 		return i;

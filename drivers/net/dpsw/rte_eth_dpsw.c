@@ -459,7 +459,8 @@ static int
 dpsw_probe(struct rte_vdev_device *vdev)
 {
 	struct dpsw_args a = { .name = rte_vdev_device_name(vdev), .qpairs = 1,
-			       .reconnect_ms = DPSW_RECONNECT_MS_DEFAULT };
+			       .reconnect_ms = DPSW_RECONNECT_MS_DEFAULT,
+			       .copy_break = DPSW_COPY_BREAK_DEFAULT };
 	struct rte_eth_dev *dev;
 	struct dpsr_client c;
 	struct dpsw_dev *p;
@@ -553,4 +554,5 @@ RTE_PMD_REGISTER_PARAM_STRING(net_dpsw,
 	DPSW_ARG_QPAIRS "=<1-64> "
 	DPSW_ARG_MAC "=<unicast MAC> "
 	DPSW_ARG_RECONNECT "=<0-60000> "
-	DPSW_ARG_ZERO_COPY "=<0|1>");
+	DPSW_ARG_ZERO_COPY "=<0|1> "
+	DPSW_ARG_COPY_BREAK "=<0-9216>");

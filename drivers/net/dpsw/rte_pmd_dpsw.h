@@ -27,4 +27,13 @@
 uint16_t rte_pmd_dpsw_tx_alloc(uint16_t port_id, uint16_t queue_id, struct rte_mempool *mp,
 			       struct rte_mbuf **pkts, uint16_t n);
 
+/**
+ * The shortest frame port @p port_id moves in place now: a receiver
+ * copies frames up to its copy-break (devarg) because a short frame's copy
+ * costs less than the buffer's way round, so a sender gains nothing with
+ * rte_pmd_dpsw_tx_alloc() below it either. 0: the port has no zero copy
+ * now (or is no net_dpsw port).
+ */
+uint32_t rte_pmd_dpsw_zero_copy_min(uint16_t port_id);
+
 #endif /* RTE_PMD_DPSW_H */
