@@ -210,8 +210,9 @@ shm_prefetch_descs(const struct shm_qring *q, uint32_t first, uint32_t n, bool w
  * A bag holder released the slots up to @p cons: read each one's buf
  * once. A buffer of its bag it left there becomes the slot's, and the
  * slot's old one joins the bag; any other (but the slot's own) is refused
- * and the slot keeps its buffer. A cons behind what was read, or past
- * what was produced, is a lie the burst counts (bad_index): nothing read.
+ * and the slot keeps its buffer. A cons behind what was read back (the
+ * other worker read further) or past what was produced (a lie the tx
+ * burst counts: bad_index) reads nothing. With txq->reap_lock held.
  */
 static void
 shm_tx_reap(struct shm_txq *txq, uint32_t cons)
