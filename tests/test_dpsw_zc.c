@@ -27,6 +27,7 @@
 #include "rte_pmd_dpsw.h"
 #include "shm_dev.h"
 #include "test_common.h"
+#include "shm_whitebox.h"
 #include "test_eal.h"
 
 #define RING 64
@@ -167,39 +168,6 @@ peer_rx(uint16_t id, struct rte_mbuf **m, uint16_t want)
 	for (int i = 0; i < 100 && got < want; i++)
 		got += rte_eth_rx_burst(id, 0, m + got, (uint16_t)(want - got));
 	return got;
-}
-
-static uint32_t *region_seen;
-
-static void
-spare_seen(struct rte_mempool *mp __rte_unused, void *arg, void *obj, unsigned int i __rte_unused)
-{
-	const struct shm_region *r = arg;
-	const struct rte_mbuf *m = obj;
-
-	region_seen[(uint64_t)((const uint8_t *)m->buf_addr - (r->view.base + r->view.bufs_off)) /
-		    r->view.lim.buf_size]++;
-}
-
-/* No peer holds bags: every buffer of the region is a spare's or a slot's, once. */
-static void
-region_exact(uint16_t id)
-{
-	const struct shm_dev *sd = rte_eth_devices[id].data->dev_private;
-	const struct shm_region *r = sd->region;
-	uint32_t nb = r->view.lim.nb_bufs, once = 0;
-
-	CHECK_EQ(rte_mempool_avail_count(r->spares), r->nb_spares);
-	region_seen = calloc(nb, sizeof(*region_seen));
-	rte_mempool_obj_iter(r->spares, spare_seen, (void *)(uintptr_t)r);
-	for (uint32_t i = 0; i < 2 * r->view.nb_qpairs * r->view.ring_size; i++)
-		region_seen[r->shadow[i]]++;
-	for (uint32_t b = 0; b < nb; b++) {
-		once += region_seen[b] == 1;
-		CHECK(r->owner[b] == SHM_OWNER_SWITCH);
-	}
-	CHECK_EQ(once, nb);
-	free(region_seen);
 }
 
 /* Mappings of region memfds in this process (the switch's and the peers'). */
