@@ -16,9 +16,9 @@
  * A trusted peer granted DPSR_F_PEER_BUFS moves buffers too (docs/
  * shm-protocol.md, "Buffers a trusted peer holds"): on receive the
  * descriptor may name any buffer of the queue pair's bag, claimed from
- * the region's owner table by one compare-and-swap (rx queue q and tx
- * queue q may run on different workers, and a buffer named twice must be
- * taken once); the buffer the slot keeps joins the bag. On transmit the
+ * the region's owner table under the queue pair's lock, one per burst (rx
+ * queue q and tx queue q may run on different workers, and a buffer named
+ * twice must be taken once); the buffer the slot keeps joins the bag. On transmit the
  * slots the peer released are read back once: a bag buffer it left there
  * becomes the slot's, and the slot's old one joins the bag. Without the
  * feature (owner NULL) this costs one predictable branch per burst and
@@ -75,17 +75,20 @@ shm_qring_reset(struct shm_qring *q)
 /* ---- bags: the owner table (DPSR_F_PEER_BUFS) ---- */
 
 /*
- * Take buffer @p buf out of bag @p bag for the switch, if it is there: one
- * atomic step, so that of two claims of one buffer (two slots, two rings
- * on two workers) one fails.
+ * Take buffer @p buf out of bag @p bag for the switch, if it is there.
+ * Only the queue pair's two queues claim from its bag (another queue
+ * pair's claim compares and fails, writing nothing), and they do it under
+ * the pair's reap_lock: one lock per burst instead of one atomic
+ * compare-and-swap per frame, and of two claims of one buffer (two slots,
+ * both rings) one fails all the same.
  */
 static inline bool
 shm_bag_claim(uint8_t *owner, uint32_t buf, uint8_t bag)
 {
-	uint8_t want = bag;
-
-	return __atomic_compare_exchange_n(&owner[buf], &want, SHM_OWNER_SWITCH, false,
-					   __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&owner[buf], __ATOMIC_RELAXED) != bag)
+		return false;
+	__atomic_store_n(&owner[buf], SHM_OWNER_SWITCH, __ATOMIC_RELAXED);
+	return true;
 }
 
 /* A buffer the switch holds joins bag @p bag (before the peer can see it). */
@@ -242,7 +245,7 @@ shm_tx_reap(struct shm_txq *txq, uint32_t cons)
 /*
  * A claim on the rx ring failed: maybe the peer sends a buffer it kept
  * from the tx ring, which the tx worker has not read back yet. Read back
- * what it released (once per burst), then claim again.
+ * what it released (once per burst), then claim again. reap_lock held.
  */
 static bool
 shm_rx_claim_after_reap(struct shm_rxq *rxq, uint32_t buf)
@@ -252,9 +255,7 @@ shm_rx_claim_after_reap(struct shm_rxq *rxq, uint32_t buf)
 	if (rxq->reaped)
 		return false;
 	rxq->reaped = true;
-	rte_spinlock_lock(&tx->reap_lock);
 	shm_tx_reap(tx, __atomic_load_n(&tx->q.ring->cons, __ATOMIC_ACQUIRE));
-	rte_spinlock_unlock(&tx->reap_lock);
 	return shm_bag_claim(rxq->q.owner, buf, rxq->q.bag);
 }
 
@@ -415,11 +416,17 @@ shm_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	}
 	avail = RTE_MIN(avail, (uint32_t)RTE_MIN(n, SHM_BURST_MAX));
 	shm_prefetch_descs(q, q->idx, avail, false);
-	rxq->reaped = false;
+	/* A bag holder's: its queue pair's claims, one burst at a time. */
+	if (unlikely(q->owner != NULL)) {
+		rxq->reaped = false;
+		rte_spinlock_lock(&rxq->pair->reap_lock);
+	}
 	if (rxq->spares != NULL)
 		got = shm_rx_swap(rxq, pkts, avail);
 	if (got == UINT16_MAX)
 		got = shm_rx_copy(rxq, pkts, avail);
+	if (unlikely(q->owner != NULL))
+		rte_spinlock_unlock(&rxq->pair->reap_lock);
 	__atomic_store_n(&q->ring->cons, q->idx, __ATOMIC_RELEASE);
 	shm_kick_if_waiting(q, &q->ring->prod_wait, &rxq->st.doorbells);
 	shm_gate_leave(&q->gate);

@@ -131,10 +131,11 @@ struct shm_txq {
 	struct shm_qring q;
 	struct rte_mempool *spares;	/* trusted: mbufs of this pool are swapped in */
 	/*
-	 * With a bag: reading back the released slots (q.reaped, the
-	 * shadow's entries of released slots, peer_swaps, bad_buf) is done
-	 * by this queue's worker before it produces, or by its rx queue's
-	 * (another worker, maybe) when a claim failed: one at a time.
+	 * With a bag: every claim from the queue pair's bag, and reading back
+	 * the released slots (q.reaped, the shadow's entries of released
+	 * slots, peer_swaps, bad_buf), by this queue's worker before it
+	 * produces or by its rx queue's (another worker, maybe) for a burst:
+	 * one at a time.
 	 */
 	rte_spinlock_t reap_lock;
 	struct shm_txq_stats st;
