@@ -159,10 +159,14 @@ tx_round(struct hostile *h, struct bag *g)
 	buf[1] = bag_take(g, ring_buf(h, 2 * h->c.qpair_base, slot0 + 1));
 	buf[2] = buf[1];
 	buf[3] = nb + (uint32_t)(h->sent % 3);
+	/* The length fault's buffer stays in the bag: none of the lies may name it. */
+	buf[7] = bag_take(g, UINT32_MAX);
 	buf[4] = not_ours(g, h, ring_buf(h, 2 * h->c.qpair_base + 1, (uint32_t)h->sent));
 	buf[5] = not_ours(g, h, ring_buf(h, other_ring(h, 0), (uint32_t)h->sent));
 	buf[6] = g->nb_given != 0 ? not_ours(g, h, g->given[0]) : nb;
-	buf[7] = bag_take(g, UINT32_MAX);
+	for (int j = 4; j < 7; j++)
+		if (buf[j] == buf[7])
+			buf[j] = nb + 5;	/* the switch would take it: no lie */
 	for (int j = 0; j < BAG_ROUND; j++)
 		want[j] = j < 2 ? DPSR_OK : j < 7 ? DPSR_BAD_BUF : DPSR_BAD_LEN;
 	for (int j = 0; j < BAG_ROUND; j++)
