@@ -62,6 +62,33 @@ def assert_alive(d, when):
                              % (when, d.proc.returncode, dpsw.tail(d.log, 15)))
 
 
+def start_victims(d, s, pktgen):
+    """The victims: pktgen receiving on v2, then sending VICTIM_COUNT on v1."""
+    vrx = pktgen(None, ["--mode", "rx", "--count", str(VICTIM_COUNT)],
+                 vdevs=[dpsw.dpsw_vdev(0, s["v2"])])
+    wait_attached(d, "v2")
+    vtx = pktgen(None, ["--mode", "tx", "--count", str(VICTIM_COUNT), "--rate", str(VICTIM_RATE)],
+                 vdevs=[dpsw.dpsw_vdev(0, s["v1"])])
+    wait_until(lambda: d.stats()["v1"]["rx_packets"] > 0, 30, "victim traffic to start")
+    return vrx, vtx
+
+
+def check_victims(d, vrx, vtx):
+    """Every victim frame, in order, nothing else."""
+    t = vtx.report(timeout=60)
+    assert_alive(d, "when the victims' sender on v1 left")
+    assert t["tx_packets"] == VICTIM_COUNT, t
+    wait_until(lambda: d.stats()["v2"]["tx_packets"] + drops(d.stats()["v2"]) >= VICTIM_COUNT,
+               30, "the switch to pass on every victim frame: %s" % d.stats()["v2"])
+    st = d.stats()
+    assert st["v1"]["rx_packets"] == st["v2"]["tx_packets"] == VICTIM_COUNT, \
+        (st["v1"], st["v2"])
+    assert drops(st["v1"]) == drops(st["v2"]) == 0, (st["v1"], st["v2"])
+    v = vrx.report(timeout=60)
+    assert v["rx_packets"] == VICTIM_COUNT and v["rx_seq_gaps"] == 0, v
+    assert v["rx_foreign"] == 0 and v["rx_reordered"] == 0, v
+
+
 class Bed:
     """The switch and its sockets; see the module docstring."""
 
@@ -232,15 +259,11 @@ def test_attack(port, attack, kind, dpswitch, pktgen, hostile, workdir):
     x_before = d.xstats(port)
     mbufs_before = d.resources()["mbufs_in_use"]
 
-    # The victims' receiver and the canary watcher, then the victims' sender.
-    vrx = pktgen(None, ["--mode", "rx", "--count", str(VICTIM_COUNT)],
-                 vdevs=[dpsw.dpsw_vdev(0, s["v2"])])
+    # The canary watcher, then the victims.
     canary = hostile(["--path", s["e2"], "--attack", "rx", "--canary", VICTIM_CANARY,
                       "--verify", "--duration", "120"])
-    wait_attached(d, "v2", "e2")
-    vtx = pktgen(None, ["--mode", "tx", "--count", str(VICTIM_COUNT), "--rate", str(VICTIM_RATE)],
-                 vdevs=[dpsw.dpsw_vdev(0, s["v1"])])
-    wait_until(lambda: d.stats()["v1"]["rx_packets"] > 0, 30, "victim traffic to start")
+    wait_attached(d, "e2")
+    vrx, vtx = start_victims(d, s, pktgen)
     assert vtx.alive() and d.stats()["v1"]["rx_packets"] < VICTIM_COUNT, \
         "the victims' traffic ended before the attack began"
 
@@ -272,18 +295,7 @@ def test_attack(port, attack, kind, dpswitch, pktgen, hostile, workdir):
     assert_alive(d, "when the attacker on %s left" % port)
 
     # The victims: every frame, in order, nothing else.
-    t = vtx.report(timeout=60)
-    assert_alive(d, "when the victims' sender on v1 left")
-    assert t["tx_packets"] == VICTIM_COUNT, t
-    wait_until(lambda: d.stats()["v2"]["tx_packets"] + drops(d.stats()["v2"]) >= VICTIM_COUNT,
-               30, "the switch to pass on every victim frame: %s" % d.stats()["v2"])
-    st = d.stats()
-    assert st["v1"]["rx_packets"] == st["v2"]["tx_packets"] == VICTIM_COUNT, \
-        (st["v1"], st["v2"])
-    assert drops(st["v1"]) == drops(st["v2"]) == 0, (st["v1"], st["v2"])
-    v = vrx.report(timeout=60)
-    assert v["rx_packets"] == VICTIM_COUNT and v["rx_seq_gaps"] == 0, v
-    assert v["rx_foreign"] == 0 and v["rx_reordered"] == 0, v
+    check_victims(d, vrx, vtx)
 
     # The canary watcher on e2: everything the switch sent it, no canary,
     # and whole hostile frames only.
@@ -319,3 +331,71 @@ def test_attack(port, attack, kind, dpswitch, pktgen, hostile, workdir):
         wait_attached(d, port, up=False)
         wait_until(lambda: d.shm()["t1"]["spares_free"] == d.shm()["t1"]["spares_total"], 10,
                    "group g's spares all free: %s" % d.shm()["t1"])
+
+
+# --------------------------------------------------------------------------
+# A lying bag holder: a trusted member granted DPSR_F_PEER_BUFS names
+# buffers it does not hold, in both rings (tests/hostile/hostile_bags.c).
+
+@pytest.mark.parametrize("kind", ["host", "guest"])
+def test_bag_lie(kind, dpswitch, pktgen, hostile, workdir):
+    """Every lie refused and counted exactly, once per ring; a buffer named
+    in both rings at once taken once; the victims' traffic exact; the
+    group's spares whole and its bags a ring's worth at every reset (the
+    switch logs an error otherwise, which fails the test)."""
+    guest = kind == "guest"
+    bed = Bed(dpswitch, workdir, trusted=True, e3=False, guest=guest)
+    d, s = bed.d, bed.sock
+    x0 = d.xstats("t1")
+    canary = hostile(["--path", s["e2"], "--attack", "rx", "--canary", VICTIM_CANARY,
+                      "--verify", "--duration", "120"])
+    wait_attached(d, "e2")
+    vrx, vtx = start_victims(d, s, pktgen)
+
+    liar = hostile(["--path", s["t1"], "--attack", "bag-lie", "--count", "2000",
+                    "--scan", VICTIM_CANARY] + (["--ivshmem"] if guest else []))
+    wait_attached(d, "t1")
+    wait_until(lambda: d.shm()["t1"]["peer_bufs"], 10, "t1's peer to hold a bag")
+    assert d.shm()["t1"]["bag_bufs"] == d.shm()["t1"]["ring_size"], d.shm()["t1"]
+    # Another member, holding a bag too, broadcasts: frames for the liar's rx ring.
+    sender = hostile(["--path", s["t2"], "--attack", "good", "--count", "3000",
+                      "--peer-bufs"]).report(timeout=60)
+    assert sender["good"] == 3000, sender
+    r = liar.report(timeout=90)
+    assert r["attack"] == "bag-lie" and r["peer_bufs"] and not r["interrupted"], r
+    assert not r["stalled"] and r["unconsumed"] == 0 and r["len_kept_lost"] == 0, r
+    assert r.get("region_hits", 0) == 0, r
+    assert r["good"] == 2 * 250 and r["bad_len"] == 250, r
+    assert r["received"] >= 600 and r["rx_swaps"] > 0 and r["rx_bad_buf"] > 0, r
+    assert r["cross"] > 0, r
+    wait_attached(d, "t1", up=False)
+    assert_alive(d, "after the bag-lie on t1")
+
+    x1 = d.xstats("t1")
+    dx = {k: x1[k] - x0[k] for k in ("rx_good_packets", "rx_bad_buf", "rx_bad_len",
+                                     "rx_bad_range", "rx_bad_flags", "tx_peer_swaps",
+                                     "tx_bad_buf")}
+    # A cross lie is taken by exactly one ring: a of them by rx, the rest by tx.
+    a = dx["rx_good_packets"] - r["good"]
+    assert 0 <= a <= r["cross"], (dx, r)
+    assert dx["rx_bad_buf"] == r["bad_buf"] + r["cross"] - a, (dx, r)
+    assert dx["rx_bad_len"] == r["bad_len"] and dx["rx_bad_range"] == dx["rx_bad_flags"] == 0
+    assert dx["tx_peer_swaps"] == r["rx_swaps"] + r["cross"] - a, "%s %s" % (dx, r)
+    assert dx["tx_bad_buf"] == r["rx_bad_buf"] + a, (dx, r)
+    print("bag-lie (%s): %s; switch: %s" % (kind, r, dx))
+
+    # The victims: every frame, in order.
+    check_victims(d, vrx, vtx)
+    c = canary.interrupt()
+    assert c["canary_hits"] == 0 and c["bad_from_switch"] == 0, c
+    assert c["verified"] == c["received"] and c["corrupt"] == 0, c
+
+    # The bags went back into the slots; the group's spares are whole.
+    sh = d.shm()
+    assert sh["t1"]["bag_bufs"] == 0 and sh["t2"]["bag_bufs"] == 0, sh
+    wait_until(lambda: d.shm()["t1"]["spares_free"] == d.shm()["t1"]["spares_total"], 10,
+               "group g's spares all free: %s" % d.shm()["t1"])
+    # t2's sender used the source MACs every dpsr-hostile uses: learned on
+    # t2 last, the good peer's frames on t1 would be held (mac_move).
+    d.ok("mac flush")
+    check_port_serves(d, s, "t1", hostile, guest)

@@ -37,7 +37,7 @@ import pytest
 import dpsw
 from dpsw import wait_until
 from test_shm_attack import (VICTIM_COUNT, VICTIM_RATE, Bed, assert_alive, check_port_serves,
-                             drops, wait_attached)
+                             check_victims, drops, start_victims, wait_attached)
 from test_parking import cpu_share, worker, worker_tid
 
 SEALS = 1 | 2 | 4            # F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW
@@ -48,28 +48,6 @@ def hugepage_counts():
     with open("/proc/meminfo") as f:
         return {k: int(v.split()[0]) for k, v in (l.split(":", 1) for l in f)
                 if k.startswith("HugePages_")}
-
-
-def start_victims(d, s, pktgen):
-    vrx = pktgen(None, ["--mode", "rx", "--count", str(VICTIM_COUNT)],
-                 vdevs=[dpsw.dpsw_vdev(0, s["v2"])])
-    wait_attached(d, "v2")
-    vtx = pktgen(None, ["--mode", "tx", "--count", str(VICTIM_COUNT), "--rate", str(VICTIM_RATE)],
-                 vdevs=[dpsw.dpsw_vdev(0, s["v1"])])
-    wait_until(lambda: d.stats()["v1"]["rx_packets"] > 0, 30, "victim traffic to start")
-    return vrx, vtx
-
-
-def check_victims(d, vrx, vtx):
-    t = vtx.report(timeout=60)
-    assert t["tx_packets"] == VICTIM_COUNT, t
-    wait_until(lambda: d.stats()["v2"]["tx_packets"] + drops(d.stats()["v2"]) >= VICTIM_COUNT,
-               30, "the switch to pass on every victim frame: %s" % d.stats()["v2"])
-    st = d.stats()
-    assert st["v1"]["rx_packets"] == st["v2"]["tx_packets"] == VICTIM_COUNT, (st["v1"], st["v2"])
-    assert drops(st["v1"]) == drops(st["v2"]) == 0, (st["v1"], st["v2"])
-    v = vrx.report(timeout=60)
-    assert v["rx_packets"] == VICTIM_COUNT and v["rx_seq_gaps"] == 0, v
 
 
 def test_resize(dpswitch, pktgen, hostile, workdir):

@@ -24,6 +24,7 @@
 #include "dpsr/dpsr.h"
 #include "dpsr/dpsr_bell.h"
 #include "dpsr/dpsr_ctl.h"
+#include "dpsr/dpsr_guest.h"
 #include "dpsr/dpsr_queue.h"
 #include "dpsr/dpsr_region.h"
 #include "test_common.h"
@@ -448,6 +449,9 @@ test_attach_messages(void)
 	dpsr_hello_init(&h, 1, NULL);
 	h.features = 4;
 	CHECK_EQ(dpsr_hello_check(&h, sizeof(h), NULL, &why), -EPROTO);
+	/* A feature this version knows is asked for, not refused. */
+	h.features = DPSR_F_PEER_BUFS;
+	CHECK_EQ(dpsr_hello_check(&h, sizeof(h), NULL, &why), 0);
 	dpsr_hello_init(&h, 65, NULL);
 	CHECK_EQ(dpsr_hello_check(&h, sizeof(h), NULL, &why), -EPROTO);
 
@@ -477,6 +481,11 @@ test_attach_messages(void)
 	for (unsigned int i = 0; i < nfds; i++)
 		close(got[i]);
 	CHECK_EQ(dpsr_welcome_check(&wr, (size_t)n, nfds - 1, &why), -EPROTO);
+	wr.features = DPSR_F_PEER_BUFS;
+	CHECK_EQ(dpsr_welcome_check(&wr, (size_t)n, nfds, &why), 0);
+	wr.features = 2;
+	CHECK_EQ(dpsr_welcome_check(&wr, (size_t)n, nfds, &why), -EPROTO);
+	wr.features = 0;
 	wr.status = -EACCES;
 	CHECK_EQ(dpsr_welcome_check(&wr, (size_t)n, nfds, &why), -EACCES);
 	wr.status = 12345;
@@ -754,6 +763,51 @@ test_bell_sleeper_gone(void)
 	signal(SIGPIPE, old);
 }
 
+/*
+ * A guest's control word (docs/shm-protocol.md, "The control word"): bit
+ * 31 of a start asks for DPSR_F_PEER_BUFS, kept in the ack only if
+ * granted; a nonce of 0 is a stop.
+ */
+static void
+test_guest_ctl_word(void)
+{
+	struct dpsr_ring r = { 0 };
+	uint32_t want;
+	bool granted = true;
+
+	want = dpsr_guest_ctl_request(&r, true, false);
+	CHECK_EQ(want, 1);
+	CHECK(!dpsr_guest_ctl_acked(&r, want, &granted));
+	r.ctl_ack = dpsr_guest_ctl_ack(r.peer_ctl, true);	/* nothing asked: nothing kept */
+	CHECK_EQ(r.ctl_ack, 1);
+	CHECK(dpsr_guest_ctl_acked(&r, want, &granted) && !granted);
+
+	/* Asked, granted: the ack is the request. */
+	want = dpsr_guest_ctl_request(&r, true, true);
+	CHECK_EQ(want, DPSR_GUEST_CTL_PEER_BUFS | 2);
+	r.ctl_ack = dpsr_guest_ctl_ack(r.peer_ctl, true);
+	CHECK(dpsr_guest_ctl_acked(&r, want, &granted) && granted);
+	/* Asked, not granted (an isolated port): the nonce alone. */
+	want = dpsr_guest_ctl_request(&r, true, true);
+	CHECK_EQ(want, DPSR_GUEST_CTL_PEER_BUFS | 3);
+	r.ctl_ack = dpsr_guest_ctl_ack(r.peer_ctl, false);
+	CHECK_EQ(r.ctl_ack, 3);
+	CHECK(dpsr_guest_ctl_acked(&r, want, &granted) && !granted);
+	/* A stale ack is no ack, whatever its bit 31. */
+	want = dpsr_guest_ctl_request(&r, true, true);
+	CHECK_EQ(want & DPSR_GUEST_CTL_NONCE, 4);
+	CHECK(!dpsr_guest_ctl_acked(&r, want, &granted));
+	/* The nonce wraps past 0 to 1, never to a stop. */
+	r.ctl_ack = DPSR_GUEST_CTL_PEER_BUFS | DPSR_GUEST_CTL_NONCE;
+	CHECK_EQ(dpsr_guest_ctl_request(&r, true, false), 1);
+	/* A stop, and bit 31 alone: both stops, acked with 0. */
+	CHECK_EQ(dpsr_guest_ctl_request(&r, false, true), 0);
+	CHECK_EQ(dpsr_guest_ctl_ack(0, true), 0);
+	CHECK_EQ(dpsr_guest_ctl_ack(DPSR_GUEST_CTL_PEER_BUFS, true), 0);
+	r.ctl_ack = 0;
+	CHECK(dpsr_guest_ctl_acked(&r, 0, NULL));
+}
+
 int
 main(void)
 {
@@ -763,6 +817,7 @@ main(void)
 	test_copy_paths();
 	test_region_create();
 	test_attach_messages();
+	test_guest_ctl_word();
 	test_doorbell_race();
 	test_bells();
 	test_bell_sleeper_gone();

@@ -5,7 +5,9 @@
  * peers in this process attached by lib/dpsr's client end. Copy and
  * validation on an isolated port, swapping on trusted ports (checked by
  * buffer index), rx interrupts on the doorbell, detach and re-attach
- * (an isolated port's region is renewed, every spare comes back).
+ * (an isolated port's region is renewed, every spare comes back), and
+ * a trusted peer's bags (DPSR_F_PEER_BUFS): the owner table, buffers
+ * named twice, in both rings or outside the bag, and the bag's return.
  */
 #include <errno.h>
 #include <limits.h>
@@ -16,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <ethdev_driver.h>
 #include <rte_bus_vdev.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -24,7 +27,9 @@
 
 #include "dpsr/dpsr_attach.h"
 #include "dps_shm.h"
+#include "shm_dev.h"
 #include "test_common.h"
+#include "shm_whitebox.h"
 #include "test_eal.h"
 
 static struct rte_mempool *pool;
@@ -42,8 +47,8 @@ port_create(const char *name, const char *args)
 	CHECK_EQ(rte_vdev_init(dev, path), 0);
 	CHECK_EQ(rte_eth_dev_get_port_by_name(dev, &id), 0);
 	CHECK_EQ(rte_eth_dev_configure(id, 1, 1, &conf), 0);
-	CHECK_EQ(rte_eth_rx_queue_setup(id, 0, 1024, SOCKET_ID_ANY, NULL, pool), 0);
-	CHECK_EQ(rte_eth_tx_queue_setup(id, 0, 1024, SOCKET_ID_ANY, NULL), 0);
+	CHECK_EQ(rte_eth_rx_queue_setup(id, 0, 64, SOCKET_ID_ANY, NULL, pool), 0);
+	CHECK_EQ(rte_eth_tx_queue_setup(id, 0, 64, SOCKET_ID_ANY, NULL), 0);
 	CHECK_EQ(rte_eth_dev_start(id), 0);
 	return id;
 }
@@ -377,6 +382,207 @@ test_trusted(void)
 	port_destroy("ti", iso);
 }
 
+/* ---- bags: a trusted peer that holds buffers (DPSR_F_PEER_BUFS) ---- */
+
+static uint32_t
+port_info_bag(uint16_t id)
+{
+	struct dps_shm_info si;
+
+	return dps_shm_info(id, &si) == 0 ? si.bag_bufs : UINT32_MAX;
+}
+
+/* Produce one 60-byte frame tagged @p tag in buffer @p buf on ring @p tx. */
+static void
+bag_send(struct dpsr_client *c, struct dpsr_qring *tx, uint32_t buf, uint8_t tag)
+{
+	struct dpsr_desc d = { .buf = buf, .off = DPSR_HEADROOM, .len = 60 };
+
+	if (buf < c->view.lim.nb_bufs)
+		frame_fill(dpsr_buf(&c->view, buf) + DPSR_HEADROOM, 60, tag);
+	dpsr_desc_store(&tx->shared->desc[dpsr_slot(tx->size, tx->idx)], &d);
+	tx->idx++;
+}
+
+static void
+bag_publish(struct dpsr_qring *tx)
+{
+	__atomic_store_n(&tx->shared->prod, tx->idx, __ATOMIC_RELEASE);
+}
+
+static uint32_t
+mbuf_buf(const struct dpsr_client *c, const struct rte_mbuf *m, const uint8_t *switch_bufs)
+{
+	(void)c;
+	return (uint32_t)(((const uint8_t *)m->buf_addr - switch_bufs) / c->view.lim.buf_size);
+}
+
+static void
+test_peer_bufs(void)
+{
+	uint16_t a = port_create("ba", "group=bg,ring=64,spares=1024");
+	uint16_t b = port_create("bb", "group=bg");
+	uint16_t iso = port_create("bi", "ring=64");
+	const struct shm_dev *sda = rte_eth_devices[a].data->dev_private;
+	const uint8_t *sw_bufs = sda->region->view.base + sda->region->view.bufs_off;
+	struct dpsr_client ca, cb, ci;
+	struct dpsr_qring atx, arx, btx, brx;
+	struct dpsr_errors perr = { 0 };
+	char path[256];
+	struct dps_err err = { "" };
+	uint32_t bag[64], other, y, z;
+	struct rte_mbuf *m[8];
+	uint8_t out[2][2048], *dst[2] = { out[0], out[1] };
+	uint16_t got[2];
+	uint64_t rx_bad, tx_bad;
+	struct dps_shm_info si;
+
+	snprintf(path, sizeof(path), "%s/ba.sock", dir);
+	CHECK_EQ(dpsr_client_attach_features(&ca, path, NULL, 1, DPSR_F_PEER_BUFS, &err), 0);
+	snprintf(path, sizeof(path), "%s/bb.sock", dir);
+	CHECK_EQ(dpsr_client_attach_features(&cb, path, NULL, 1, DPSR_F_PEER_BUFS, &err), 0);
+	/* An isolated port grants nothing, and refuses nobody for asking. */
+	snprintf(path, sizeof(path), "%s/bi.sock", dir);
+	CHECK_EQ(dpsr_client_attach_features(&ci, path, NULL, 1, DPSR_F_PEER_BUFS, &err), 0);
+	CHECK_EQ(ci.features, 0);
+	CHECK_EQ(ca.features, DPSR_F_PEER_BUFS);
+	CHECK(link_is(a, RTE_ETH_LINK_UP) && link_is(b, RTE_ETH_LINK_UP));
+	CHECK_EQ(dps_shm_info(a, &si), 0);
+	CHECK(si.peer_bufs);
+	CHECK_EQ(si.bag_bufs, 64);
+	CHECK_EQ(port_info_bag(b), 64);
+	CHECK_EQ(port_info_bag(iso), 0);
+	region_exact(a);
+	peer_rings(&ca, &atx, &arx);
+	peer_rings(&cb, &btx, &brx);
+	/* A's bag: the buffers of its rx ring's slots (ring 2q, its producing ring). */
+	for (uint32_t k = 0; k < 64; k++)
+		bag[k] = atx.shared->desc[k].buf;
+	other = btx.shared->desc[0].buf;		/* B's bag, not A's */
+
+	/*
+	 * A sends from bag buffers of its choice: bag[5] in slot 0 (not the
+	 * slot's own: fine), bag[5] again (taken once: refused), a buffer of
+	 * the switch's (one of A's tx ring's slots), one of B's bag, and the
+	 * slot's own buffer.
+	 */
+	bag_send(&ca, &atx, bag[5], 1);
+	bag_send(&ca, &atx, bag[5], 2);
+	bag_send(&ca, &atx, arx.shared->desc[0].buf, 3);
+	bag_send(&ca, &atx, other, 4);
+	bag_send(&ca, &atx, bag[4], 5);
+	bag_publish(&atx);
+	CHECK_EQ(rx_all(a, m, 8), 2);
+	CHECK_EQ(xstat(a, "rx_zero_copy"), 2);
+	CHECK_EQ(xstat(a, "rx_bad_buf"), 3);
+	CHECK_EQ(mbuf_buf(&ca, m[0], sw_bufs), bag[5]);
+	CHECK_EQ(mbuf_buf(&ca, m[1], sw_bufs), bag[4]);
+	/* Slots 0 and 4 hold spares now, in A's bag; the refused ones what they had. */
+	CHECK(atx.shared->desc[0].buf != bag[5] && atx.shared->desc[4].buf != bag[4]);
+	CHECK_EQ(atx.shared->desc[1].buf, bag[1]);
+	CHECK_EQ(port_info_bag(a), 64);
+	CHECK_EQ(port_info_bag(b), 64);
+
+	/*
+	 * The switch sends both back to A, and a third frame. A keeps slot
+	 * 0's buffer, leaving bag[9] (of its bag) in its place; bag[9] again
+	 * in slot 1 (taken once: refused); B's bag buffer in slot 2 (not
+	 * A's: refused).
+	 */
+	CHECK_EQ(rte_eth_tx_burst(a, 0, m, 2), 2);
+	CHECK_EQ(xstat(a, "tx_zero_copy"), 2);
+	CHECK_EQ(rte_pktmbuf_alloc_bulk(pool, m, 1), 0);
+	m[0]->data_len = m[0]->pkt_len = 60;
+	CHECK_EQ(rte_eth_tx_burst(a, 0, m, 1), 1);
+	/*
+	 * In place: the buffer A filled is the one it reads, frame and all
+	 * (frame 2's bytes: A wrote its second frame over the first).
+	 */
+	y = arx.shared->desc[0].buf;
+	CHECK_EQ(y, bag[5]);
+	frame_fill(out[0], 60, 2);
+	CHECK(memcmp(dpsr_buf(&ca.view, y) + arx.shared->desc[0].off, out[0], 60) == 0);
+	arx.shared->desc[0].buf = bag[9];
+	arx.shared->desc[1].buf = bag[9];
+	arx.shared->desc[2].buf = other;
+	arx.idx = 3;
+	__atomic_store_n(&arx.shared->cons, arx.idx, __ATOMIC_RELEASE);
+	/* The switch reads them back at its next burst. */
+	CHECK_EQ(rte_pktmbuf_alloc_bulk(pool, m, 1), 0);
+	m[0]->data_len = m[0]->pkt_len = 60;
+	CHECK_EQ(rte_eth_tx_burst(a, 0, m, 1), 1);
+	CHECK_EQ(xstat(a, "tx_peer_swaps"), 1);
+	CHECK_EQ(xstat(a, "tx_bad_buf"), 2);
+	CHECK_EQ(port_info_bag(a), 64);		/* bag[5] in, bag[9] out */
+	CHECK_EQ(port_info_bag(b), 64);
+
+	/*
+	 * One buffer named in both rings at once: bag[12] left in A's tx
+	 * ring's slot 3 and sent on its rx ring. Whichever the switch reads
+	 * first takes it; the other is refused.
+	 */
+	z = bag[12];
+	arx.shared->desc[3].buf = z;
+	arx.idx = 4;
+	__atomic_store_n(&arx.shared->cons, arx.idx, __ATOMIC_RELEASE);
+	bag_send(&ca, &atx, z, 6);
+	bag_publish(&atx);
+	rx_bad = xstat(a, "rx_bad_buf");
+	tx_bad = xstat(a, "tx_bad_buf");
+	CHECK_EQ(rx_all(a, m, 8) + 0, 1);	/* rx first: the frame is taken */
+	rte_pktmbuf_free(m[0]);
+	CHECK_EQ(rte_pktmbuf_alloc_bulk(pool, m, 1), 0);
+	m[0]->data_len = m[0]->pkt_len = 60;
+	CHECK_EQ(rte_eth_tx_burst(a, 0, m, 1), 1);
+	CHECK_EQ(xstat(a, "rx_bad_buf") - rx_bad, 0);
+	CHECK_EQ(xstat(a, "tx_bad_buf") - tx_bad, 1);
+	CHECK_EQ(port_info_bag(a), 64);
+
+	/* A peer with a bag may still copy a frame out and keep nothing. */
+	CHECK_EQ(dpsr_recv_copy(&ca.view, &arx, dst, got, 2, 2048, &perr), 1);
+	CHECK_EQ(got[0], 60);
+
+	/*
+	 * A leaves: its bag goes back into its rx ring's slots, exactly 64
+	 * buffers, and the owner table holds no bag of it any more. Every
+	 * buffer of the region is held once.
+	 */
+	dpsr_client_detach(&ca);
+	CHECK(link_is(a, RTE_ETH_LINK_DOWN));
+	CHECK_EQ(port_info_bag(a), 0);
+	CHECK_EQ(spares_free(a), 1024);
+	region_exact(a);
+	/* A peer without the feature may not move them: the slot's own buffer only. */
+	if (peer_attach(&ca, "ba") != 0)
+		return;
+	CHECK_EQ(ca.features, 0);
+	CHECK_EQ(port_info_bag(a), 0);
+	peer_rings(&ca, &atx, &arx);
+	bag_send(&ca, &atx, atx.shared->desc[1].buf, 7);	/* slot 0, slot 1's buffer */
+	bag_send(&ca, &atx, atx.shared->desc[1].buf, 8);	/* its own */
+	bag_publish(&atx);
+	rx_bad = xstat(a, "rx_bad_buf");
+	CHECK_EQ(rx_all(a, m, 8), 1);
+	CHECK_EQ(xstat(a, "rx_bad_buf") - rx_bad, 1);
+	rte_pktmbuf_free(m[0]);
+	dpsr_client_detach(&ca);
+	CHECK(link_is(a, RTE_ETH_LINK_DOWN));
+	/* And with it again: a bag of 64 once more. */
+	snprintf(path, sizeof(path), "%s/ba.sock", dir);
+	CHECK_EQ(dpsr_client_attach_features(&ca, path, NULL, 1, DPSR_F_PEER_BUFS, &err), 0);
+	CHECK(link_is(a, RTE_ETH_LINK_UP));
+	CHECK_EQ(port_info_bag(a), 64);
+	region_exact(a);
+	dpsr_client_detach(&ca);
+	dpsr_client_detach(&cb);
+	dpsr_client_detach(&ci);
+	CHECK(link_is(a, RTE_ETH_LINK_DOWN) && link_is(b, RTE_ETH_LINK_DOWN));
+	region_exact(a);
+	port_destroy("ba", a);
+	port_destroy("bb", b);
+	port_destroy("bi", iso);
+}
+
 static void
 test_bad_args(void)
 {
@@ -407,6 +613,7 @@ main(void)
 	test_isolated();
 	test_rx_interrupt();
 	test_trusted();
+	test_peer_bufs();
 	rte_mempool_free(pool);
 	test_eal_stop();
 	CHECK_EQ(rmdir(dir), 0);		/* every socket file went with its port */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 
 #include "pg.h"
 
@@ -256,6 +257,38 @@ report_latency_json(const struct pg_ctx *c, const struct pg_summary *m)
 		       c->rtt.nb_total);
 }
 
+/*
+ * "KEY": {name: value, ...}, the driver's extended counters of @p port
+ * (not the per-queue copies of the basic ones): how its frames moved, e.g.
+ * net_dpsw's rx_zero_copy and tx_copied.
+ */
+static void
+report_xstats_json(const char *key, uint16_t port)
+{
+	struct rte_eth_xstat_name *names = NULL;
+	struct rte_eth_xstat *xs = NULL;
+	int n = rte_eth_xstats_get_names(port, NULL, 0);
+	bool first = true;
+
+	printf("\"%s\": {", key);
+	if (n > 0 && (names = calloc((size_t)n, sizeof(*names))) != NULL &&
+	    (xs = calloc((size_t)n, sizeof(*xs))) != NULL &&
+	    rte_eth_xstats_get_names(port, names, (unsigned int)n) == n &&
+	    rte_eth_xstats_get(port, xs, (unsigned int)n) == n) {
+		for (int i = 0; i < n; i++) {
+			const char *nm = names[xs[i].id].name;
+
+			if (strncmp(nm, "rx_q", 4) == 0 || strncmp(nm, "tx_q", 4) == 0)
+				continue;
+			printf("%s\"%s\": %" PRIu64, first ? "" : ", ", nm, xs[i].value);
+			first = false;
+		}
+	}
+	printf("}, ");
+	free(names);
+	free(xs);
+}
+
 static void
 report_json(const struct pg_ctx *c, const struct pg_summary *m)
 {
@@ -273,6 +306,8 @@ report_json(const struct pg_ctx *c, const struct pg_summary *m)
 	       s->tx_pkts, s->tx_bytes, m->tx_mpps, m->tx_gbps, m->tx_l2, s->tx_dropped,
 	       s->rx_pkts, s->rx_bytes, m->rx_mpps, m->rx_gbps, m->rx_l2, s->rx_foreign,
 	       s->rx_early, s->rx_gaps, s->rx_reordered, c->learn_tx, c->learn_rx);
+	report_xstats_json("tx_xstats", c->opt->tx_port);
+	report_xstats_json("rx_xstats", c->opt->rx_port);
 	if (m->has_loss)
 		printf("\"loss_packets\": %" PRId64 ", \"loss_pct\": %.6f, ",
 		       m->loss, m->loss_pct);

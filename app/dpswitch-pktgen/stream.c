@@ -11,6 +11,7 @@
 #include <rte_random.h>
 
 #include "pg.h"
+#include "rte_pmd_dpsw.h"
 
 #define PG_DRAIN_QUIET_MS 200	/* txrx: stop waiting once nothing arrives */
 #define PG_DRAIN_MAX_MS 1000
@@ -29,6 +30,7 @@ struct pg_tx {
 	uint32_t flow, size_idx;
 	uint64_t credit, t_last;	/* token bucket, in cycles x pps */
 	uint64_t depth;			/* bucket size, same unit */
+	bool in_place;			/* write frames into the port's own buffers */
 };
 
 /*
@@ -43,12 +45,23 @@ tx_init(struct pg_ctx *c, struct pg_tx *t)
 {
 	uint64_t frames = RTE_MIN(c->opt->rate / PG_BUCKET_PER_S,
 				  (uint64_t)PG_BUCKET_MAX_FRAMES);
+	uint32_t min;
 
 	frames = RTE_MAX(frames, (uint64_t)c->opt->burst);
 
 	memset(t, 0, sizeof(*t));
 	t->t_last = rte_rdtsc();
 	t->depth = frames * c->hz;
+	/*
+	 * A net_dpsw port with zero copy lends buffers of its region: frames
+	 * written there go out without a copy. Only for frames its receiver
+	 * would not copy anyway (its copy-break): a short frame's copy costs
+	 * less than the buffer's way round.
+	 */
+	min = rte_pmd_dpsw_zero_copy_min(c->opt->tx_port);
+	t->in_place = min != 0;
+	for (uint32_t i = 0; i < c->fr.nb_sizes && t->in_place; i++)
+		t->in_place = c->fr.sizes[i] >= min;
 }
 
 /* How many frames to fill now: burst, what --count leaves, the rate. */
@@ -100,15 +113,18 @@ static inline void
 tx_step(struct pg_ctx *c, struct pg_tx *t, uint16_t port, uint64_t now)
 {
 	uint64_t unsent;
-	uint16_t sent;
+	uint16_t sent, k;
 
 	if (t->nb_pend == 0) {
 		uint16_t n = tx_budget(c, t, now);
 
 		if (n == 0)
 			return;
+		/* Buffers the port lends (tx_init), and ordinary mbufs for the rest. */
+		k = t->in_place ? rte_pmd_dpsw_tx_alloc(port, 0, c->pool, t->pend, n) : 0;
 		/* An empty pool is a full queue in disguise: refund, retry. */
-		if (unlikely(rte_pktmbuf_alloc_bulk(c->pool, t->pend, n) != 0)) {
+		if (unlikely(k < n && rte_pktmbuf_alloc_bulk(c->pool, t->pend + k, n - k) != 0)) {
+			rte_pktmbuf_free_bulk(t->pend, k);
 			t->credit += n * (c->opt->rate ? c->hz : 0);
 			return;
 		}

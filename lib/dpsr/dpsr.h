@@ -41,10 +41,23 @@
 #define DPSR_HEADROOM 128
 
 /**
+ * Features a peer may ask for in its hello (or, a guest, in its control
+ * word) and the switch may grant in its welcome (docs/shm-protocol.md).
+ * They are per attach: the region header's own features stay 0.
+ */
+/**
+ * A trusted peer holds a bag of buffers per queue pair and moves them
+ * through the slots' buf fields ("Buffers a trusted peer holds").
+ */
+#define DPSR_F_PEER_BUFS (UINT64_C(1) << 0)
+/** Every feature this version knows; a hello or welcome with others is refused. */
+#define DPSR_F_KNOWN DPSR_F_PEER_BUFS
+
+/**
  * One packet: which buffer, where in it, how long. The producer writes
  * off, len and flags; buf is the switch's alone (docs/shm-protocol.md,
  * "Buffer ownership"): the buffer the slot owns, which a peer reads and
- * never changes.
+ * never changes, unless the peer was granted DPSR_F_PEER_BUFS.
  */
 struct dpsr_desc {
 	uint32_t buf;			/**< (s) index in the region's buffer pool */
@@ -92,7 +105,7 @@ struct dpsr_region {
 	uint32_t buf_size;		/**< bytes per buffer, a power of 2 */
 	uint32_t nb_bufs;		/**< buffers in the pool */
 	uint64_t bufs_off;		/**< buffer 0; a multiple of buf_size */
-	uint64_t features;		/**< DPSR_F_*; none defined in v1 */
+	uint64_t features;		/**< region features: none in v1 (DPSR_F_* are per attach) */
 	uint32_t port_qpairs;		/**< queue pairs per port slot; 0: unknown */
 	uint8_t rsvd[4];
 };

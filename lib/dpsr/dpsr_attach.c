@@ -205,6 +205,8 @@ dpsr_server_greet(struct dpsr_server *s, int fd, int timeout_ms, struct dps_err 
 	w.qpair_base = s->qpair_base;
 	w.region_size = s->region_size;
 	w.nb_fds = 1 + DPSR_DB_PER_QPAIR * w.nb_qpairs;
+	/* What was asked and the port may grant; asking for more is no fault. */
+	w.features = h.features & s->grantable;
 	fds[0] = s->region_fd;
 	rc = bells_create(s, w.nb_qpairs, fds + 1);
 	if (rc != 0) {
@@ -223,6 +225,7 @@ dpsr_server_greet(struct dpsr_server *s, int fd, int timeout_ms, struct dps_err 
 	}
 	s->peer_fd = fd;
 	s->granted = w.nb_qpairs;
+	s->features = w.features;
 	s->attaches++;
 	return 1;
 refused:
@@ -330,6 +333,7 @@ dpsr_server_detach(struct dpsr_server *s)
 	close_all(&s->ctl_rd, 1);
 	close_all(&s->ctl_wr, 1);
 	s->granted = 0;
+	s->features = 0;
 }
 
 void
@@ -351,6 +355,13 @@ int
 dpsr_client_attach(struct dpsr_client *c, const char *path, const char *secret,
 		   uint32_t nb_qpairs, struct dps_err *err)
 {
+	return dpsr_client_attach_features(c, path, secret, nb_qpairs, 0, err);
+}
+
+int
+dpsr_client_attach_features(struct dpsr_client *c, const char *path, const char *secret,
+			    uint32_t nb_qpairs, uint64_t features, struct dps_err *err)
+{
 	int fds[DPSR_FDS_MAX];
 	struct dpsr_welcome w;
 	struct dpsr_hello h;
@@ -363,6 +374,7 @@ dpsr_client_attach(struct dpsr_client *c, const char *path, const char *secret,
 	c->sock = c->region_fd = -1;
 	if (dpsr_hello_init(&h, nb_qpairs, secret) != 0)
 		return dps_err_set(err, -E2BIG, "secret longer than %d bytes", DPSR_SECRET_MAX);
+	h.features = features;
 	c->sock = dps_unix_connect_type(path, SOCK_SEQPACKET);
 	if (c->sock < 0) {
 		rc = c->sock;
@@ -390,6 +402,12 @@ dpsr_client_attach(struct dpsr_client *c, const char *path, const char *secret,
 		w.reason[sizeof(w.reason) - 1] = '\0';
 		dps_err_set(err, rc, "'%s' refused: %s", path,
 			    w.status != 0 && w.reason[0] ? w.reason : why);
+		goto fail;
+	}
+	if (w.features & ~features) {
+		rc = -EPROTO;
+		dps_err_set(err, rc, "'%s' granted features 0x%" PRIx64 " that were not asked "
+			    "for", path, w.features & ~features);
 		goto fail;
 	}
 	/* Map no more than the memfd holds: past its end a touch is SIGBUS. */
@@ -421,6 +439,7 @@ dpsr_client_attach(struct dpsr_client *c, const char *path, const char *secret,
 	}
 	c->qpair_base = w.qpair_base;
 	c->nb_qpairs = w.nb_qpairs;
+	c->features = w.features;
 	c->nb_db = nfds - 1;
 	memcpy(c->db, fds + 1, sizeof(int) * c->nb_db);
 	c->region_fd = fds[0];

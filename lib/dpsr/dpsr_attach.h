@@ -34,6 +34,13 @@ struct dpsr_server {
 	uint32_t nb_qpairs;		/**< the port's queue pairs */
 	uint32_t granted;		/**< queue pairs the attached peer asked for */
 	/**
+	 * DPSR_F_* the port may grant (its owner sets it after opening: a
+	 * trusted port DPSR_F_PEER_BUFS, an isolated one nothing), and those
+	 * granted to the attached peer (0 without one).
+	 */
+	uint64_t grantable;
+	uint64_t features;
+	/**
 	 * The switch's ends of the attached peer's doorbells (dpsr_bell.h),
 	 * DPSR_DB_* order per queue pair: read ends of those the peer rings,
 	 * write ends of those the switch rings. New at every attach, closed
@@ -132,6 +139,7 @@ struct dpsr_client {
 	struct dpsr_view view;
 	uint32_t qpair_base;		/**< our queue pair q is the region's qpair_base + q */
 	uint32_t nb_qpairs;
+	uint64_t features;		/**< DPSR_F_* the switch granted */
 	unsigned int nb_db;
 	/**
 	 * Our ends of the doorbells (DPSR_DB_* order per queue pair): write
@@ -150,6 +158,14 @@ struct dpsr_client {
  */
 int dpsr_client_attach(struct dpsr_client *c, const char *path, const char *secret,
 		       uint32_t nb_qpairs, struct dps_err *err);
+
+/**
+ * The same, asking for @p features (DPSR_F_*): c->features says what the
+ * switch granted; a welcome granting anything not asked for is refused
+ * (-EPROTO).
+ */
+int dpsr_client_attach_features(struct dpsr_client *c, const char *path, const char *secret,
+				uint32_t nb_qpairs, uint64_t features, struct dps_err *err);
 
 /**
  * Hold a read end of every doorbell the peer rings (dpsr_bell_hold_reader()),

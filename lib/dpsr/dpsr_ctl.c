@@ -158,7 +158,7 @@ dpsr_hello_check(const struct dpsr_hello *h, size_t got, const char *secret,
 		return fail(why, "not a dpsr hello", -EPROTO);
 	if (h->version != DPSR_VERSION)
 		return fail(why, "unsupported protocol version", -EPROTO);
-	if (h->features != 0)
+	if (h->features & ~DPSR_F_KNOWN)
 		return fail(why, "unknown features requested", -EPROTO);
 	if (h->nb_qpairs > 64)
 		return fail(why, "too many queue pairs requested", -EPROTO);
@@ -180,7 +180,7 @@ dpsr_welcome_check(const struct dpsr_welcome *w, size_t got, unsigned int nfds,
 	if (w->status != 0)
 		return fail(why, "refused by the switch (see its reason)",
 			    w->status < 0 && w->status > -4096 ? w->status : -EPROTO);
-	if (w->features != 0)
+	if (w->features & ~DPSR_F_KNOWN)
 		return fail(why, "unknown features granted", -EPROTO);
 	if (w->nb_qpairs == 0 || w->nb_qpairs > 64 ||
 	    w->nb_fds != 1 + DPSR_DB_PER_QPAIR * w->nb_qpairs || nfds != w->nb_fds)

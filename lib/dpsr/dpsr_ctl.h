@@ -40,7 +40,7 @@ struct dpsr_hello {
 	uint32_t magic;			/**< DPSR_MAGIC */
 	uint16_t version;		/**< DPSR_VERSION */
 	uint16_t size;			/**< sizeof(struct dpsr_hello) */
-	uint64_t features;		/**< features the peer understands */
+	uint64_t features;		/**< DPSR_F_*: what the peer asks for */
 	uint32_t nb_qpairs;		/**< wanted; 0 = what the port has */
 	uint32_t rsvd;
 	char secret[DPSR_SECRET_MAX];	/**< NUL-padded; all zero = none */
@@ -53,7 +53,7 @@ struct dpsr_welcome {
 	uint16_t size;			/**< sizeof(struct dpsr_welcome) */
 	int32_t status;			/**< 0, or a negative errno */
 	uint32_t nb_qpairs;		/**< granted */
-	uint64_t features;		/**< agreed */
+	uint64_t features;		/**< DPSR_F_*: granted, a subset of those asked for */
 	uint64_t region_size;
 	uint32_t nb_fds;		/**< 1 + DPSR_DB_PER_QPAIR * nb_qpairs on success, else 0 */
 	uint32_t qpair_base;		/**< the peer's queue pair q is the region's qpair_base + q */
@@ -80,13 +80,17 @@ int dpsr_hello_init(struct dpsr_hello *h, uint32_t nb_qpairs, const char *secret
 
 /**
  * The switch's check of a hello of @p got bytes: -EPROTO (not a hello,
- * another version, unknown features), -EACCES (secret), else 0. @p secret
- * NULL or "" = the port needs none.
+ * another version, features outside DPSR_F_KNOWN), -EACCES (secret),
+ * else 0. @p secret NULL or "" = the port needs none.
  */
 int dpsr_hello_check(const struct dpsr_hello *h, size_t got, const char *secret,
 		     const char **why);
 
-/** The peer's check of a welcome of @p got bytes with @p nfds fds. */
+/**
+ * The peer's check of a welcome of @p got bytes with @p nfds fds: features
+ * outside DPSR_F_KNOWN are refused (that they were asked for is the
+ * caller's check, dpsr_client_attach_features()).
+ */
 int dpsr_welcome_check(const struct dpsr_welcome *w, size_t got, unsigned int nfds,
 		       const char **why);
 

@@ -164,19 +164,22 @@ now_ms(void)
 }
 
 int
-dpsr_guest_ctl(struct dpsr_client *c, int ctl, bool start, int timeout_ms)
+dpsr_guest_ctl(struct dpsr_client *c, int ctl, bool start, bool peer_bufs, int timeout_ms)
 {
 	struct dpsr_ring *r = dpsr_guest_ctl_ring(&c->view, c->qpair_base);
-	uint32_t want = dpsr_guest_ctl_request(r, start);
+	uint32_t want = dpsr_guest_ctl_request(r, start, peer_bufs);
 	uint64_t end = now_ms() + (uint64_t)timeout_ms;
+	bool granted = false;
 
+	c->features = 0;
 	dpsr_bell_ring(ctl);
-	while (!dpsr_guest_ctl_acked(r, want)) {
+	while (!dpsr_guest_ctl_acked(r, want, &granted)) {
 		struct timespec ms = { 0, 1000000 };
 
 		if (now_ms() >= end)
 			return -ETIMEDOUT;
 		nanosleep(&ms, NULL);
 	}
+	c->features = granted ? DPSR_F_PEER_BUFS : 0;
 	return 0;
 }

@@ -16,6 +16,7 @@
 
 #include "common/dps_err.h"
 #include "dpsr_attach.h"
+#include "dpsr_ivshmem.h"
 
 /* ---- the control word (both the stand-in and the guest PMD) ---- */
 
@@ -27,29 +28,53 @@ dpsr_guest_ctl_ring(const struct dpsr_view *v, uint32_t base)
 }
 
 /**
- * Ask to start (a new nonzero value, not the current ack) or stop (0):
- * write peer_ctl and return the value the ack must reach. The caller then
- * rings vector 0.
+ * Ask to start (a nonce that is not the current ack's, with bit 31 if
+ * @p peer_bufs) or stop (0): write peer_ctl and return the value written,
+ * for dpsr_guest_ctl_acked(). The caller then rings vector 0.
  */
 static inline uint32_t
-dpsr_guest_ctl_request(struct dpsr_ring *r, bool start)
+dpsr_guest_ctl_request(struct dpsr_ring *r, bool start, bool peer_bufs)
 {
 	uint32_t want = 0;
 
 	if (start) {
-		want = __atomic_load_n(&r->ctl_ack, __ATOMIC_ACQUIRE) + 1;
+		want = (__atomic_load_n(&r->ctl_ack, __ATOMIC_ACQUIRE) + 1) & DPSR_GUEST_CTL_NONCE;
 		if (want == 0)
 			want = 1;
+		if (peer_bufs)
+			want |= DPSR_GUEST_CTL_PEER_BUFS;
 	}
 	__atomic_store_n(&r->peer_ctl, want, __ATOMIC_RELEASE);
 	return want;
 }
 
-/** Has the switch acted on @p want (and reset the rings)? */
+/**
+ * Has the switch acted on @p want (and reset the rings)? It acks a start
+ * with bit 31 kept if it granted DPSR_F_PEER_BUFS, cleared if not:
+ * @p granted (may be NULL) says which.
+ */
 static inline bool
-dpsr_guest_ctl_acked(const struct dpsr_ring *r, uint32_t want)
+dpsr_guest_ctl_acked(const struct dpsr_ring *r, uint32_t want, bool *granted)
 {
-	return __atomic_load_n(&r->ctl_ack, __ATOMIC_ACQUIRE) == want;
+	uint32_t ack = __atomic_load_n(&r->ctl_ack, __ATOMIC_ACQUIRE);
+	bool ok = ack == want ||
+		  ((want & DPSR_GUEST_CTL_PEER_BUFS) && ack == (want & DPSR_GUEST_CTL_NONCE));
+
+	if (ok && granted != NULL)
+		*granted = (ack & DPSR_GUEST_CTL_PEER_BUFS) != 0;
+	return ok;
+}
+
+/**
+ * The switch's reading of a peer_ctl value: the ack it owes (bit 31 kept
+ * only if @p grant), and whether it is a start (a nonzero nonce).
+ */
+static inline uint32_t
+dpsr_guest_ctl_ack(uint32_t peer_ctl, bool grant)
+{
+	if ((peer_ctl & DPSR_GUEST_CTL_NONCE) == 0)
+		return 0;			/* a stop */
+	return grant ? peer_ctl : peer_ctl & DPSR_GUEST_CTL_NONCE;
 }
 
 /* ---- a host stand-in for a guest ---- */
@@ -66,9 +91,11 @@ int dpsr_guest_attach(struct dpsr_client *c, const char *path, int *ctl, int *ac
 		      uint16_t *id, struct dps_err *err);
 
 /**
- * Start (or stop) the guest's driver: request, ring vector 0 through
- * @p ctl, and wait up to @p timeout_ms for the ack. 0, -ETIMEDOUT.
+ * Start (or stop) the guest's driver: request (asking for DPSR_F_PEER_BUFS
+ * if @p peer_bufs), ring vector 0 through @p ctl, and wait up to
+ * @p timeout_ms for the ack; c->features then says what was granted.
+ * 0, -ETIMEDOUT.
  */
-int dpsr_guest_ctl(struct dpsr_client *c, int ctl, bool start, int timeout_ms);
+int dpsr_guest_ctl(struct dpsr_client *c, int ctl, bool start, bool peer_bufs, int timeout_ms);
 
 #endif /* DPSR_GUEST_H */

@@ -72,6 +72,15 @@ dpsr_ivshmem_doorbell(uint32_t v)
 	return (uint32_t)DPSR_IVSHMEM_SWITCH_ID << 16 | (v & 0xffff);
 }
 
+/**
+ * Bit 31 of a start request: the guest asks for DPSR_F_PEER_BUFS, and the
+ * switch keeps it in its ack only if it grants it (a trusted port). Bits
+ * 0..30 are the request's nonce, never 0 in a start (a value whose nonce
+ * is 0 is a stop).
+ */
+#define DPSR_GUEST_CTL_PEER_BUFS 0x80000000u
+#define DPSR_GUEST_CTL_NONCE 0x7fffffffu
+
 /** What a newly connected guest is told, in the protocol's order. */
 struct dpsr_ivshmem_greeting {
 	uint16_t client_id;	/**< the guest's ID (its IVPosition register) */

@@ -89,12 +89,13 @@ ctl_ack(const struct dpsr_ring *r)
 static uint32_t
 ctl_new_value(const struct dpsr_ring *r)
 {
-	uint32_t ack = ctl_ack(r);
-	uint32_t cur = __atomic_load_n(&r->peer_ctl, __ATOMIC_RELAXED);
-	uint32_t v = ack + 1;
+	uint32_t ack = ctl_ack(r) & DPSR_GUEST_CTL_NONCE;
+	uint32_t cur = __atomic_load_n(&r->peer_ctl, __ATOMIC_RELAXED) & DPSR_GUEST_CTL_NONCE;
+	uint32_t v = (ack + 1) & DPSR_GUEST_CTL_NONCE;
 
+	/* Bits 0..30 only: bit 31 would ask for DPSR_F_PEER_BUFS, which this driver does not use. */
 	while (v == 0 || v == ack || v == cur)
-		v++;
+		v = (v + 1) & DPSR_GUEST_CTL_NONCE;
 	return v;
 }
 

@@ -175,6 +175,7 @@ class Peer:
     # How a generator attaches to self.socks: virtio-user (vhost), dpsr
     # (dpswitch shm ports), memif-client / memif-server (testpmd memif).
     gen_kind = "virtio"
+    gen_devargs = ""        # more devargs for the generator's vdevs
     # net_memif needs DPDK's multi-process channel, which --in-memory turns
     # off: memif processes keep hugepage files (removed by prefix at close).
     gen_in_memory = True
@@ -251,7 +252,8 @@ class Peer:
         out = []
         socks = self.socks[:n] if which is None else [self.socks[i] for i in which]
         for i, s in enumerate(socks):
-            out += ["--vdev", gen_vdev(self.gen_kind, i, s, self.gen_server)]
+            v = gen_vdev(self.gen_kind, i, s, self.gen_server)
+            out += ["--vdev", v + ("," + self.gen_devargs if self.gen_devargs else "")]
         return out
 
     def __repr__(self):
@@ -293,12 +295,14 @@ class Dpswitch(Peer):
     """
 
     def __init__(self, mode="bridge", ports=None, execs=(), burst=None, mbufs=None,
-                 rx_mode=None, shm=None):
+                 rx_mode=None, shm=None, gen_devargs=""):
         """shm: None (vhost ports), or the devargs of two shared-ring ports
         after path= (e.g. 'group=g' for trusted, '' for isolated); their
-        generator attaches with net_dpsw."""
+        generator attaches with net_dpsw, with gen_devargs added (e.g.
+        'zero-copy=1')."""
         super().__init__()
         self.shm = shm
+        self.gen_devargs = gen_devargs
         assert mode in ("bridge", "xconnect")
         self.mode = mode
         self.rx_mode = rx_mode

@@ -22,6 +22,7 @@
  *   hostile_attacks.c  the descriptors of each attack, the ring attacks, the table
  *   hostile_fds.c      attacks on the region's memfd and the doorbells
  *   hostile_trusted.c  a trust group's member against the switch's decisions
+ *   hostile_bags.c     a trust group's member lying about the buffers it holds
  *   hostile_main.c     options, the report, attaching, main()
  */
 #ifndef HOSTILE_H
@@ -83,6 +84,7 @@ struct hostile_opts {
 	bool json;
 	bool ivshmem;			/* attach as a QEMU guest (transport=ivshmem) */
 	const char *pci;		/* inside a guest: the ivshmem device's BDF */
+	bool peer_bufs;			/* ask for DPSR_F_PEER_BUFS, whatever the attack */
 };
 
 /* One entry of the report: a counter or a yes/no. */
@@ -156,6 +158,7 @@ struct hostile_attack {
 	bool sends;			/* builds frames: --size and --canary go into them */
 	double duration;		/* default --duration; 0: none, --count decides */
 	hostile_make_fn make;		/* attack_produce: the descriptors it writes */
+	bool peer_bufs;			/* asks for DPSR_F_PEER_BUFS (a bag holder) */
 };
 
 /* hostile_attacks.c */
@@ -178,6 +181,9 @@ int hostile_attach_pci(struct hostile *h, struct dps_err *err);
 void hostile_release_pci(struct hostile *h);
 /* Ring the switch's doorbell @p which (DPSR_DB_*) through BAR0. 0 or -EINVAL. */
 int hostile_pci_ring(struct hostile *h, unsigned int which);
+
+/* hostile_bags.c: a trusted member that lies about the buffers it holds. */
+int hostile_attack_bag_lie(struct hostile *h);
 
 /* hostile_attacks.c: a good descriptor, for slot s. */
 void hostile_make_good(struct hostile *h, const struct hostile_slot *s, struct dpsr_desc *d);

@@ -328,8 +328,8 @@ hostile_attack_restart(struct hostile *h)
 		hostile_tx_drain(h);
 		if (k + 1 == rounds)
 			break;
-		ok = dpsr_guest_ctl(&h->c, h->ctl, false, HOSTILE_WELCOME_TIMEOUT_MS) == 0 &&
-		     dpsr_guest_ctl(&h->c, h->ctl, true, HOSTILE_WELCOME_TIMEOUT_MS) == 0;
+		ok = dpsr_guest_ctl(&h->c, h->ctl, false, false, HOSTILE_WELCOME_TIMEOUT_MS) == 0 &&
+		     dpsr_guest_ctl(&h->c, h->ctl, true, false, HOSTILE_WELCOME_TIMEOUT_MS) == 0;
 		h->tx.idx = h->rx.idx = 0;
 		restarts += ok;
 	}
@@ -355,7 +355,7 @@ hostile_attack_ctl_flood(struct hostile *h)
 	while (!hostile_over(h) && requests < h->o->count) {
 		for (unsigned int k = 0; k < 64; k++) {
 			if (k % 4 == 0) {
-				dpsr_guest_ctl_request(r, requests % 2 == 1);
+				dpsr_guest_ctl_request(r, requests % 2 == 1, false);
 				requests++;
 			}
 			dpsr_bell_ring(h->ctl);
@@ -365,7 +365,7 @@ hostile_attack_ctl_flood(struct hostile *h)
 	hostile_report_u64(h, "ctl_rings", rings);
 	hostile_report_u64(h, "ctl_requests", requests);
 	hostile_report_bool(h, "restarted",
-			    dpsr_guest_ctl(&h->c, h->ctl, true, HOSTILE_WELCOME_TIMEOUT_MS) == 0);
+			    dpsr_guest_ctl(&h->c, h->ctl, true, false, HOSTILE_WELCOME_TIMEOUT_MS) == 0);
 	return 0;
 }
 
@@ -606,5 +606,6 @@ const struct hostile_attack hostile_attacks[] = {
 	{ "tag-flip", hostile_attack_tag_flip, true, true, 0 },
 	{ "ctl-flood", hostile_attack_ctl_flood, true, false, 2 },
 	{ "restart", hostile_attack_restart, true, true, 0 },
+	{ "bag-lie", hostile_attack_bag_lie, true, true, 0, NULL, true },
 };
 const size_t hostile_nb_attacks = sizeof(hostile_attacks) / sizeof(hostile_attacks[0]);

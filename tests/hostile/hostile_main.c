@@ -40,7 +40,7 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: dpsr-hostile --path SOCK [--secret S] --attack NAME [--count N] "
 		"[--duration SEC] [--canary STR] [--dst-mac MAC] [--size N] [--verify]\n"
-		"       [--scan STR] [--json] [--ivshmem]\n"
+		"       [--scan STR] [--json] [--ivshmem] [--peer-bufs]\n"
 		"       dpsr-hostile --pci BDF --attack NAME [...]   (inside a guest)\n"
 		"attacks:");
 	for (size_t i = 0; i < hostile_nb_attacks; i++)
@@ -199,6 +199,14 @@ opt_ivshmem(struct hostile_opts *o, const char *v)
 }
 
 static int
+opt_peer_bufs(struct hostile_opts *o, const char *v)
+{
+	(void)v;
+	o->peer_bufs = true;
+	return 0;
+}
+
+static int
 opt_json(struct hostile_opts *o, const char *v)
 {
 	(void)v;
@@ -224,6 +232,7 @@ static const struct hostile_option {
 	{ "json", false, opt_json },
 	{ "ivshmem", false, opt_ivshmem },
 	{ "pci", true, opt_pci },
+	{ "peer-bufs", false, opt_peer_bufs },
 };
 #define HOSTILE_NB_OPTIONS (sizeof(hostile_options) / sizeof(hostile_options[0]))
 #define HOSTILE_OPT_HELP 0x1ff
@@ -334,7 +343,8 @@ hostile_attach_guest(struct hostile *h, struct dps_err *err)
 		return rc;
 	/* Our one queue pair (the port may have more: the first is ours). */
 	h->c.nb_qpairs = 1;
-	rc = dpsr_guest_ctl(&h->c, h->ctl, true, HOSTILE_WELCOME_TIMEOUT_MS);
+	rc = dpsr_guest_ctl(&h->c, h->ctl, true, h->o->attack->peer_bufs || h->o->peer_bufs,
+			    HOSTILE_WELCOME_TIMEOUT_MS);
 	if (rc != 0) {
 		dpsr_client_detach(&h->c);
 		return dps_err_set(err, rc, "the switch did not acknowledge the start");
@@ -355,7 +365,10 @@ hostile_attach(struct hostile *h)
 	else if (h->o->ivshmem)
 		rc = hostile_attach_guest(h, &err);
 	else
-		rc = dpsr_client_attach(&h->c, h->o->path, h->o->secret, 1, &err);
+		rc = dpsr_client_attach_features(&h->c, h->o->path, h->o->secret, 1,
+						 h->o->attack->peer_bufs || h->o->peer_bufs ?
+						 DPSR_F_PEER_BUFS : 0,
+						 &err);
 	if (rc != 0) {
 		fprintf(stderr, "dpsr-hostile: cannot attach: %s\n", err.msg);
 		return rc;

@@ -127,6 +127,7 @@ struct dpsw_rxq_stats {
 	uint64_t bytes;
 	uint64_t nombuf;		/**< bursts cut short: the mempool was empty */
 	uint64_t doorbells;		/**< DPSR_DB_SWITCH_ROOM rung */
+	uint64_t zero_copy;		/**< of pkts, handed over in place (dpsw_zc.c) */
 	struct dpsr_errors err;		/**< what the switch wrote wrong */
 };
 
@@ -139,7 +140,13 @@ struct dpsw_txq_stats {
 	uint64_t bad_len;		/**< frames too short or too long, dropped */
 	uint64_t disconnected;		/**< frames dropped while not attached */
 	uint64_t doorbells;		/**< DPSR_DB_SWITCH_RX rung */
+	uint64_t zero_copy;		/**< of pkts, published in place (dpsw_zc.c) */
+	uint64_t bag_empty;		/**< bursts cut short: no bag buffer to copy into */
+	uint64_t bag_bad;		/**< buffers the switch gave back out of range */
 };
+
+struct dpsw_zc_qp;
+struct dpsw_zc_gen;
 
 /**
  * Receive queue q: consumes region ring 2 (qpair_base + q) + 1. The view is
@@ -161,6 +168,7 @@ struct dpsw_rxq {
 	struct dpsr_waiter waiter;
 	struct dpsw_bell room;		/**< DPSR_DB_SWITCH_ROOM: we ring it after consuming */
 	uint16_t port_id;
+	struct dpsw_zc_qp *zc;		/**< zero copy (dpsw_zc.c), or NULL */
 	struct dpsw_rxq_stats st;
 } __rte_cache_aligned;
 
@@ -172,6 +180,7 @@ struct dpsw_txq {
 	uint32_t busy;			/**< 1 while a burst uses the attach */
 	uint32_t max_frame;		/**< min(buf_size, DPSR_FRAME_MAX) */
 	struct dpsw_bell kick;		/**< DPSR_DB_SWITCH_RX: we ring it after producing */
+	struct dpsw_zc_qp *zc;		/**< zero copy (dpsw_zc.c), or NULL */
 	struct dpsw_txq_stats st;
 } __rte_cache_aligned;
 
@@ -182,6 +191,10 @@ struct dpsw_txq {
 #define DPSW_ARG_QPAIRS "qpairs"
 #define DPSW_ARG_MAC "mac"
 #define DPSW_ARG_RECONNECT "reconnect-ms"
+#define DPSW_ARG_ZERO_COPY "zero-copy"
+#define DPSW_ARG_COPY_BREAK "copy-break"
+/** With zero copy, received frames up to this long are copied by default. */
+#define DPSW_COPY_BREAK_DEFAULT 256
 
 /** Which transport's devargs: the keys each accepts. */
 enum dpsw_kind {
@@ -198,6 +211,8 @@ struct dpsw_args {
 	uint32_t reconnect_ms;		/**< between tries to attach again; 0: never */
 	bool has_mac;
 	struct rte_ether_addr mac;	/**< given, or the transport's default */
+	bool zero_copy;			/**< ask for DPSR_F_PEER_BUFS (zero-copy=1) */
+	uint32_t copy_break;		/**< zero copy: frames up to this long are copied */
 };
 
 /* ---- the device ---- */
@@ -262,6 +277,7 @@ struct dpsw_dev {
 	uint32_t nb_qpairs;		/**< the queue pairs the device has */
 	uint32_t max_frame;		/**< min(buf_size, DPSR_FRAME_MAX) */
 	bool rx_intr;			/**< rx interrupts can be had */
+	struct dpsw_zc_gen *zc;		/**< this attach's zero copy (dpsw_zc.c), or NULL */
 	union {
 		struct dpsw_sock sock;	/**< net_dpsw */
 		struct dpsw_ivshmem ivs;	/**< net_dpsw_pci */
@@ -413,5 +429,33 @@ void dpsw_rxq_intr_enable(struct dpsw_rxq *q);
 
 /** Tell the switch not to ring any more. */
 void dpsw_rxq_intr_disable(struct dpsw_rxq *q);
+
+/** Receive by copy (what dpsw_rx_burst() does without zero copy), attached. */
+uint16_t dpsw_rx_attached(struct dpsw_rxq *q, struct rte_mbuf **pkts, uint16_t n);
+/** Ring the switch's DPSR_DB_SWITCH_ROOM (it waits for room), counted. */
+void dpsw_rx_ring_room(struct dpsw_rxq *q);
+/** Ring the switch's DPSR_DB_SWITCH_RX (it sleeps for frames), counted. */
+void dpsw_tx_ring_kick(struct dpsw_txq *q);
+
+/* ---- zero copy (dpsw_zc.c): a trusted port's peer granted DPSR_F_PEER_BUFS ---- */
+
+/**
+ * After the queues are bound to a new attach (quiesced): with zero-copy=1
+ * and the feature granted, a new generation (the bags, the region's
+ * buffers' shared infos, the mapping, taken from p->c) and every queue
+ * pair on it. Without memory for it, logged, the queues copy.
+ */
+int dpsw_zc_bind(struct dpsw_dev *p);
+
+/**
+ * Before the attach goes (queues quiesced, p->c still the old attach):
+ * the queues copy from here on, and the generation goes when the
+ * application has freed the last frame it holds in place.
+ */
+void dpsw_zc_retire(struct dpsw_dev *p);
+
+/** dpsw_rx_burst() and dpsw_tx_burst() of a queue with zero copy, attached. */
+uint16_t dpsw_zc_rx(struct dpsw_rxq *q, struct rte_mbuf **pkts, uint16_t n);
+uint16_t dpsw_zc_tx(struct dpsw_txq *q, struct rte_mbuf **pkts, uint16_t n);
 
 #endif /* DPSW_H */

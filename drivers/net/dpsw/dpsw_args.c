@@ -84,6 +84,35 @@ dpsw_arg_reconnect(const char *key, const char *value, void *opaque)
 	return 0;
 }
 
+static int
+dpsw_arg_zero_copy(const char *key, const char *value, void *opaque)
+{
+	struct dpsw_args *a = opaque;
+
+	if (strcmp(value, "0") != 0 && strcmp(value, "1") != 0) {
+		DPSW_LOG(ERR, "%s: %s=%s is not valid: 1 to receive and send frames in place "
+			 "on a trusted port (mbufs over the region: see the README), 0 to copy",
+			 a->name, key, value);
+		return -EINVAL;
+	}
+	a->zero_copy = value[0] == '1';
+	return 0;
+}
+
+static int
+dpsw_arg_copy_break(const char *key, const char *value, void *opaque)
+{
+	struct dpsw_args *a = opaque;
+
+	if (dps_parse_u32(value, 0, DPSR_FRAME_MAX, &a->copy_break) != 0) {
+		DPSW_LOG(ERR, "%s: %s=%s is not valid: with zero copy, the longest frame "
+			 "received that is still copied, 0..%d (0: none)", a->name, key, value,
+			 DPSR_FRAME_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 #define DPSW_VDEV (1u << DPSW_KIND_VDEV)
 #define DPSW_PCI (1u << DPSW_KIND_PCI)
 
@@ -98,6 +127,9 @@ static const struct {
 	{ DPSW_ARG_QPAIRS, dpsw_arg_qpairs, DPSW_VDEV | DPSW_PCI },
 	{ DPSW_ARG_MAC, dpsw_arg_mac, DPSW_VDEV | DPSW_PCI },
 	{ DPSW_ARG_RECONNECT, dpsw_arg_reconnect, DPSW_VDEV },
+	/* Zero copy: the host's attach only, so far (the guest PMD copies). */
+	{ DPSW_ARG_ZERO_COPY, dpsw_arg_zero_copy, DPSW_VDEV },
+	{ DPSW_ARG_COPY_BREAK, dpsw_arg_copy_break, DPSW_VDEV },
 };
 
 static bool

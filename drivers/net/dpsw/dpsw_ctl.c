@@ -25,7 +25,8 @@ static int
 dpsw_client_attach(const struct dpsw_args *a, uint32_t qpairs, struct dpsr_client *c,
 		   struct dps_err *err)
 {
-	int rc = dpsr_client_attach(c, a->path, a->secret, qpairs, err);
+	int rc = dpsr_client_attach_features(c, a->path, a->secret, qpairs,
+					     a->zero_copy ? DPSR_F_PEER_BUFS : 0, err);
 
 	if (rc != 0)
 		return rc;
@@ -74,7 +75,7 @@ dpsw_queues_bind(struct dpsw_dev *p)
 		if (rc != 0)
 			return rc;
 	}
-	return 0;
+	return dpsw_zc_bind(p);
 }
 
 static void dpsw_sock_event(void *arg);
@@ -112,6 +113,7 @@ dpsw_reattach(void *arg)
 		return;
 	}
 	dpsw_quiesce(p);		/* attached has been 0 since the hang-up */
+	dpsw_zc_retire(p);		/* frames held in place keep the old mapping */
 	dpsr_client_detach(&p->sock.c);	/* nobody uses it: unmap, close its fds */
 	dpsw_sock_ih_free(p);		/* its callback was unregistered at the hang-up */
 	p->sock.c = c;

@@ -249,6 +249,12 @@ enum {
 	DPSW_XS_TX_BAD_LEN,
 	DPSW_XS_TX_DISCONNECTED,
 	DPSW_XS_DOORBELLS_RUNG,
+	DPSW_XS_RX_ZERO_COPY,
+	DPSW_XS_RX_COPIED,
+	DPSW_XS_TX_ZERO_COPY,
+	DPSW_XS_TX_COPIED,
+	DPSW_XS_TX_BAG_EMPTY,
+	DPSW_XS_TX_BAG_BAD,
 	DPSW_XS_NB
 };
 
@@ -263,6 +269,12 @@ static const char *const dpsw_xstat_names[DPSW_XS_NB] = {
 	[DPSW_XS_TX_BAD_LEN] = "tx_bad_len",
 	[DPSW_XS_TX_DISCONNECTED] = "tx_disconnected",
 	[DPSW_XS_DOORBELLS_RUNG] = "doorbells_rung",
+	[DPSW_XS_RX_ZERO_COPY] = "rx_zero_copy",
+	[DPSW_XS_RX_COPIED] = "rx_copied",
+	[DPSW_XS_TX_ZERO_COPY] = "tx_zero_copy",
+	[DPSW_XS_TX_COPIED] = "tx_copied",
+	[DPSW_XS_TX_BAG_EMPTY] = "tx_bag_empty",
+	[DPSW_XS_TX_BAG_BAD] = "tx_bag_bad",
 };
 
 static void
@@ -283,6 +295,12 @@ dpsw_xstats_sum(const struct dpsw_dev *p, uint64_t v[DPSW_XS_NB])
 		v[DPSW_XS_TX_BAD_LEN] += tx->bad_len;
 		v[DPSW_XS_TX_DISCONNECTED] += tx->disconnected;
 		v[DPSW_XS_DOORBELLS_RUNG] += rx->doorbells + tx->doorbells;
+		v[DPSW_XS_RX_ZERO_COPY] += rx->zero_copy;
+		v[DPSW_XS_RX_COPIED] += rx->pkts - rx->zero_copy;
+		v[DPSW_XS_TX_ZERO_COPY] += tx->zero_copy;
+		v[DPSW_XS_TX_COPIED] += tx->pkts - tx->zero_copy;
+		v[DPSW_XS_TX_BAG_EMPTY] += tx->bag_empty;
+		v[DPSW_XS_TX_BAG_BAD] += tx->bag_bad;
 	}
 }
 

@@ -49,7 +49,19 @@ dpsw_ring_doorbell(const struct dpsw_bell *b, uint64_t *counter)
 
 /* ---- receive ---- */
 
-static uint16_t
+void
+dpsw_rx_ring_room(struct dpsw_rxq *q)
+{
+	dpsw_ring_doorbell(&q->room, &q->st.doorbells);
+}
+
+void
+dpsw_tx_ring_kick(struct dpsw_txq *q)
+{
+	dpsw_ring_doorbell(&q->kick, &q->st.doorbells);
+}
+
+uint16_t
 dpsw_rx_attached(struct dpsw_rxq *q, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct dpsr_ring *r = q->ring.shared;
@@ -108,7 +120,7 @@ dpsw_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t n)
 	/* Detached (the switch went, or a guest's port is stopped): nothing to take. */
 	if (unlikely(!dpsw_q_enter(&q->busy, q->attached)))
 		return 0;
-	got = dpsw_rx_attached(q, pkts, n);
+	got = q->zc != NULL ? dpsw_zc_rx(q, pkts, n) : dpsw_rx_attached(q, pkts, n);
 	dpsw_q_leave(&q->busy);
 	return got;
 }
@@ -218,7 +230,7 @@ dpsw_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t n)
 
 	if (unlikely(!dpsw_q_enter(&q->busy, q->attached)))
 		return dpsw_tx_drop_all(q, pkts, n);
-	done = dpsw_tx_attached(q, pkts, n);
+	done = q->zc != NULL ? dpsw_zc_tx(q, pkts, n) : dpsw_tx_attached(q, pkts, n);
 	dpsw_q_leave(&q->busy);
 	return done;
 }

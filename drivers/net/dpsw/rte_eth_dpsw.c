@@ -117,6 +117,7 @@ dpsw_vdev_close(struct rte_eth_dev *dev)
 	dpsw_ctl_stop(dev);		/* no more tries to attach again */
 	__atomic_store_n(&p->attached, 0, __ATOMIC_RELEASE);
 	dpsw_waiters_close(p);
+	dpsw_zc_retire(p);		/* frames held in place keep the mapping */
 	dpsr_client_detach(&p->sock.c);	/* unmaps, closes the doorbells and the socket */
 	DPSW_LOG(INFO, "%s: detached from '%s'", dev->data->name, p->sock.args.path);
 	memset(p->sock.args.secret, 0, sizeof(p->sock.args.secret));
@@ -158,6 +159,7 @@ dpsw_probe_undo(struct rte_eth_dev *dev)
 	struct dpsw_dev *p = dev->data->dev_private;
 
 	memset(&p->sock.args, 0, sizeof(p->sock.args));	/* the secret */
+	dpsw_zc_retire(p);
 	dpsr_client_detach(&p->sock.c);
 	dev->data->mac_addrs = NULL;
 	rte_eth_dev_release_port(dev);
@@ -167,7 +169,8 @@ static int
 dpsw_probe(struct rte_vdev_device *vdev)
 {
 	struct dpsw_args a = { .name = rte_vdev_device_name(vdev), .qpairs = 1,
-			       .reconnect_ms = DPSW_RECONNECT_MS_DEFAULT };
+			       .reconnect_ms = DPSW_RECONNECT_MS_DEFAULT,
+			       .copy_break = DPSW_COPY_BREAK_DEFAULT };
 	struct rte_eth_dev *dev;
 	struct dpsr_client c;
 	struct dpsw_dev *p;
@@ -242,4 +245,6 @@ RTE_PMD_REGISTER_PARAM_STRING(net_dpsw,
 	DPSW_ARG_SECRET "=<string, at most 64 bytes> "
 	DPSW_ARG_QPAIRS "=<1-64> "
 	DPSW_ARG_MAC "=<unicast MAC> "
-	DPSW_ARG_RECONNECT "=<0-60000>");
+	DPSW_ARG_RECONNECT "=<0-60000> "
+	DPSW_ARG_ZERO_COPY "=<0|1> "
+	DPSW_ARG_COPY_BREAK "=<0-9216>");

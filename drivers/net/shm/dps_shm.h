@@ -56,6 +56,8 @@ struct dps_shm_info {
 	uint64_t region_size;
 	uint32_t spares_total;		/**< trusted: the group's spares */
 	uint32_t spares_free;		/**< ... not lent to frames in flight */
+	bool peer_bufs;			/**< the peer holds bags (DPSR_F_PEER_BUFS granted) */
+	uint32_t bag_bufs;		/**< buffers in the port's bags now (ring x queue pairs) */
 	uint64_t attaches;
 	uint64_t refusals;
 	uint64_t detaches;

@@ -244,7 +244,8 @@ static const struct shm_xstat shm_xstats[] = {
 	RXS("rx_bad_flags", bad_desc[DPSR_BAD_FLAGS]), RXS("rx_doorbells", doorbells),
 	TXS("tx_zero_copy", zero_copy), TXS("tx_copied", copied), TXS("tx_bad_len", bad_len),
 	TXS("tx_no_peer", no_peer), TXS("tx_bad_index", bad_index),
-	TXS("tx_doorbells", doorbells),
+	TXS("tx_doorbells", doorbells), TXS("tx_peer_swaps", peer_swaps),
+	TXS("tx_bad_buf", bad_buf),
 };
 /* Port-wide counters, after the per-queue ones. */
 static const char *const shm_dev_xstat_names[] = {
@@ -439,8 +440,11 @@ shm_remove(struct rte_vdev_device *vdev)
 
 	if (dev == NULL)
 		return 0;
-	rte_eth_dev_close(dev->data->port_id);
-	return rte_eth_dev_release_port(dev);
+	/*
+	 * Closing releases the port (DPDK 22.11): releasing it again would
+	 * find its data zeroed and reset port 0's burst functions instead.
+	 */
+	return rte_eth_dev_close(dev->data->port_id);
 }
 
 static struct rte_vdev_driver shm_vdev_drv = {
@@ -557,6 +561,10 @@ dps_shm_info(uint16_t port_id, struct dps_shm_info *info)
 	info->region_size = sd->region->mem.size;
 	info->spares_total = sd->region->nb_spares;
 	info->spares_free = sd->region->spares ? rte_mempool_avail_count(sd->region->spares) : 0;
+	info->peer_bufs = (sd->srv.features & DPSR_F_PEER_BUFS) != 0;
+	for (uint32_t q = 0; q < sd->args.qpairs; q++)
+		info->bag_bufs += shm_region_bag_count(sd->region,
+						       shm_bag_of(sd->srv.qpair_base + q));
 	info->attaches = sd->srv.attaches;
 	info->refusals = sd->srv.refusals;
 	info->detaches = sd->detaches;

@@ -16,6 +16,7 @@
 #include <ethdev_driver.h>
 #include <rte_malloc.h>
 
+#include "dpsr/dpsr_guest.h"
 #include "shm_attach.h"
 #include "shm_ctl.h"
 #include "shm_guard.h"
@@ -77,14 +78,38 @@ shm_quiesce(struct shm_dev *sd)
 	}
 }
 
-/* Fresh rings, from the shadows: what a peer left behind is gone. Quiesced. */
+/*
+ * Fresh rings, from the shadows: what a peer left behind is gone. A bag
+ * holder's bags go back into its rx rings' slots first, exactly a ring's
+ * worth each (anything else is a bug, logged). Quiesced.
+ */
 static void
 shm_reset(struct shm_dev *sd)
 {
 	for (uint32_t q = 0; q < sd->args.qpairs; q++) {
+		bool had_bag = sd->rxq[q].q.owner != NULL;
+		uint32_t n = shm_bag_return(&sd->rxq[q].q);
+
+		if (had_bag && n != sd->args.ring_size)
+			SHM_LOG(ERR, "port %s: queue pair %u's bag held %u buffers, not %u: "
+				"a bug; the group's region has lost track of %d buffer(s)",
+				sd->name, q, n, sd->args.ring_size,
+				(int)sd->args.ring_size - (int)n);
 		shm_qring_reset(&sd->rxq[q].q);
 		shm_qring_reset(&sd->txq[q].q);
 	}
+}
+
+/*
+ * The peer was granted DPSR_F_PEER_BUFS: each of its queue pairs' bag is
+ * its rx ring's slots' buffers. Before the queues open (gates closed).
+ */
+static void
+shm_bags_form(struct shm_dev *sd)
+{
+	for (uint32_t q = 0; q < sd->srv.granted && q < sd->args.qpairs; q++)
+		shm_bag_form(&sd->rxq[q], &sd->txq[q], sd->region->owner,
+			     shm_bag_of(sd->srv.qpair_base + q));
 }
 
 /* A peer that uses the rings: attached, and for a guest, its driver started. */
@@ -180,7 +205,7 @@ shm_detach(struct shm_dev *sd)
 		shm_ctl_unwatch(sd->srv.ctl_rd);
 	dpsr_server_detach(&sd->srv);
 	sd->attached = false;
-	sd->guest_ctl = 0;
+	sd->guest_ctl = sd->guest_req = 0;
 	sd->detaches++;
 	/* An isolated port's next peer gets memory no earlier peer can still map. */
 	if (!sd->region->trusted) {
@@ -222,9 +247,12 @@ shm_attached(struct shm_dev *sd)
 		shm_detach(sd);
 		return;
 	}
+	if (sd->srv.features & DPSR_F_PEER_BUFS)
+		shm_bags_form(sd);
 	shm_open_if_ready(sd);
-	SHM_LOG(INFO, "port %s: peer attached (%u queue pair%s)", sd->name, sd->srv.granted,
-		sd->srv.granted == 1 ? "" : "s");
+	SHM_LOG(INFO, "port %s: peer attached (%u queue pair%s%s)", sd->name, sd->srv.granted,
+		sd->srv.granted == 1 ? "" : "s",
+		sd->srv.features & DPSR_F_PEER_BUFS ? ", holding buffers" : "");
 	shm_link_changed(sd);
 }
 
@@ -319,16 +347,19 @@ shm_guest_ctl_ring(const struct shm_dev *sd)
 }
 
 /*
- * The guest rang vector 0: its driver starts (a new nonzero peer_ctl) or
- * stops (0). Either way the port's rings start over from the shadows;
- * then the ack, then the queues open, then the guest is rung.
+ * The guest rang vector 0: its driver starts (a new peer_ctl with a
+ * nonzero nonce, bit 31 asking for DPSR_F_PEER_BUFS) or stops. Either way
+ * the port's rings start over from the shadows (a bag goes back into its
+ * slots); then the bags if granted (a trusted port), the ack (bit 31 kept
+ * only if granted), the queues open, and the guest is rung.
  */
 static void
 shm_on_guest_ctl(void *arg)
 {
 	struct shm_dev *sd = arg;
 	struct dpsr_ring *r;
-	uint32_t want;
+	uint32_t want, ack;
+	bool grant;
 
 	if (!sd->attached)
 		return;
@@ -336,20 +367,27 @@ shm_on_guest_ctl(void *arg)
 	r = shm_guest_ctl_ring(sd);
 	/* Read once: a guest rewriting it meanwhile gets what was read. */
 	want = __atomic_load_n(&r->peer_ctl, __ATOMIC_ACQUIRE);
-	if (want == sd->guest_ctl)
+	if (want == sd->guest_req)
 		return;		/* a ring for nothing (a flood costs a read each) */
 	shm_quiesce(sd);
 	shm_reset(sd);
-	__atomic_store_n(&sd->guest_ctl, want, __ATOMIC_RELAXED);
-	if (want != 0)
+	grant = (want & DPSR_GUEST_CTL_PEER_BUFS) && sd->region->trusted;
+	ack = dpsr_guest_ctl_ack(want, grant);
+	sd->guest_req = want;
+	sd->srv.features = ack != 0 && grant ? DPSR_F_PEER_BUFS : 0;
+	if (sd->srv.features & DPSR_F_PEER_BUFS)
+		shm_bags_form(sd);
+	__atomic_store_n(&sd->guest_ctl, ack, __ATOMIC_RELAXED);
+	if (ack != 0)
 		sd->guest_starts++;
 	else
 		sd->guest_stops++;
 	/* Release: the reset rings are visible before the ack. */
-	__atomic_store_n(&r->ctl_ack, want, __ATOMIC_RELEASE);
+	__atomic_store_n(&r->ctl_ack, ack, __ATOMIC_RELEASE);
 	shm_open_if_ready(sd);
 	dpsr_bell_ring(sd->srv.ctl_wr);
-	SHM_LOG(INFO, "port %s: guest driver %s", sd->name, want != 0 ? "started" : "stopped");
+	SHM_LOG(INFO, "port %s: guest driver %s%s", sd->name, ack != 0 ? "started" : "stopped",
+		sd->srv.features & DPSR_F_PEER_BUFS ? " (holding buffers)" : "");
 	shm_link_changed(sd);
 }
 
@@ -369,7 +407,7 @@ shm_on_guest_connect(struct shm_dev *sd, int fd)
 		return;
 	}
 	sd->attached = true;
-	sd->guest_ctl = 0;
+	sd->guest_ctl = sd->guest_req = 0;
 	/* A trust group's ring may hold an earlier guest's ack. */
 	__atomic_store_n(&shm_guest_ctl_ring(sd)->ctl_ack, 0, __ATOMIC_RELEASE);
 	if (shm_bells_wire(sd) != 0 || shm_ctl_watch(sd->srv.peer_fd, shm_on_peer, sd) != 0 ||
@@ -548,6 +586,8 @@ shm_attach_open(struct shm_dev *sd, int numa_node, struct dps_err *err)
 				      sd->slot * sd->args.qpairs, sd->args.qpairs, err);
 	if (rc != 0)
 		return rc;
+	/* Only a trust group's peers may hold buffers: an isolated port grants nothing. */
+	sd->srv.grantable = sd->region->trusted ? DPSR_F_PEER_BUFS : 0;
 	shm_wire_queues(sd);
 	sd->wired = true;
 	shm_reset(sd);

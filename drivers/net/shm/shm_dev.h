@@ -55,9 +55,11 @@ struct shm_dev {
 	 */
 	bool region_stale;
 	/*
-	 * A guest's (transport=ivshmem) last control word acted on: 0, its
-	 * driver stopped (or not started); else started.
+	 * A guest's (transport=ivshmem) last control word acted on
+	 * (guest_req) and the ack it was given (guest_ctl): 0, its driver
+	 * stopped (or not started); else started.
 	 */
+	uint32_t guest_req;
 	uint32_t guest_ctl;
 	uint64_t guest_starts;
 	uint64_t guest_stops;

@@ -71,6 +71,8 @@ shm_show_one(uint16_t id, void *arg __rte_unused)
 		jw_bool("hugepages", si.hugepages);
 		jw_u64("spares_total", si.spares_total);
 		jw_u64("spares_free", si.spares_free);
+		jw_bool("peer_bufs", si.peer_bufs);
+		jw_u64("bag_bufs", si.bag_bufs);
 		jw_u64("attaches", si.attaches);
 		jw_u64("refusals", si.refusals);
 		jw_u64("detaches", si.detaches);

@@ -93,6 +93,7 @@ static void
 region_free(struct shm_region *r)
 {
 	free(r->shadow);
+	free(r->owner);
 	rte_mempool_free(r->spares);
 	region_mem_destroy(&r->mem);
 	free(r);
@@ -215,7 +216,15 @@ region_create(const struct shm_region_req *req, const char *port, struct dps_err
 		r->shadow[i] = i;
 	r->iova_base = rte_eal_iova_mode() == RTE_IOVA_VA ?
 		(uint64_t)(uintptr_t)(r->view.base + r->view.bufs_off) : RTE_BAD_IOVA;
+	/* Every buffer the switch's until a peer is granted a bag. */
+	if (trusted && (r->owner = calloc(r->view.lim.nb_bufs, sizeof(*r->owner))) == NULL) {
+		dps_err_set(err, -ENOMEM, "port '%s': out of memory", port);
+		free(r->shadow);
+		region_mem_destroy(&r->mem);
+		goto fail;
+	}
 	if (trusted && shm_spares_create(r, req->group, err) != 0) {
+		free(r->owner);
 		free(r->shadow);
 		region_mem_destroy(&r->mem);
 		goto fail;
@@ -264,6 +273,16 @@ shm_region_renew(struct shm_region *r, const char *port, struct dps_err *err)
 	for (uint32_t i = 0; i < 2 * r->geo.nb_qpairs * r->geo.ring_size; i++)
 		r->shadow[i] = i;
 	return 0;
+}
+
+uint32_t
+shm_region_bag_count(const struct shm_region *r, uint8_t bag)
+{
+	uint32_t n = 0;
+
+	for (uint32_t b = 0; r->owner != NULL && b < r->view.lim.nb_bufs; b++)
+		n += __atomic_load_n(&r->owner[b], __ATOMIC_RELAXED) == bag;
+	return n;
 }
 
 void

@@ -37,6 +37,14 @@ struct shm_region {
 	 */
 	uint32_t *shadow;
 	/*
+	 * Trusted groups: who holds each buffer of the region, one byte per
+	 * buffer (docs/shm-protocol.md, "Buffers a trusted peer holds"):
+	 * SHM_OWNER_SWITCH, or 1 + q for the bag of the region's queue pair
+	 * q, whose peer was granted DPSR_F_PEER_BUFS. Private memory, with
+	 * the region; NULL for an isolated port's (it grants no features).
+	 */
+	uint8_t *owner;
+	/*
 	 * Trusted groups: the spare buffers, each an mbuf whose data buffer
 	 * is one region buffer (docs/shm-protocol.md, "Buffer ownership").
 	 */
@@ -98,6 +106,19 @@ struct shm_region *shm_region_join(const struct shm_region_req *req, uint32_t *s
 
 /** Mark the regions that faulted since the last call (shm_guard.h): r->damaged. */
 void shm_regions_note_damage(void);
+
+/** The switch holds the buffer (a slot's, a spare, a frame's): no bag. */
+#define SHM_OWNER_SWITCH 0
+
+/** The owner byte of the bag of the region's queue pair @p qp. */
+static inline uint8_t
+shm_bag_of(uint32_t qp)
+{
+	return (uint8_t)(1 + qp);
+}
+
+/** Buffers in the bag @p bag (a scan of the owner table; control side). */
+uint32_t shm_region_bag_count(const struct shm_region *r, uint8_t bag);
 
 /** Give a slot back; the region goes with its last port. */
 void shm_region_leave(struct shm_region *r, uint32_t slot);

@@ -13,6 +13,17 @@
  * of the same group's pool goes into the slot by swapping; anything else
  * is copied into the slot's buffer.
  *
+ * A trusted peer granted DPSR_F_PEER_BUFS moves buffers too (docs/
+ * shm-protocol.md, "Buffers a trusted peer holds"): on receive the
+ * descriptor may name any buffer of the queue pair's bag, claimed from
+ * the region's owner table under the queue pair's lock, one per burst (rx
+ * queue q and tx queue q may run on different workers, and a buffer named
+ * twice must be taken once); the buffer the slot keeps joins the bag. On transmit the
+ * slots the peer released are read back once: a bag buffer it left there
+ * becomes the slot's, and the slot's old one joins the bag. Without the
+ * feature (owner NULL) this costs one predictable branch per burst and
+ * per descriptor.
+ *
  * Doorbells are rung only when the other side said it sleeps (its wait
  * flag, read after a full fence), so under load no system call is made.
  */
@@ -46,13 +57,77 @@ shm_qring_init(struct shm_qring *q, const struct shm_region *r, uint32_t ring_id
 	q->kick_fd = -1;
 	q->gate.open = 0;
 	q->gate.busy = 0;
+	q->owner = NULL;
+	q->bag = 0;
+	q->reaped = 0;
 }
 
 void
 shm_qring_reset(struct shm_qring *q)
 {
 	q->idx = 0;
+	q->reaped = 0;
+	q->owner = NULL;
+	q->bag = 0;
 	dpsr_ring_reset(q->ring, q->mask + 1, q->shadow);
+}
+
+/* ---- bags: the owner table (DPSR_F_PEER_BUFS) ---- */
+
+/*
+ * Take buffer @p buf out of bag @p bag for the switch, if it is there.
+ * Only the queue pair's two queues claim from its bag (another queue
+ * pair's claim compares and fails, writing nothing), and they do it under
+ * the pair's reap_lock: one lock per burst instead of one atomic
+ * compare-and-swap per frame, and of two claims of one buffer (two slots,
+ * both rings) one fails all the same.
+ */
+static inline bool
+shm_bag_claim(uint8_t *owner, uint32_t buf, uint8_t bag)
+{
+	if (__atomic_load_n(&owner[buf], __ATOMIC_RELAXED) != bag)
+		return false;
+	__atomic_store_n(&owner[buf], SHM_OWNER_SWITCH, __ATOMIC_RELAXED);
+	return true;
+}
+
+/* A buffer the switch holds joins bag @p bag (before the peer can see it). */
+static inline void
+shm_bag_give(uint8_t *owner, uint32_t buf, uint8_t bag)
+{
+	__atomic_store_n(&owner[buf], bag, __ATOMIC_RELEASE);
+}
+
+void
+shm_bag_form(struct shm_rxq *rx, struct shm_txq *tx, uint8_t *owner, uint8_t bag)
+{
+	for (uint32_t k = 0; k <= rx->q.mask; k++)
+		shm_bag_give(owner, rx->q.shadow[k], bag);
+	rx->q.owner = tx->q.owner = owner;
+	rx->q.bag = tx->q.bag = bag;
+	tx->q.reaped = tx->q.idx;
+	rte_spinlock_init(&tx->reap_lock);
+	rx->pair = tx;
+}
+
+uint32_t
+shm_bag_return(struct shm_qring *rx)
+{
+	uint32_t n = 0;
+
+	if (rx->owner == NULL)
+		return 0;
+	for (uint32_t b = 0; b < rx->lim.nb_bufs; b++) {
+		if (__atomic_load_n(&rx->owner[b], __ATOMIC_RELAXED) != rx->bag)
+			continue;
+		/* More than a ring's worth would be a bug: the rest stay the switch's. */
+		if (n <= rx->mask)
+			rx->shadow[n] = b;
+		__atomic_store_n(&rx->owner[b], SHM_OWNER_SWITCH, __ATOMIC_RELAXED);
+		n++;
+	}
+	rx->owner = NULL;
+	return n;
 }
 
 void
@@ -134,16 +209,76 @@ shm_prefetch_descs(const struct shm_qring *q, uint32_t first, uint32_t n, bool w
 		rte_prefetch0(&q->ring->desc[(first + n - 1) & q->mask]);
 }
 
-/* The private copy of a peer's descriptor, checked; DPSR_OK or why not. */
-static inline enum dpsr_bad
-shm_desc_take(const struct shm_qring *q, uint32_t slot, struct dpsr_desc *d)
+/*
+ * A bag holder released the slots up to @p cons: read each one's buf
+ * once. A buffer of its bag it left there becomes the slot's, and the
+ * slot's old one joins the bag; any other (but the slot's own) is refused
+ * and the slot keeps its buffer. A cons behind what was read back (the
+ * other worker read further) or past what was produced (a lie the tx
+ * burst counts: bad_index) reads nothing. With txq->reap_lock held.
+ */
+static void
+shm_tx_reap(struct shm_txq *txq, uint32_t cons)
 {
+	struct shm_qring *q = &txq->q;
+	uint32_t n = cons - q->reaped;
+
+	if (unlikely(n > q->idx - q->reaped))
+		return;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t slot = (q->reaped + i) & q->mask, old = q->shadow[slot];
+		uint32_t b = ((const volatile struct dpsr_desc *)&q->ring->desc[slot])->buf;
+
+		if (likely(b == old))
+			continue;		/* it copied the frame out and kept nothing */
+		if (likely(b < q->lim.nb_bufs) && shm_bag_claim(q->owner, b, q->bag)) {
+			q->shadow[slot] = b;
+			shm_bag_give(q->owner, old, q->bag);
+			txq->st.peer_swaps++;
+		} else {
+			txq->st.bad_buf++;
+		}
+	}
+	q->reaped = cons;
+}
+
+/*
+ * A claim on the rx ring failed: maybe the peer sends a buffer it kept
+ * from the tx ring, which the tx worker has not read back yet. Read back
+ * what it released (once per burst), then claim again. reap_lock held.
+ */
+static bool
+shm_rx_claim_after_reap(struct shm_rxq *rxq, uint32_t buf)
+{
+	struct shm_txq *tx = rxq->pair;
+
+	if (rxq->reaped)
+		return false;
+	rxq->reaped = true;
+	shm_tx_reap(tx, __atomic_load_n(&tx->q.ring->cons, __ATOMIC_ACQUIRE));
+	return shm_bag_claim(rxq->q.owner, buf, rxq->q.bag);
+}
+
+/*
+ * The private copy of a peer's descriptor, checked; DPSR_OK or why not.
+ * With a bag, an accepted descriptor's buffer is the switch's now (taken
+ * out of the bag): the caller puts a buffer back into the bag for it.
+ */
+static inline enum dpsr_bad
+shm_desc_take(struct shm_rxq *rxq, uint32_t slot, struct dpsr_desc *d)
+{
+	const struct shm_qring *q = &rxq->q;
 	enum dpsr_bad bad;
 
 	dpsr_desc_fetch(&q->ring->desc[slot], d);
 	bad = dpsr_desc_check(d, &q->lim);
-	if (bad == DPSR_OK && unlikely(d->buf != q->shadow[slot]))
-		bad = DPSR_BAD_BUF;		/* a peer may not move buffers */
+	if (likely(q->owner == NULL)) {
+		if (bad == DPSR_OK && unlikely(d->buf != q->shadow[slot]))
+			bad = DPSR_BAD_BUF;	/* a peer may not move buffers */
+	} else if (bad == DPSR_OK && !shm_bag_claim(q->owner, d->buf, q->bag) &&
+		   !shm_rx_claim_after_reap(rxq, d->buf)) {
+		bad = DPSR_BAD_BUF;		/* not in its bag (any more) */
+	}
 	/* Whatever the peer wrote there, the slot goes back naming its own buffer. */
 	if (unlikely(bad == DPSR_BAD_BUF))
 		((volatile struct dpsr_desc *)&q->ring->desc[slot])->buf = q->shadow[slot];
@@ -155,6 +290,8 @@ static uint16_t
 shm_rx_copy(struct shm_rxq *rxq, struct rte_mbuf **pkts, uint32_t avail)
 {
 	struct shm_qring *q = &rxq->q;
+	/* With a bag: the buffers taken, which go back to it after the burst. */
+	uint32_t claimed[SHM_BURST_MAX], nb_claimed = 0;
 	uint64_t bytes = 0;
 	uint16_t got = 0;
 	uint32_t i;
@@ -162,7 +299,7 @@ shm_rx_copy(struct shm_rxq *rxq, struct rte_mbuf **pkts, uint32_t avail)
 	for (i = 0; i < avail; i++) {
 		uint32_t slot = (q->idx + i) & q->mask;
 		struct dpsr_desc d;
-		enum dpsr_bad bad = shm_desc_take(q, slot, &d);
+		enum dpsr_bad bad = shm_desc_take(rxq, slot, &d);
 		struct rte_mbuf *m;
 
 		if (unlikely(bad != DPSR_OK)) {
@@ -172,13 +309,27 @@ shm_rx_copy(struct shm_rxq *rxq, struct rte_mbuf **pkts, uint32_t avail)
 		m = dpsr_mbuf_copy_in(rxq->mp, shm_buf(q, d.buf) + d.off, d.len);
 		if (unlikely(m == NULL)) {
 			/* The frame stays in its slot for the next burst. */
+			if (q->owner != NULL)
+				shm_bag_give(q->owner, d.buf, q->bag);
 			rxq->st.nombuf++;
 			break;
+		}
+		if (unlikely(q->owner != NULL)) {
+			/*
+			 * The slot keeps the buffer it named; it goes back into
+			 * the bag only after the burst, so that a second slot
+			 * naming it in this burst finds it taken.
+			 */
+			q->shadow[slot] = d.buf;
+			((volatile struct dpsr_desc *)&q->ring->desc[slot])->buf = d.buf;
+			claimed[nb_claimed++] = d.buf;
 		}
 		m->port = rxq->port_id;
 		bytes += d.len;
 		pkts[got++] = m;
 	}
+	for (uint32_t k = 0; k < nb_claimed; k++)
+		shm_bag_give(q->owner, claimed[k], q->bag);
 	q->idx += i;
 	rxq->st.copied += got;
 	rxq->st.bytes += bytes;
@@ -204,7 +355,7 @@ shm_rx_swap(struct shm_rxq *rxq, struct rte_mbuf **pkts, uint32_t avail)
 	for (uint32_t i = 0; i < avail; i++) {
 		uint32_t slot = (q->idx + i) & q->mask;
 		struct dpsr_desc d;
-		enum dpsr_bad bad = shm_desc_take(q, slot, &d);
+		enum dpsr_bad bad = shm_desc_take(rxq, slot, &d);
 		struct rte_mbuf *m = pkts[got];	/* the next unused spare */
 		uint32_t spare;
 
@@ -220,6 +371,9 @@ shm_rx_swap(struct shm_rxq *rxq, struct rte_mbuf **pkts, uint32_t avail)
 		m->pkt_len = d.len;
 		m->port = rxq->port_id;
 		q->shadow[slot] = spare;
+		/* A bag holder's slot hands it the spare: in its bag before cons moves. */
+		if (unlikely(q->owner != NULL))
+			shm_bag_give(q->owner, spare, q->bag);
 		/* Ours to write: the slot is the consumer's until cons moves. */
 		((volatile struct dpsr_desc *)&q->ring->desc[slot])->buf = spare;
 		bytes += d.len;
@@ -262,10 +416,17 @@ shm_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 	}
 	avail = RTE_MIN(avail, (uint32_t)RTE_MIN(n, SHM_BURST_MAX));
 	shm_prefetch_descs(q, q->idx, avail, false);
+	/* A bag holder's: its queue pair's claims, one burst at a time. */
+	if (unlikely(q->owner != NULL)) {
+		rxq->reaped = false;
+		rte_spinlock_lock(&rxq->pair->reap_lock);
+	}
 	if (rxq->spares != NULL)
 		got = shm_rx_swap(rxq, pkts, avail);
 	if (got == UINT16_MAX)
 		got = shm_rx_copy(rxq, pkts, avail);
+	if (unlikely(q->owner != NULL))
+		rte_spinlock_unlock(&rxq->pair->reap_lock);
 	__atomic_store_n(&q->ring->cons, q->idx, __ATOMIC_RELEASE);
 	shm_kick_if_waiting(q, &q->ring->prod_wait, &rxq->st.doorbells);
 	shm_gate_leave(&q->gate);
@@ -327,6 +488,11 @@ shm_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n)
 		return n;
 	}
 	cons = __atomic_load_n(&q->ring->cons, __ATOMIC_ACQUIRE);
+	if (unlikely(q->owner != NULL)) {
+		rte_spinlock_lock(&txq->reap_lock);
+		shm_tx_reap(txq, cons);
+		rte_spinlock_unlock(&txq->reap_lock);
+	}
 	used = q->idx - cons;
 	if (unlikely(used > q->mask + 1)) {
 		txq->st.bad_index++;

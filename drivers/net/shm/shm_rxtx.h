@@ -18,6 +18,7 @@
 #include <rte_common.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_spinlock.h>
 
 #include "dpsr/dpsr.h"
 #include "dpsr/dpsr_bell.h"
@@ -76,6 +77,9 @@ struct shm_txq_stats {
 	uint64_t no_peer;		/* frames sent while no peer was attached */
 	uint64_t bad_index;		/* the peer's consumer index was impossible */
 	uint64_t doorbells;
+	/* DPSR_F_PEER_BUFS: released slots whose buffer the peer exchanged for a bag one */
+	uint64_t peer_swaps;
+	uint64_t bad_buf;		/* ... for a buffer not in its bag: refused */
 };
 
 /* What both directions of a queue need to know about the region. */
@@ -90,12 +94,30 @@ struct shm_qring {
 	uint64_t iova_base;
 	int kick_fd;			/* the write end of the peer's doorbell, -1: none */
 	struct shm_gate gate;
+	/*
+	 * DPSR_F_PEER_BUFS granted to the peer (docs/shm-protocol.md,
+	 * "Buffers a trusted peer holds"): the region's owner table and this
+	 * queue pair's bag in it. NULL: the peer moves no buffers, and buf
+	 * must be the shadow's.
+	 */
+	uint8_t *owner;
+	uint8_t bag;
+	uint32_t reaped;		/* tx with bags: released slots read back up to here */
 };
+
+struct shm_txq;
 
 struct shm_rxq {
 	struct shm_qring q;
 	struct rte_mempool *mp;		/* the switch's mbufs, for copies */
 	struct rte_mempool *spares;	/* trusted: swap pool; NULL: copy only */
+	/*
+	 * With a bag: the tx queue of the same queue pair, whose released
+	 * slots a claim that failed reads back first (the peer may send a
+	 * buffer it kept from ring 2q+1 before the tx worker read it back).
+	 */
+	struct shm_txq *pair;
+	bool reaped;			/* ... once per burst at most */
 	uint16_t port_id;
 	/*
 	 * What the worker sleeps on, the same for the port's life: the
@@ -108,13 +130,45 @@ struct shm_rxq {
 struct shm_txq {
 	struct shm_qring q;
 	struct rte_mempool *spares;	/* trusted: mbufs of this pool are swapped in */
+	/*
+	 * With a bag: every claim from the queue pair's bag, and reading back
+	 * the released slots (q.reaped, the shadow's entries of released
+	 * slots, peer_swaps, bad_buf), by this queue's worker before it
+	 * produces or by its rx queue's (another worker, maybe) for a burst:
+	 * one at a time.
+	 */
+	rte_spinlock_t reap_lock;
 	struct shm_txq_stats st;
 } __rte_cache_aligned;
 
 /** Point a queue at ring @p ring_idx of @p r (gate closed), no doorbell yet. */
 void shm_qring_init(struct shm_qring *q, const struct shm_region *r, uint32_t ring_idx);
-/** Empty the ring for a new peer, from the shadow. Gate closed. */
+/**
+ * Empty the ring for a new peer, from the shadow; no bags any more (a
+ * bag holder's rx ring has its bag back first: shm_bag_return()). Gate
+ * closed.
+ */
 void shm_qring_reset(struct shm_qring *q);
+
+/*
+ * Bags (DPSR_F_PEER_BUFS), on the control side with both gates closed.
+ * @p rx is the queue pair's ring 2q, @p tx its ring 2q+1.
+ */
+
+/**
+ * Grant: the buffers of ring 2q's slots become the bag @p bag in
+ * @p owner, and both queues of the queue pair check and move buffers
+ * against it.
+ */
+void shm_bag_form(struct shm_rxq *rx, struct shm_txq *tx, uint8_t *owner, uint8_t bag);
+
+/**
+ * Reset: the bag goes back into ring 2q's slots (its shadow), its owner
+ * bytes back to the switch. Returns how many buffers it held: the ring's
+ * size, always (a slot the bag cannot fill keeps its shadow). Nothing,
+ * and 0, without a bag.
+ */
+uint32_t shm_bag_return(struct shm_qring *rx);
 
 /** Close the gate and wait for a burst in flight; control side. */
 void shm_qring_quiesce(struct shm_qring *q);
