@@ -55,7 +55,7 @@ build_options() {
 # instrumented, and sandboxed by the forced include.
 SWITCH_SRC=(lib/common/dps_num.c lib/common/unix_socket.c
     lib/dpsr/dpsr.c lib/dpsr/dpsr_queue.c lib/dpsr/dpsr_region.c lib/dpsr/dpsr_ctl.c
-    lib/dpsr/dpsr_attach.c lib/dpsr/dpsr_bell.c
+    lib/dpsr/dpsr_attach.c lib/dpsr/dpsr_bell.c lib/dpsr/dpsr_ivshmem.c
     lib/l2/l2_table.c lib/fwd/fwd.c
     lib/worker/worker.c lib/worker/worker_park.c lib/worker/worker_runtime.c
     lib/port/port.c lib/port/port_kind.c lib/port/port_fwd.c
