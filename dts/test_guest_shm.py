@@ -121,7 +121,7 @@ def test_two_guests(pair, two_guests):
     refl = b.start(pktgen_cmd(b, "rf", bdf[pb], "--mode reflect"))
     wait_guest_up(d, pb)
     out = a.run(pktgen_cmd(a, "tx", bdf[pa], "--mode txrx --tx-port 0 --rx-port 0 "
-                           "--count %d --rate 5000 --linger 1" % N), timeout=300)
+                           "--count %d --rate 5000 --drain 10 --linger 1" % N), timeout=300)
     r = last_json(out)
     assert (r["tx_packets"], r["rx_packets"], r["rx_seq_gaps"], r["rx_reordered"],
             r["rx_foreign"], r["tx_dropped"]) == (N, N, 0, 0, 0, 0), r
@@ -207,7 +207,7 @@ def pass_frames(d, a, b, bdf, pa, pb, n=N):
     refl = b.start(pktgen_cmd(b, "rf", bdf[pb], "--mode reflect"))
     wait_guest_up(d, pb)
     r = last_json(a.run(pktgen_cmd(a, "tx", bdf[pa], "--mode txrx --tx-port 0 --rx-port 0 "
-                                   "--count %d --rate 5000 --linger 1" % n), timeout=300))
+                                   "--count %d --rate 5000 --drain 10 --linger 1" % n), timeout=300))
     assert (r["tx_packets"], r["rx_packets"], r["rx_seq_gaps"]) == (n, n, 0), r
     b.send(b"\x03")
     assert last_json(b.finish(refl, timeout=120))["tx_packets"] == n

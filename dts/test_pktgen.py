@@ -93,6 +93,7 @@ def test_ping_through_switch(bed, pktgen):
     (["--mode", "tx", "--latency"], "--latency applies to --mode rx, not tx"),
     (["--mode", "ping", "--interval", "300-100"], "--interval must be microseconds"),
     (["--mode", "ping", "--interval", "1-x"], "--interval must be microseconds"),
+    (["--mode", "txrx", "--drain", "61"], "--drain must be at most 60 seconds"),
 ])
 def test_bad_options(args, message):
     """Option mistakes are caught before EAL starts: exit 2, one line."""

@@ -66,6 +66,8 @@ pg_usage(void)
 	       "                     packets of ours to receive (rx: foreign ones\n"
 	       "                     do not count), packets to receive (reflect)\n"
 	       "  --warmup S         seconds to run before counting (default 0)\n"
+	       "  --drain S          txrx: wait up to S seconds for frames still in flight\n"
+	       "                     (default: stop after 0.2 s without one, at most 1 s)\n"
 	       "  --linger S         seconds to keep the ports open after the report\n"
 	       "                     (default 0.1): a frame sent last may still sit\n"
 	       "                     in a shared ring, and a peer may want to stop\n"
@@ -225,7 +227,7 @@ enum {
 	OPT_MODE = 256, OPT_TX_PORT, OPT_RX_PORT, OPT_SIZE, OPT_BURST, OPT_RATE,
 	OPT_FLOWS, OPT_SRC_MAC, OPT_DST_MAC, OPT_LEARN, OPT_DURATION, OPT_COUNT,
 	OPT_WARMUP, OPT_JSON, OPT_PROGRESS, OPT_PING_MODE, OPT_INTERVAL,
-	OPT_TIMEOUT, OPT_GAP, OPT_LATENCY, OPT_LINGER,
+	OPT_TIMEOUT, OPT_GAP, OPT_LATENCY, OPT_LINGER, OPT_DRAIN,
 };
 
 static const struct option longopts[] = {
@@ -243,6 +245,7 @@ static const struct option longopts[] = {
 	{ "count", required_argument, NULL, OPT_COUNT },
 	{ "warmup", required_argument, NULL, OPT_WARMUP },
 	{ "linger", required_argument, NULL, OPT_LINGER },
+	{ "drain", required_argument, NULL, OPT_DRAIN },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "ping-mode", required_argument, NULL, OPT_PING_MODE },
@@ -299,6 +302,10 @@ parse_one(int c, const char *arg, struct pg_options *o, bool *rx_set)
 		if (parse_seconds("linger", arg, &o->linger_s))
 			return -EINVAL;
 		return o->linger_s <= 60 ? 0 : bad("linger", "must be at most 60 seconds", arg);
+	case OPT_DRAIN:
+		if (parse_seconds("drain", arg, &o->drain_s))
+			return -EINVAL;
+		return o->drain_s <= 60 ? 0 : bad("drain", "must be at most 60 seconds", arg);
 	case OPT_JSON: o->json = true; return 0;
 	case OPT_PROGRESS: o->progress = true; return 0;
 	case OPT_PING_MODE: return parse_ping_mode(arg, &o->ping_block);

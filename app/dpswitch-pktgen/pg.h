@@ -55,6 +55,7 @@ struct pg_options {
 	uint64_t count;			/* 0 = no limit */
 	double warmup_s;
 	double linger_s;		/* ports stay open this long after the run */
+	double drain_s;			/* txrx: fixed wait for stragglers, 0 = quiet cut */
 	uint32_t interval_us;		/* ping: send to send, or a random */
 	uint32_t interval_max_us;	/* time in [interval_us, this] */
 	double timeout_s;		/* per ping */

@@ -242,20 +242,27 @@ pg_run_rx(struct pg_ctx *c)
 	return 0;
 }
 
-/* After the last frame left: collect what is still in flight. */
+/*
+ * After the last frame left: collect what is still in flight. By default
+ * stop once nothing arrived for a while; with --drain the wait is fixed,
+ * for a far end that may stall longer (an emulated guest under load).
+ */
 static void
 txrx_drain(struct pg_ctx *c, struct rte_mbuf **pkts)
 {
 	uint64_t start = rte_rdtsc(), quiet_since = start;
 	uint64_t last = c->st.rx_pkts;
+	const double drain_s = c->opt->drain_s;
+	const uint64_t max = drain_s > 0 ? (uint64_t)(c->hz * drain_s) :
+					   c->hz * PG_DRAIN_MAX_MS / 1000;
+	const uint64_t quiet = drain_s > 0 ? max : c->hz * PG_DRAIN_QUIET_MS / 1000;
 
 	for (;;) {
 		uint64_t now = rte_rdtsc();
 
 		if (c->st.rx_pkts - c->st.rx_foreign >= c->st.tx_pkts)
 			return;
-		if (now - quiet_since > c->hz * PG_DRAIN_QUIET_MS / 1000 ||
-		    now - start > c->hz * PG_DRAIN_MAX_MS / 1000)
+		if (now - quiet_since > quiet || now - start > max)
 			return;
 		rx_step(c, c->opt->rx_port, pkts, now);
 		if (c->st.rx_pkts != last) {
