@@ -157,6 +157,62 @@ def test_two_guests(pair, two_guests):
     assert got["bad_from_switch"] == 0, got
 
 
+def test_two_guests_zero_copy(two_guests):
+    """The guest PMD with zero-copy=1 on the trusted pair: A's pktgen
+    writes its frames in buffers of BAR2 it holds and publishes them in
+    place, the switch swaps them into B's ring, B's reflector gets each in
+    place and sends it back in place, and A receives it in place: N frames,
+    exact and in order, with no copy in either guest or in the switch (the
+    PMDs' xstats and the switch's). The same devargs on the isolated pair
+    are refused by the switch, and the guest copies."""
+    d, a, b, bdf = two_guests
+    zc = ",zero-copy=1"
+    refl = b.start(pktgen_cmd(b, "rf", bdf["tb"] + zc, "--mode reflect"))
+    wait_guest_up(d, "tb")
+    wait_until(lambda: d.shm()["tb"]["peer_bufs"], 30, "tb's guest to hold a bag")
+    r = last_json(a.run(pktgen_cmd(a, "tx", bdf["ta"] + zc, "--mode txrx --tx-port 0 "
+                                   "--rx-port 0 --size 1000 --count %d --rate 5000 --drain 10 "
+                                   "--linger 1" % N), timeout=300))
+    assert (r["tx_packets"], r["rx_packets"], r["rx_seq_gaps"], r["rx_reordered"],
+            r["tx_dropped"]) == (N, N, 0, 0, 0), r
+    assert r["rx_bytes"] == N * 1000, r
+    xa = r["tx_xstats"]
+    assert (xa["tx_zero_copy"], xa["tx_copied"], xa["rx_zero_copy"], xa["rx_copied"]) == \
+        (N, 0, N, 0), xa
+    assert xa["tx_bag_empty"] == xa["tx_bag_bad"] == 0, xa
+    b.send(b"\x03")
+    rr = last_json(b.finish(refl, timeout=120))
+    xb = rr["rx_xstats"]
+    assert rr["rx_packets"] == rr["tx_packets"] == N, rr
+    assert (xb["rx_zero_copy"], xb["rx_copied"], xb["tx_zero_copy"], xb["tx_copied"]) == \
+        (N, 0, N, 0), xb
+    wait_guest_up(d, "ta", up=False)
+    wait_guest_up(d, "tb", up=False)
+    for p in ("ta", "tb"):
+        x = d.xstats(p)
+        assert (x["rx_zero_copy"], x["tx_zero_copy"], x["rx_copied"], x["tx_copied"]) == \
+            (N, N, 0, 0), (p, x)
+        assert x["rx_bad_buf"] == x["tx_bad_buf"] == 0, (p, x)
+    sh = d.shm()
+    assert sh["ta"]["bag_bufs"] == sh["tb"]["bag_bufs"] == 0, sh
+
+    # Isolated: asked, not granted; the guest says so and copies.
+    refl = b.start(pktgen_cmd(b, "rf", bdf["ib"] + zc, "--mode reflect"))
+    wait_guest_up(d, "ib")
+    assert not d.shm()["ib"]["peer_bufs"], d.shm()["ib"]
+    out = a.run(pktgen_cmd(a, "tx", bdf["ia"] + zc, "--mode txrx --tx-port 0 --rx-port 0 "
+                           "--size 1000 --count %d --rate 5000 --drain 10 --linger 1" % N),
+                timeout=300)
+    assert "zero-copy=1, but the switch did not grant it" in out, out
+    r = last_json(out)
+    assert (r["tx_packets"], r["rx_packets"], r["rx_seq_gaps"]) == (N, N, 0), r
+    xa = r["tx_xstats"]
+    assert (xa["tx_zero_copy"], xa["rx_zero_copy"], xa["tx_copied"], xa["rx_copied"]) == \
+        (0, 0, N, N), xa
+    b.send(b"\x03")
+    b.finish(refl, timeout=120)
+
+
 def worker(d):
     return d.ok("lcore show", json=True)["workers"][0]
 

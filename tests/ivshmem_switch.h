@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dpsr/dpsr_ivshmem.h"
 #include "dpsr/dpsr_queue.h"
 #include "dpsr/dpsr_region.h"
 
@@ -31,7 +32,8 @@ ivs_ring(const struct dpsr_view *v, uint32_t i)
  * true if it acted.
  */
 static inline bool
-ivs_switch_act(const struct dpsr_view *v, uint32_t base, uint32_t n, uint32_t *acted)
+ivs_switch_act(const struct dpsr_view *v, uint32_t base, uint32_t n, uint32_t *acted,
+	       bool grant)
 {
 	struct dpsr_ring *r0 = ivs_ring(v, 2 * base);
 	uint32_t ctl = __atomic_load_n(&r0->peer_ctl, __ATOMIC_ACQUIRE);
@@ -45,7 +47,7 @@ ivs_switch_act(const struct dpsr_view *v, uint32_t base, uint32_t n, uint32_t *a
 		dpsr_ring_reset(ivs_ring(v, i), v->ring_size, bufs);
 	}
 	*acted = ctl;
-	__atomic_store_n(&r0->ctl_ack, ctl, __ATOMIC_RELEASE);
+	__atomic_store_n(&r0->ctl_ack, dpsr_guest_ctl_ack(ctl, grant), __ATOMIC_RELEASE);
 	return true;
 }
 

@@ -72,7 +72,7 @@ switch_main(void *arg)
 			continue;
 		}
 		/* Once per ring: a start or a stop resets the port's rings, then acks. */
-		if (ivs_switch_act(&view, (GUEST_ID - 1) * NQ, NQ, &acted))
+		if (ivs_switch_act(&view, (GUEST_ID - 1) * NQ, NQ, &acted, true))
 			sw.acks++;
 	}
 	return NULL;
@@ -161,7 +161,7 @@ test_start_stop(void)
 	r0->cons_wait = 1;
 	rx->cons = 5;
 	other->prod = 3;	/* another port's: not ours to reset */
-	CHECK_EQ(dpsr_ivshmem_guest_start(r0, 2000, ring0, NULL, &v1), 0);
+	CHECK_EQ(dpsr_ivshmem_guest_start(r0, false, 2000, ring0, NULL, &v1, NULL), 0);
 	CHECK(v1 != 0);
 	CHECK_EQ(r0->ctl_ack, v1);
 	CHECK_EQ(r0->peer_ctl, v1);
@@ -181,12 +181,12 @@ test_start_stop(void)
 
 	/* A start after a stop asks with a value of its own. */
 	r0->prod = 9;
-	CHECK_EQ(dpsr_ivshmem_guest_start(r0, 2000, ring0, NULL, &v2), 0);
+	CHECK_EQ(dpsr_ivshmem_guest_start(r0, false, 2000, ring0, NULL, &v2, NULL), 0);
 	CHECK(v2 != 0);
 	CHECK_EQ(r0->ctl_ack, v2);
 	CHECK_EQ(r0->prod, 0);
 	/* A start right after a start (no stop between) is a new value too. */
-	CHECK_EQ(dpsr_ivshmem_guest_start(r0, 2000, ring0, NULL, &v1), 0);
+	CHECK_EQ(dpsr_ivshmem_guest_start(r0, false, 2000, ring0, NULL, &v1, NULL), 0);
 	CHECK(v1 != v2);
 	CHECK_EQ(sw.acks, 4);
 	switch_stop();
@@ -203,7 +203,7 @@ test_values(void)
 	r0->ctl_ack = UINT32_MAX;
 	r0->peer_ctl = 1;
 	switch_start();		/* it takes the ack as what it acted on last */
-	CHECK_EQ(dpsr_ivshmem_guest_start(r0, 2000, ring0, NULL, &v), 0);
+	CHECK_EQ(dpsr_ivshmem_guest_start(r0, false, 2000, ring0, NULL, &v, NULL), 0);
 	CHECK_EQ(v, 2);
 	CHECK_EQ(r0->ctl_ack, 2);
 	switch_stop();
@@ -221,7 +221,7 @@ test_rering(void)
 	sw.rings = 0;
 	__atomic_store_n(&sw.ignore, 1, __ATOMIC_RELEASE);
 	t0 = ms_now();
-	CHECK_EQ(dpsr_ivshmem_guest_start(r0, 5000, ring0, NULL, &v), 0);
+	CHECK_EQ(dpsr_ivshmem_guest_start(r0, false, 5000, ring0, NULL, &v, NULL), 0);
 	CHECK_EQ(r0->ctl_ack, v);
 	CHECK_EQ(sw.rings, 2);
 	CHECK(ms_now() - t0 >= DPSR_IVSHMEM_CTL_RERING_MS - 50);
@@ -239,7 +239,7 @@ test_timeout(void)
 	CHECK_EQ(dpsr_bell_create(&sw.rd, &sw.wr), 0);
 	sw.rings = 0;
 	t0 = ms_now();
-	CHECK_EQ(dpsr_ivshmem_guest_start(r0, 300, ring0, NULL, &v), -ETIMEDOUT);
+	CHECK_EQ(dpsr_ivshmem_guest_start(r0, false, 300, ring0, NULL, &v, NULL), -ETIMEDOUT);
 	CHECK(ms_now() - t0 >= 300);
 	CHECK(ms_now() - t0 < 2000);
 	/* Left stopped, and said so: a switch that reads it late does not start the port. */

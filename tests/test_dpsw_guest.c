@@ -64,6 +64,7 @@ doorbell(void)
 static struct {
 	int stop;
 	int acks;
+	int deny;		/* an isolated port: DPSR_F_PEER_BUFS not granted */
 	pthread_t thread;
 } sw;
 
@@ -81,7 +82,8 @@ switch_main(void *arg)
 				dpsr_qring_init(&s_rx[q], &view, 2 * (GBASE + q));
 				dpsr_qring_init(&s_tx[q], &view, 2 * (GBASE + q) + 1);
 			}
-			if (ivs_switch_act(&view, GBASE, NQ, &acted))
+			if (ivs_switch_act(&view, GBASE, NQ, &acted,
+					   !__atomic_load_n(&sw.deny, __ATOMIC_ACQUIRE)))
 				__atomic_fetch_add(&sw.acks, 1, __ATOMIC_SEQ_CST);
 		}
 		usleep(1000);
@@ -144,7 +146,11 @@ test_args(void)
 	CHECK_EQ(a.qpairs, 1);
 	CHECK(a.has_mac && a.mac.addr_bytes[5] == 7);
 	CHECK_EQ(dpsw_args_parse("path=/run/x.sock", DPSW_KIND_PCI, &a), -EINVAL);
-	CHECK_LOG(mark, "0000:00:04.0: unknown devarg 'path': valid keys are qpairs, mac");
+	CHECK_LOG(mark, "0000:00:04.0: unknown devarg 'path': valid keys are qpairs, mac, "
+		  "zero-copy, copy-break");
+	CHECK_EQ(dpsw_args_parse("zero-copy=1,copy-break=100", DPSW_KIND_PCI, &a), 0);
+	CHECK(a.zero_copy);
+	CHECK_EQ(a.copy_break, 100);
 	CHECK_EQ(dpsw_args_parse("secret=k", DPSW_KIND_PCI, &a), -EINVAL);
 	CHECK_EQ(dpsw_args_parse("qpairs=0", DPSW_KIND_PCI, &a), -EINVAL);
 }
@@ -348,6 +354,63 @@ test_restart(void)
 	dpsw_ivshmem_detach(&dev);
 }
 
+/*
+ * Zero copy (a trusted port grants DPSR_F_PEER_BUFS): the start asks with
+ * bit 31; a frame past copy-break is handed over in place (its buffer in
+ * BAR2) and goes back out in place, with no copy: the slot names the
+ * buffer it arrived in. A port that does not grant it (isolated) copies.
+ */
+static void
+test_zero_copy(void)
+{
+	const uint32_t w = (2 * GBASE + 1) * RING;	/* the rx ring's first slot's buffer */
+	struct dpsr_ring *r0 = ring_of(2 * GBASE);
+	struct rte_mbuf *m[2];
+	uint16_t len[SW_OUT];
+	size_t mark = log_mark();
+	uint8_t *d;
+
+	dev.zc_want = true;
+	dev.copy_break = 100;
+	CHECK_EQ(dpsw_ivshmem_attach(&dev, "guest0"), 0);
+	CHECK(r0->peer_ctl & DPSR_GUEST_CTL_PEER_BUFS);
+	CHECK(dev.zc != NULL && dev.rxq[0].zc != NULL && dev.txq[1].zc != NULL);
+	CHECK_LOG(mark, "guest0: the switch acknowledged start");
+	CHECK_LOG(mark, "with zero copy: link up");
+	CHECK_EQ(sw_send(0, 1000, 1, 0x21), 1);
+	CHECK_EQ(sw_send(0, 60, 1, 0x22), 1);
+	CHECK_EQ(dpsw_rx_burst(&dev.rxq[0], m, 2), 2);
+	d = rte_pktmbuf_mtod(m[0], uint8_t *);
+	/* In place: in buffer w of the region (BAR2). */
+	CHECK((uint64_t)(d - (view.base + view.bufs_off)) / view.lim.buf_size == w);
+	CHECK(frame_ok(d, 1000, 0x21));
+	CHECK(RTE_MBUF_HAS_EXTBUF(m[0]) && !RTE_MBUF_HAS_EXTBUF(m[1]));
+	CHECK(frame_ok(rte_pktmbuf_mtod(m[1], uint8_t *), 60, 0x22));
+	CHECK_EQ(dev.rxq[0].st.zero_copy, 1);
+	CHECK(ring_of(2 * GBASE + 1)->desc[0].buf != w);	/* a bag buffer took its place */
+	CHECK_EQ(dpsw_tx_burst(&dev.txq[0], m, 2), 2);
+	CHECK_EQ(dev.txq[0].st.zero_copy, 1);
+	CHECK_EQ(r0->desc[0].buf, w);
+	CHECK_EQ(sw_recv(0, len), 2);
+	CHECK(len[0] == 1000 && frame_ok(sw_out[0], 1000, 0x21));
+	CHECK(len[1] == 60 && frame_ok(sw_out[1], 60, 0x22));
+	dpsw_ivshmem_detach(&dev);
+	CHECK(dev.zc == NULL && dev.rxq[0].zc == NULL);
+
+	__atomic_store_n(&sw.deny, 1, __ATOMIC_RELEASE);
+	mark = log_mark();
+	CHECK_EQ(dpsw_ivshmem_attach(&dev, "guest0"), 0);
+	CHECK(dev.zc == NULL && dev.rxq[0].zc == NULL);
+	CHECK_LOG(mark, "guest0: zero-copy=1, but the switch did not grant it");
+	CHECK_EQ(sw_send(0, 1000, 1, 0x23), 1);
+	CHECK_EQ(dpsw_rx_burst(&dev.rxq[0], m, 2), 1);
+	CHECK(!RTE_MBUF_HAS_EXTBUF(m[0]) && frame_ok(rte_pktmbuf_mtod(m[0], uint8_t *), 1000, 0x23));
+	rte_pktmbuf_free(m[0]);
+	dpsw_ivshmem_detach(&dev);
+	__atomic_store_n(&sw.deny, 0, __ATOMIC_RELEASE);
+	dev.zc_want = false;
+}
+
 /* Nobody answers: a clear error, and the port left stopped. */
 static void
 test_no_switch(void)
@@ -395,6 +458,7 @@ main(void)
 	test_rx_intr();
 	test_stop();
 	test_restart();
+	test_zero_copy();
 	switch_stop();
 	test_no_switch();
 	CHECK_EQ(sw_err.bad_index, 0);

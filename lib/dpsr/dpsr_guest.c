@@ -8,7 +8,6 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/unix_socket.h"
@@ -154,32 +153,24 @@ dpsr_guest_attach(struct dpsr_client *c, const char *path, int *ctl, int *ack, u
 	return 0;
 }
 
-static uint64_t
-now_ms(void)
+static void
+ring_pipe(void *fd)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	dpsr_bell_ring(*(const int *)fd);
 }
 
 int
 dpsr_guest_ctl(struct dpsr_client *c, int ctl, bool start, bool peer_bufs, int timeout_ms)
 {
 	struct dpsr_ring *r = dpsr_guest_ctl_ring(&c->view, c->qpair_base);
-	uint32_t want = dpsr_guest_ctl_request(r, start, peer_bufs);
-	uint64_t end = now_ms() + (uint64_t)timeout_ms;
+	unsigned int t = timeout_ms > 0 ? (unsigned int)timeout_ms : 0;
 	bool granted = false;
+	int rc;
 
 	c->features = 0;
-	dpsr_bell_ring(ctl);
-	while (!dpsr_guest_ctl_acked(r, want, &granted)) {
-		struct timespec ms = { 0, 1000000 };
-
-		if (now_ms() >= end)
-			return -ETIMEDOUT;
-		nanosleep(&ms, NULL);
-	}
-	c->features = granted ? DPSR_F_PEER_BUFS : 0;
-	return 0;
+	rc = start ? dpsr_ivshmem_guest_start(r, peer_bufs, t, ring_pipe, &ctl, NULL, &granted) :
+		     dpsr_ivshmem_guest_stop_wait(r, t, ring_pipe, &ctl);
+	if (rc == 0 && granted)
+		c->features = DPSR_F_PEER_BUFS;
+	return rc;
 }

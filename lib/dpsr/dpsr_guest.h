@@ -17,65 +17,7 @@
 #include "common/dps_err.h"
 #include "dpsr_attach.h"
 #include "dpsr_ivshmem.h"
-
-/* ---- the control word (both the stand-in and the guest PMD) ---- */
-
-/** Ring 2 x base of a guest's first queue pair: where peer_ctl and ctl_ack live. */
-static inline struct dpsr_ring *
-dpsr_guest_ctl_ring(const struct dpsr_view *v, uint32_t base)
-{
-	return (struct dpsr_ring *)(v->base + v->rings_off + 2ull * base * v->ring_stride);
-}
-
-/**
- * Ask to start (a nonce that is not the current ack's, with bit 31 if
- * @p peer_bufs) or stop (0): write peer_ctl and return the value written,
- * for dpsr_guest_ctl_acked(). The caller then rings vector 0.
- */
-static inline uint32_t
-dpsr_guest_ctl_request(struct dpsr_ring *r, bool start, bool peer_bufs)
-{
-	uint32_t want = 0;
-
-	if (start) {
-		want = (__atomic_load_n(&r->ctl_ack, __ATOMIC_ACQUIRE) + 1) & DPSR_GUEST_CTL_NONCE;
-		if (want == 0)
-			want = 1;
-		if (peer_bufs)
-			want |= DPSR_GUEST_CTL_PEER_BUFS;
-	}
-	__atomic_store_n(&r->peer_ctl, want, __ATOMIC_RELEASE);
-	return want;
-}
-
-/**
- * Has the switch acted on @p want (and reset the rings)? It acks a start
- * with bit 31 kept if it granted DPSR_F_PEER_BUFS, cleared if not:
- * @p granted (may be NULL) says which.
- */
-static inline bool
-dpsr_guest_ctl_acked(const struct dpsr_ring *r, uint32_t want, bool *granted)
-{
-	uint32_t ack = __atomic_load_n(&r->ctl_ack, __ATOMIC_ACQUIRE);
-	bool ok = ack == want ||
-		  ((want & DPSR_GUEST_CTL_PEER_BUFS) && ack == (want & DPSR_GUEST_CTL_NONCE));
-
-	if (ok && granted != NULL)
-		*granted = (ack & DPSR_GUEST_CTL_PEER_BUFS) != 0;
-	return ok;
-}
-
-/**
- * The switch's reading of a peer_ctl value: the ack it owes (bit 31 kept
- * only if @p grant), and whether it is a start (a nonzero nonce).
- */
-static inline uint32_t
-dpsr_guest_ctl_ack(uint32_t peer_ctl, bool grant)
-{
-	if ((peer_ctl & DPSR_GUEST_CTL_NONCE) == 0)
-		return 0;			/* a stop */
-	return grant ? peer_ctl : peer_ctl & DPSR_GUEST_CTL_NONCE;
-}
+#include "dpsr_ivshmem_guest.h"
 
 /* ---- a host stand-in for a guest ---- */
 

@@ -24,6 +24,7 @@
 #ifndef DPSR_IVSHMEM_H
 #define DPSR_IVSHMEM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define DPSR_IVSHMEM_VERSION 0
@@ -80,6 +81,18 @@ dpsr_ivshmem_doorbell(uint32_t v)
  */
 #define DPSR_GUEST_CTL_PEER_BUFS 0x80000000u
 #define DPSR_GUEST_CTL_NONCE 0x7fffffffu
+
+/**
+ * The switch's reading of a peer_ctl value: the ack it owes (bit 31 kept
+ * only if @p grant), and whether it is a start (a nonzero nonce).
+ */
+static inline uint32_t
+dpsr_guest_ctl_ack(uint32_t peer_ctl, bool grant)
+{
+	if ((peer_ctl & DPSR_GUEST_CTL_NONCE) == 0)
+		return 0;			/* a stop */
+	return grant ? peer_ctl : peer_ctl & DPSR_GUEST_CTL_NONCE;
+}
 
 /** What a newly connected guest is told, in the protocol's order. */
 struct dpsr_ivshmem_greeting {

@@ -66,62 +66,44 @@ sleep_1ms(void)
 	nanosleep(&ts, NULL);
 }
 
-/* peer_ctl is ours to write (the producer's line); ctl_ack the switch's (constant line). */
-static void
-ctl_write(struct dpsr_ring *r, uint32_t v)
-{
-	__atomic_store_n(&r->peer_ctl, v, __ATOMIC_RELEASE);
-	/* Before the doorbell: the switch reads it when the ring arrives. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-}
-
-static uint32_t
-ctl_ack(const struct dpsr_ring *r)
-{
-	return __atomic_load_n(&r->ctl_ack, __ATOMIC_ACQUIRE);
-}
-
 /*
- * A value the switch sees as new: not 0 (stop), not what it acknowledged
- * last, and not what peer_ctl holds now (a start asked before ours that
- * nobody answered: the switch may compare with what it read last).
+ * peer_ctl is ours to write (the producer's line), ctl_ack the switch's
+ * (constant line). Ring, and poll ctl_ack until it answers @p want, ringing again every
+ * DPSR_IVSHMEM_CTL_RERING_MS. 0 or -ETIMEDOUT.
  */
-static uint32_t
-ctl_new_value(const struct dpsr_ring *r)
+static int
+ctl_wait(const struct dpsr_ring *r, uint32_t want, unsigned int timeout_ms,
+	 dpsr_ivshmem_ring_t ring, void *arg, bool *granted)
 {
-	uint32_t ack = ctl_ack(r) & DPSR_GUEST_CTL_NONCE;
-	uint32_t cur = __atomic_load_n(&r->peer_ctl, __ATOMIC_RELAXED) & DPSR_GUEST_CTL_NONCE;
-	uint32_t v = (ack + 1) & DPSR_GUEST_CTL_NONCE;
-
-	/* Bits 0..30 only: bit 31 would ask for DPSR_F_PEER_BUFS, which this driver does not use. */
-	while (v == 0 || v == ack || v == cur)
-		v = (v + 1) & DPSR_GUEST_CTL_NONCE;
-	return v;
-}
-
-int
-dpsr_ivshmem_guest_start(struct dpsr_ring *r, unsigned int timeout_ms,
-			 dpsr_ivshmem_ring_t ring, void *arg, uint32_t *value)
-{
-	uint32_t v = ctl_new_value(r);
 	uint64_t start = now_ms(), rung = start, t;
 
-	if (value != NULL)
-		*value = v;
-	ctl_write(r, v);
 	ring(arg);
 	for (;;) {
-		if (ctl_ack(r) == v)
+		if (dpsr_guest_ctl_acked(r, want, granted))
 			return 0;
 		t = now_ms();
 		if (t - start >= timeout_ms)
-			break;
+			return -ETIMEDOUT;
 		if (t - rung >= DPSR_IVSHMEM_CTL_RERING_MS) {
 			ring(arg);
 			rung = t;
 		}
 		sleep_1ms();
 	}
+}
+
+int
+dpsr_ivshmem_guest_start(struct dpsr_ring *r, bool peer_bufs, unsigned int timeout_ms,
+			 dpsr_ivshmem_ring_t ring, void *arg, uint32_t *value, bool *granted)
+{
+	uint32_t v = dpsr_guest_ctl_request(r, true, peer_bufs);
+
+	if (value != NULL)
+		*value = v;
+	if (granted != NULL)
+		*granted = false;
+	if (ctl_wait(r, v, timeout_ms, ring, arg, granted) == 0)
+		return 0;
 	/* Nobody answered: a switch that reads it later finds the port stopped. */
 	dpsr_ivshmem_guest_stop(r, ring, arg);
 	return -ETIMEDOUT;
@@ -130,6 +112,13 @@ dpsr_ivshmem_guest_start(struct dpsr_ring *r, unsigned int timeout_ms,
 void
 dpsr_ivshmem_guest_stop(struct dpsr_ring *r, dpsr_ivshmem_ring_t ring, void *arg)
 {
-	ctl_write(r, 0);
+	dpsr_guest_ctl_request(r, false, false);
 	ring(arg);
+}
+
+int
+dpsr_ivshmem_guest_stop_wait(struct dpsr_ring *r, unsigned int timeout_ms,
+			     dpsr_ivshmem_ring_t ring, void *arg)
+{
+	return ctl_wait(r, dpsr_guest_ctl_request(r, false, false), timeout_ms, ring, arg, NULL);
 }

@@ -13,6 +13,7 @@
 #ifndef DPSR_IVSHMEM_GUEST_H
 #define DPSR_IVSHMEM_GUEST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/dps_err.h"
@@ -62,25 +63,77 @@ int dpsr_ivshmem_guest_vectors_check(const struct dpsr_ivshmem_guest *g,
 
 /* ---- the control word (docs/shm-protocol.md, "Starting and stopping") ---- */
 
-/** Ring the switch's vector 0 (the caller's doorbell register). */
+/** Ring 2 x base of a guest's first queue pair: where peer_ctl and ctl_ack live. */
+static inline struct dpsr_ring *
+dpsr_guest_ctl_ring(const struct dpsr_view *v, uint32_t base)
+{
+	return (struct dpsr_ring *)(v->base + v->rings_off + 2ull * base * v->ring_stride);
+}
+
+/**
+ * Ask to start or stop: write peer_ctl and return the value written, for
+ * dpsr_guest_ctl_acked(). A start is a nonce that is none of 0, the
+ * current ack's and the current request's (the switch acts only on a
+ * change), with bit 31 if @p peer_bufs; a stop is 0. The caller then
+ * rings vector 0.
+ */
+static inline uint32_t
+dpsr_guest_ctl_request(struct dpsr_ring *r, bool start, bool peer_bufs)
+{
+	uint32_t ack = __atomic_load_n(&r->ctl_ack, __ATOMIC_ACQUIRE) & DPSR_GUEST_CTL_NONCE;
+	uint32_t cur = __atomic_load_n(&r->peer_ctl, __ATOMIC_RELAXED) & DPSR_GUEST_CTL_NONCE;
+	uint32_t want = 0;
+
+	if (start) {
+		want = (ack + 1) & DPSR_GUEST_CTL_NONCE;
+		while (want == 0 || want == ack || want == cur)
+			want = (want + 1) & DPSR_GUEST_CTL_NONCE;
+		if (peer_bufs)
+			want |= DPSR_GUEST_CTL_PEER_BUFS;
+	}
+	__atomic_store_n(&r->peer_ctl, want, __ATOMIC_RELEASE);
+	/* Before the doorbell: the switch reads it when the ring arrives. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return want;
+}
+
+/**
+ * Has the switch acted on @p want (and reset the rings)? It acks a start
+ * with bit 31 kept if it granted DPSR_F_PEER_BUFS, cleared if not:
+ * @p granted (may be NULL) says which.
+ */
+static inline bool
+dpsr_guest_ctl_acked(const struct dpsr_ring *r, uint32_t want, bool *granted)
+{
+	uint32_t ack = __atomic_load_n(&r->ctl_ack, __ATOMIC_ACQUIRE);
+	bool ok = ack == want ||
+		  ((want & DPSR_GUEST_CTL_PEER_BUFS) && ack == (want & DPSR_GUEST_CTL_NONCE));
+
+	if (ok && granted != NULL)
+		*granted = (ack & DPSR_GUEST_CTL_PEER_BUFS) != 0;
+	return ok;
+}
+
+/** Ring the switch's vector 0 (the caller's doorbell register, or a pipe). */
 typedef void (*dpsr_ivshmem_ring_t)(void *arg);
 
 #define DPSR_IVSHMEM_CTL_TIMEOUT_MS 10000	/* TCG guests are slow */
 #define DPSR_IVSHMEM_CTL_RERING_MS 1000		/* ring again while no answer */
 
 /**
- * Start the port: write a new nonzero peer_ctl (neither the current
- * ctl_ack nor the current peer_ctl) in ring @p r (ring 2 x base), ring
- * vector 0 through @p ring, and poll ctl_ack until it equals the new
- * value, ringing again every DPSR_IVSHMEM_CTL_RERING_MS (the switch acts
- * only on a change, so a ring more costs nothing). The switch has then
- * reset the port's rings: the caller starts both its indices at 0.
- * @p value, if not NULL, receives the value written. 0, or -ETIMEDOUT
- * after @p timeout_ms: then peer_ctl is 0 again (and rung), so that a
- * switch that answers late leaves the port stopped.
+ * Start the port: a new request in ring @p r (ring 2 x base; bit 31 if
+ * @p peer_bufs), vector 0 rung through @p ring, and ctl_ack polled until
+ * it answers the request, ringing again every DPSR_IVSHMEM_CTL_RERING_MS
+ * (the switch acts only on a change, so a ring more costs nothing). The
+ * switch has then reset the port's rings: the caller starts both its
+ * indices at 0. @p value (may be NULL) receives the value written,
+ * @p granted (may be NULL) whether the switch granted DPSR_F_PEER_BUFS.
+ * 0, or -ETIMEDOUT after @p timeout_ms: then peer_ctl is 0 again (and
+ * rung), so that a switch that answers late leaves the port stopped.
  */
-int dpsr_ivshmem_guest_start(struct dpsr_ring *r, unsigned int timeout_ms,
-			     dpsr_ivshmem_ring_t ring, void *arg, uint32_t *value);
+int dpsr_ivshmem_guest_start(struct dpsr_ring *r, bool peer_bufs, unsigned int timeout_ms,
+			     dpsr_ivshmem_ring_t ring, void *arg, uint32_t *value,
+			     bool *granted);
 
 /**
  * Stop the port: peer_ctl 0, vector 0 rung. The switch resets the rings,
@@ -88,5 +141,9 @@ int dpsr_ivshmem_guest_start(struct dpsr_ring *r, unsigned int timeout_ms,
  * next start asks anew). The caller has stopped using the rings.
  */
 void dpsr_ivshmem_guest_stop(struct dpsr_ring *r, dpsr_ivshmem_ring_t ring, void *arg);
+
+/** dpsr_ivshmem_guest_stop(), then wait up to @p timeout_ms for the ack. 0, -ETIMEDOUT. */
+int dpsr_ivshmem_guest_stop_wait(struct dpsr_ring *r, unsigned int timeout_ms,
+				 dpsr_ivshmem_ring_t ring, void *arg);
 
 #endif /* DPSR_IVSHMEM_GUEST_H */

@@ -106,8 +106,8 @@ hostile_attach_pci(struct hostile *h, struct dps_err *err)
 	h->port_qpairs = g.port_qpairs;
 	h->c.qpair_base = g.qpair_base;
 	h->c.nb_qpairs = 1;
-	rc = dpsr_ivshmem_guest_start(dpsr_guest_ctl_ring(&h->c.view, g.qpair_base),
-				      HOSTILE_CTL_TIMEOUT_MS, ring_ctl, h, NULL);
+	rc = dpsr_ivshmem_guest_start(dpsr_guest_ctl_ring(&h->c.view, g.qpair_base), false,
+				      HOSTILE_CTL_TIMEOUT_MS, ring_ctl, h, NULL, NULL);
 	if (rc != 0)
 		return dps_err_set(err, rc, "the switch did not acknowledge the start");
 	return 0;

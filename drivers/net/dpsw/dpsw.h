@@ -278,6 +278,8 @@ struct dpsw_dev {
 	uint32_t max_frame;		/**< min(buf_size, DPSR_FRAME_MAX) */
 	bool rx_intr;			/**< rx interrupts can be had */
 	struct dpsw_zc_gen *zc;		/**< this attach's zero copy (dpsw_zc.c), or NULL */
+	bool zc_want;			/**< zero-copy=1: ask for DPSR_F_PEER_BUFS */
+	uint32_t copy_break;		/**< zero copy: received frames up to this long are copied */
 	union {
 		struct dpsw_sock sock;	/**< net_dpsw */
 		struct dpsw_ivshmem ivs;	/**< net_dpsw_pci */
@@ -440,12 +442,17 @@ void dpsw_tx_ring_kick(struct dpsw_txq *q);
 /* ---- zero copy (dpsw_zc.c): a trusted port's peer granted DPSR_F_PEER_BUFS ---- */
 
 /**
- * After the queues are bound to a new attach (quiesced): with zero-copy=1
- * and the feature granted, a new generation (the bags, the region's
- * buffers' shared infos, the mapping, taken from p->c) and every queue
- * pair on it. Without memory for it, logged, the queues copy.
+ * After the queues are bound to a new attach (quiesced, p->view its
+ * region): with p->zc_want and the feature @p granted, a new generation
+ * (the bags, the region's buffers' shared infos) and every queue pair on
+ * it. If @p map is not NULL, the generation takes the mapping *map
+ * (@p map_size bytes; *map becomes NULL), to unmap it after the last
+ * frame held in place is freed: mbufs may outlive the attach. NULL: the
+ * mapping is not the driver's to unmap (a BAR). Without memory for it,
+ * logged under @p name, the queues copy. 0.
  */
-int dpsw_zc_bind(struct dpsw_dev *p);
+int dpsw_zc_bind(struct dpsw_dev *p, const char *name, bool granted, void **map,
+		 uint64_t map_size);
 
 /**
  * Before the attach goes (queues quiesced, p->c still the old attach):

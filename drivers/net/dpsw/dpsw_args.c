@@ -127,9 +127,8 @@ static const struct {
 	{ DPSW_ARG_QPAIRS, dpsw_arg_qpairs, DPSW_VDEV | DPSW_PCI },
 	{ DPSW_ARG_MAC, dpsw_arg_mac, DPSW_VDEV | DPSW_PCI },
 	{ DPSW_ARG_RECONNECT, dpsw_arg_reconnect, DPSW_VDEV },
-	/* Zero copy: the host's attach only, so far (the guest PMD copies). */
-	{ DPSW_ARG_ZERO_COPY, dpsw_arg_zero_copy, DPSW_VDEV },
-	{ DPSW_ARG_COPY_BREAK, dpsw_arg_copy_break, DPSW_VDEV },
+	{ DPSW_ARG_ZERO_COPY, dpsw_arg_zero_copy, DPSW_VDEV | DPSW_PCI },
+	{ DPSW_ARG_COPY_BREAK, dpsw_arg_copy_break, DPSW_VDEV | DPSW_PCI },
 };
 
 static bool

@@ -75,7 +75,8 @@ dpsw_queues_bind(struct dpsw_dev *p)
 		if (rc != 0)
 			return rc;
 	}
-	return dpsw_zc_bind(p);
+	return dpsw_zc_bind(p, p->sock.args.name, p->sock.c.features & DPSR_F_PEER_BUFS,
+			    &p->sock.c.base, p->sock.c.size);
 }
 
 static void dpsw_sock_event(void *arg);

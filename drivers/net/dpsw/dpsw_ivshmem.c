@@ -49,12 +49,13 @@ int
 dpsw_ivshmem_attach(struct dpsw_dev *p, const char *name)
 {
 	struct dpsw_ivshmem *iv = &p->ivs;
+	bool granted = false;
 	int rc;
 
 	if (dpsw_attached(p))
 		return 0;
-	rc = dpsr_ivshmem_guest_start(dpsw_ivshmem_ctl_ring(p), iv->ctl_timeout_ms,
-				      dpsw_ivshmem_ring_ctl, &iv->ctl, &iv->ctl_value);
+	rc = dpsr_ivshmem_guest_start(dpsw_ivshmem_ctl_ring(p), p->zc_want, iv->ctl_timeout_ms,
+				      dpsw_ivshmem_ring_ctl, &iv->ctl, &iv->ctl_value, &granted);
 	if (rc != 0) {
 		DPSW_LOG(ERR, "%s: the switch did not answer in %u ms: is the port added with "
 			 "transport=ivshmem?", name, iv->ctl_timeout_ms);
@@ -65,8 +66,15 @@ dpsw_ivshmem_attach(struct dpsw_dev *p, const char *name)
 		dpsw_qpair_bind(p, q, &p->view, iv->g.qpair_base + q,
 				dpsw_ivshmem_bell(p, dpsr_ivshmem_vec_data(q)),
 				dpsw_ivshmem_bell(p, dpsr_ivshmem_vec_room(iv->g.port_qpairs, q)));
+	/* BAR2 is the bus's to unmap: the generation keeps no mapping. */
+	dpsw_zc_bind(p, name, granted, NULL, 0);
+	if (p->zc_want && !granted)
+		DPSW_LOG(NOTICE, "%s: zero-copy=1, but the switch did not grant it (an isolated "
+			 "port): copying frames both ways", name);
 	__atomic_store_n(&p->attached, 1, __ATOMIC_SEQ_CST);
-	DPSW_LOG(INFO, "%s: the switch acknowledged start %u: link up", name, iv->ctl_value);
+	DPSW_LOG(INFO, "%s: the switch acknowledged start %u%s: link up", name,
+		 iv->ctl_value & DPSR_GUEST_CTL_NONCE,
+		 p->zc != NULL ? " with zero copy" : "");
 	return 0;
 }
 
@@ -78,5 +86,6 @@ dpsw_ivshmem_detach(struct dpsw_dev *p)
 	/* No burst touches the rings from here on: the switch resets them. */
 	__atomic_store_n(&p->attached, 0, __ATOMIC_SEQ_CST);
 	dpsw_quiesce(p);
+	dpsw_zc_retire(p);		/* frames held in place go back to the old bags */
 	dpsr_ivshmem_guest_stop(dpsw_ivshmem_ctl_ring(p), dpsw_ivshmem_ring_ctl, &p->ivs.ctl);
 }

@@ -254,7 +254,8 @@ static const struct dpsw_transport dpsw_pci_transport = {
 static int
 dpsw_pci_probe(struct rte_pci_driver *drv __rte_unused, struct rte_pci_device *pci)
 {
-	struct dpsw_args a = { .name = pci->device.name, .qpairs = 0 };
+	struct dpsw_args a = { .name = pci->device.name, .qpairs = 0,
+			       .copy_break = DPSW_COPY_BREAK_DEFAULT };
 	struct dpsw_ivshmem iv = { .pci = pci, .ctl_timeout_ms = DPSR_IVSHMEM_CTL_TIMEOUT_MS };
 	struct rte_eth_dev *dev;
 	struct dpsr_view view;
@@ -292,6 +293,8 @@ dpsw_pci_probe(struct rte_pci_driver *drv __rte_unused, struct rte_pci_device *p
 	p->view = view;
 	p->nb_qpairs = iv.g.nb_qpairs;
 	p->rx_intr = iv.msix;
+	p->zc_want = a.zero_copy;
+	p->copy_break = a.copy_break;
 	if (a.has_mac)
 		p->mac = a.mac;
 	else
@@ -332,4 +335,6 @@ RTE_PMD_REGISTER_PCI_TABLE(net_dpsw_pci, dpsw_pci_ids);
 RTE_PMD_REGISTER_KMOD_DEP(net_dpsw_pci, "* igb_uio | uio_pci_generic | vfio-pci");
 RTE_PMD_REGISTER_PARAM_STRING(net_dpsw_pci,
 	DPSW_ARG_QPAIRS "=<1-64> "
-	DPSW_ARG_MAC "=<unicast MAC>");
+	DPSW_ARG_MAC "=<unicast MAC> "
+	DPSW_ARG_ZERO_COPY "=<0|1> "
+	DPSW_ARG_COPY_BREAK "=<0-" RTE_STR(DPSR_FRAME_MAX) ">");

@@ -244,16 +244,16 @@ dpsw_zc_bag_create(uint32_t ring_size, int socket)
 }
 
 int
-dpsw_zc_bind(struct dpsw_dev *p)
+dpsw_zc_bind(struct dpsw_dev *p, const char *name, bool granted, void **map, uint64_t map_size)
 {
-	const struct dpsr_view *v = &p->sock.c.view;
+	const struct dpsr_view *v = &p->view;
 	struct dpsw_zc_gen *g;
 	int socket = (int)rte_socket_id();
 
 	p->zc = NULL;
 	for (uint32_t q = 0; q < p->nb_qpairs; q++)
 		p->rxq[q].zc = p->txq[q].zc = NULL;
-	if (!p->sock.args.zero_copy || !(p->sock.c.features & DPSR_F_PEER_BUFS))
+	if (!p->zc_want || !granted)
 		return 0;
 	g = rte_zmalloc_socket("dpsw_zc", sizeof(*g) + p->nb_qpairs * sizeof(g->qp[0]),
 			       RTE_CACHE_LINE_SIZE, socket);
@@ -295,12 +295,14 @@ dpsw_zc_bind(struct dpsw_dev *p)
 				p->txq[q].st.bag_bad++;
 		}
 		zq->reaped = p->txq[q].ring.idx;
-		zq->copy_break = p->sock.args.copy_break;
+		zq->copy_break = p->copy_break;
 	}
 	/* The mapping is the generation's now: mbufs may outlive the attach. */
-	g->map = p->sock.c.base;
-	g->map_size = p->sock.c.size;
-	p->sock.c.base = NULL;
+	if (map != NULL) {
+		g->map = *map;
+		g->map_size = map_size;
+		*map = NULL;
+	}
 	p->zc = g;
 	for (uint32_t q = 0; q < p->nb_qpairs; q++)
 		p->rxq[q].zc = p->txq[q].zc = &g->qp[q];
@@ -310,8 +312,7 @@ nomem:
 		g->map = NULL;
 		dpsw_zc_gen_free(g);
 	}
-	DPSW_LOG(WARNING, "%s: no memory for zero copy: copying frames both ways",
-		 p->sock.args.name);
+	DPSW_LOG(WARNING, "%s: no memory for zero copy: copying frames both ways", name);
 	return 0;
 }
 
@@ -489,7 +490,7 @@ rte_pmd_dpsw_zero_copy_min(uint16_t port_id)
 	if (dev->tx_pkt_burst != dpsw_tx_burst)
 		return 0;
 	p = dev->data->dev_private;
-	return __atomic_load_n(&p->zc, __ATOMIC_ACQUIRE) != NULL ? p->sock.args.copy_break + 1 : 0;
+	return __atomic_load_n(&p->zc, __ATOMIC_ACQUIRE) != NULL ? p->copy_break + 1 : 0;
 }
 
 /* ---- transmit (ring 2q) ---- */

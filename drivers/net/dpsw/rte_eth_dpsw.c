@@ -196,6 +196,8 @@ dpsw_probe(struct rte_vdev_device *vdev)
 	p = dev->data->dev_private;
 	p->sock.c = c;
 	p->sock.args = a;
+	p->zc_want = a.zero_copy;
+	p->copy_break = a.copy_break;
 	p->view = c.view;
 	p->mac = a.mac;
 	p->nb_qpairs = c.nb_qpairs;
