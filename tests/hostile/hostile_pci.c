@@ -8,61 +8,13 @@
  * interrupts: it polls where a host peer would sleep on a doorbell.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "common/dps_pci_sysfs.h"
 #include "dpsr/dpsr_ivshmem_guest.h"
 #include "hostile.h"
 
 #define HOSTILE_CTL_TIMEOUT_MS 10000
-
-/* 0 and the mapping in *out, or -errno with @p err set. */
-static int
-map_bar(const char *bdf, int bar, void **out, uint64_t *size, struct dps_err *err)
-{
-	char path[128];
-	struct stat st;
-	void *p;
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource%d", bdf, bar);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return dps_err_set(err, -errno, "cannot open %s: %s", path, strerror(errno));
-	/* sysfs sizes a resource file as its BAR. */
-	if (fstat(fd, &st) != 0 || st.st_size <= 0) {
-		close(fd);
-		return dps_err_set(err, -ENODEV, "%s has no size: is %s an ivshmem device?",
-				   path, bdf);
-	}
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED)
-		return dps_err_set(err, -errno, "cannot map %s: %s", path, strerror(errno));
-	*out = p;
-	*size = (uint64_t)st.st_size;
-	return 0;
-}
-
-/* Memory decoding on, as binding a driver would (uio_pci_generic does it too). */
-static void
-enable(const char *bdf)
-{
-	char path[128];
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/enable", bdf);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (write(fd, "1", 1) != 1)
-			(void)0;	/* already enabled by a driver: fine */
-		close(fd);
-	}
-}
 
 static void
 ring_vector(struct hostile *h, uint32_t v)
@@ -87,12 +39,12 @@ hostile_attach_pci(struct hostile *h, struct dps_err *err)
 
 	memset(&h->c, 0, sizeof(h->c));
 	h->c.sock = h->c.region_fd = -1;
-	enable(h->o->pci);
-	rc = map_bar(h->o->pci, DPSR_IVSHMEM_BAR_REGS, &regs, &h->regs_size, err);
+	dps_pci_enable(h->o->pci);
+	rc = dps_pci_map_bar(h->o->pci, DPSR_IVSHMEM_BAR_REGS, &regs, &h->regs_size, err);
 	if (rc != 0)
 		return rc;
 	h->regs = regs;
-	rc = map_bar(h->o->pci, DPSR_IVSHMEM_BAR_REGION, &h->c.base, &h->c.size, err);
+	rc = dps_pci_map_bar(h->o->pci, DPSR_IVSHMEM_BAR_REGION, &h->c.base, &h->c.size, err);
 	if (rc != 0)
 		return rc;
 	rc = dpsr_view_init(&h->c.view, h->c.base, h->c.size, &why);

@@ -31,11 +31,12 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <linux/vfio.h>
+
+#include "common/dps_pci_sysfs.h"
 
 #define IVSHMEM_IVPOSITION 8
 #define IVSHMEM_DOORBELL 12
@@ -136,23 +137,13 @@ static void open_vfio(struct dev *d)
 
 static void *map_resource(const char *bdf, int bar, uint64_t *size)
 {
-	char path[PATH_MAX];
-	struct stat st;
-	void *p;
-	int fd;
+	struct dps_err err;
+	void *p = NULL;
 
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource%d", bdf, bar);
-	fd = open(path, O_RDWR | O_SYNC);
-	if (fd < 0)
-		die(path);
-	/* sysfs gives a resource file its BAR's size (lseek says 0). */
-	if (fstat(fd, &st) < 0 || st.st_size <= 0)
-		die(path);
-	*size = (uint64_t)st.st_size;
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		die(path);
-	close(fd);
+	if (dps_pci_map_bar(bdf, bar, &p, size, &err) != 0) {
+		fprintf(stderr, "dps-ivshmem: %s\n", err.msg);
+		exit(1);
+	}
 	return p;
 }
 

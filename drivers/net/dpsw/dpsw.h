@@ -391,6 +391,25 @@ dpsw_q_leave(uint32_t *busy)
 	__atomic_store_n(busy, 0, __ATOMIC_RELEASE);
 }
 
+/*
+ * Frames the switch has published on a receive queue's ring, with the
+ * descriptors and data before its prod visible (acquire). An impossible
+ * prod (more than a ring ahead) gives 0, counted: a ring's worth would be
+ * stale slots.
+ */
+static inline uint32_t
+dpsw_rx_avail(struct dpsw_rxq *q)
+{
+	uint32_t prod = __atomic_load_n(&q->ring.shared->prod, __ATOMIC_ACQUIRE);
+	uint32_t avail = dpsr_used(prod, q->ring.idx);
+
+	if (unlikely(avail > q->ring.size)) {
+		q->st.err.bad_index++;
+		return 0;
+	}
+	return avail;
+}
+
 /**
  * Bind a receive queue to region ring @p ring of view @p v (private index
  * 0: the switch hands a peer its rings empty) and the doorbell it rings;

@@ -65,18 +65,10 @@ uint16_t
 dpsw_rx_attached(struct dpsw_rxq *q, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct dpsr_ring *r = q->ring.shared;
-	uint32_t idx = q->ring.idx, prod, avail, i;
+	uint32_t idx = q->ring.idx, avail = dpsw_rx_avail(q), i;
 	uint64_t bytes = 0;
 	uint16_t got = 0;
 
-	/* Acquire: the descriptors and the data before prod are visible. */
-	prod = __atomic_load_n(&r->prod, __ATOMIC_ACQUIRE);
-	avail = dpsr_used(prod, idx);
-	if (unlikely(avail > q->ring.size)) {
-		/* Impossible: take nothing (a ring's worth would be stale slots). */
-		q->st.err.bad_index++;
-		return 0;
-	}
 	for (i = 0; i < avail && got < n; i++) {
 		const volatile struct dpsr_desc *s = &r->desc[dpsr_slot(q->ring.size, idx + i)];
 		struct dpsr_desc d;

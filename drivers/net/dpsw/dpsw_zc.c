@@ -354,19 +354,13 @@ dpsw_zc_rx(struct dpsw_rxq *q, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct dpsw_zc_qp *zq = q->zc;
 	struct dpsr_ring *r = q->ring.shared;
-	uint32_t idx = q->ring.idx, prod, avail, i, zb[DPSW_ZC_BURST_MAX], nb_zb = 0, used_zb = 0;
+	uint32_t idx = q->ring.idx, avail, i, zb[DPSW_ZC_BURST_MAX], nb_zb = 0, used_zb = 0;
 	bool dry = false;
 	struct rte_mbuf *m[DPSW_ZC_BURST_MAX];
 	uint64_t bytes = 0;
 	uint16_t got = 0;
 
-	prod = __atomic_load_n(&r->prod, __ATOMIC_ACQUIRE);
-	avail = dpsr_used(prod, idx);
-	if (unlikely(avail > q->ring.size)) {
-		q->st.err.bad_index++;
-		return 0;
-	}
-	avail = RTE_MIN(avail, (uint32_t)RTE_MIN(n, DPSW_ZC_BURST_MAX));
+	avail = RTE_MIN(dpsw_rx_avail(q), (uint32_t)RTE_MIN(n, DPSW_ZC_BURST_MAX));
 	if (avail == 0)
 		return 0;
 	/* A pool of pinned external buffers cannot take ours: copy. */
