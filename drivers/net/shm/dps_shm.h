@@ -65,6 +65,7 @@ struct dps_shm_info {
 	uint64_t refused_no_region;	/**< peers refused: no fresh region could be made */
 	uint64_t guest_starts;		/**< a guest's driver asked for fresh rings */
 	uint64_t guest_stops;
+	uint64_t guest_ctl_throttled;	/**< control-word changes over the budget, left for later */
 };
 
 /** Fill @p info for ethdev @p port_id; -ENOTSUP if it is no shm port. */

@@ -250,7 +250,7 @@ static const struct shm_xstat shm_xstats[] = {
 /* Port-wide counters, after the per-queue ones. */
 static const char *const shm_dev_xstat_names[] = {
 	"peer_attaches", "peer_refusals", "peer_detaches", "peer_region_faults",
-	"peer_refused_no_region", "guest_starts", "guest_stops",
+	"peer_refused_no_region", "guest_starts", "guest_stops", "guest_ctl_throttled",
 };
 #define SHM_NB_XSTATS (RTE_DIM(shm_xstats) + RTE_DIM(shm_dev_xstat_names))
 
@@ -264,6 +264,7 @@ shm_dev_xstats(const struct shm_dev *sd, uint64_t v[RTE_DIM(shm_dev_xstat_names)
 	v[4] = RD(sd->refused_no_region);
 	v[5] = RD(sd->guest_starts);
 	v[6] = RD(sd->guest_stops);
+	v[7] = RD(sd->guest_ctl_throttled);
 }
 
 static int
@@ -572,6 +573,7 @@ dps_shm_info(uint16_t port_id, struct dps_shm_info *info)
 	info->refused_no_region = sd->refused_no_region;
 	info->guest_starts = sd->guest_starts;
 	info->guest_stops = sd->guest_stops;
+	info->guest_ctl_throttled = sd->guest_ctl_throttled;
 	shm_ctl_lock_release();
 	return 0;
 }

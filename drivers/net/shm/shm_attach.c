@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <ethdev_driver.h>
+#include <rte_cycles.h>
 #include <rte_malloc.h>
 
 #include "dpsr/dpsr_guest.h"
@@ -347,6 +348,29 @@ shm_guest_ctl_ring(const struct shm_dev *sd)
 }
 
 /*
+ * Whether one more change of the guest's control word may be acted on in
+ * this second: a driver starts and stops a few times in its life, a
+ * guest that asks more often is flooding, and each change costs the
+ * control thread (shared by every port) a quiesce and a reset.
+ */
+static bool
+shm_guest_ctl_budget(struct shm_dev *sd)
+{
+	uint64_t now = rte_get_tsc_cycles();
+
+	if (now - sd->ctl_window >= rte_get_tsc_hz()) {
+		sd->ctl_window = now;
+		sd->ctl_acted = 0;
+	}
+	if (sd->ctl_acted >= SHM_GUEST_CTL_BUDGET) {
+		sd->guest_ctl_throttled++;
+		return false;
+	}
+	sd->ctl_acted++;
+	return true;
+}
+
+/*
  * The guest rang vector 0: its driver starts (a new peer_ctl with a
  * nonzero nonce, bit 31 asking for DPSR_F_PEER_BUFS) or stops. Either way
  * the port's rings start over from the shadows (a bag goes back into its
@@ -369,6 +393,8 @@ shm_on_guest_ctl(void *arg)
 	want = __atomic_load_n(&r->peer_ctl, __ATOMIC_ACQUIRE);
 	if (want == sd->guest_req)
 		return;		/* a ring for nothing (a flood costs a read each) */
+	if (!shm_guest_ctl_budget(sd))
+		return;		/* served when the guest rings in a later second */
 	shm_quiesce(sd);
 	shm_reset(sd);
 	grant = (want & DPSR_GUEST_CTL_PEER_BUFS) && sd->region->trusted;

@@ -28,6 +28,8 @@
  * per port: a newer connection displaces the oldest.
  */
 #define SHM_PENDING_MAX 4
+/* Changes of a guest's control word (ring resets) acted on per second. */
+#define SHM_GUEST_CTL_BUDGET 32
 
 struct shm_dev;
 
@@ -63,6 +65,15 @@ struct shm_dev {
 	uint32_t guest_ctl;
 	uint64_t guest_starts;
 	uint64_t guest_stops;
+	/*
+	 * The guest's budget of control-word changes acted on (each one a
+	 * reset of its rings): SHM_GUEST_CTL_BUDGET per second, counted from
+	 * ctl_window (TSC); beyond it a change waits for the guest's next
+	 * ring in a later second (its driver rings again every second).
+	 */
+	uint64_t ctl_window;
+	uint32_t ctl_acted;
+	uint64_t guest_ctl_throttled;
 	uint64_t detaches;
 	uint64_t refused_no_region;
 	struct shm_pending pending[SHM_PENDING_MAX];

@@ -61,6 +61,7 @@ shm_show_one(uint16_t id, void *arg __rte_unused)
 			jw_bool("guest_up", si.guest_up);
 			jw_u64("guest_starts", si.guest_starts);
 			jw_u64("guest_stops", si.guest_stops);
+			jw_u64("guest_ctl_throttled", si.guest_ctl_throttled);
 		}
 		jw_u64("qpairs", si.qpairs);
 		jw_u64("granted", si.granted);
