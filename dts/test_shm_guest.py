@@ -18,7 +18,6 @@ the guest PMD inside booted guests in test_guest_shm.py.
 
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -60,15 +59,14 @@ class Qemu:
                    "QEMU's QMP socket")
         assert self.alive(), "QEMU exited: %s" % dpsw.tail(self.log, 10)
 
-    def hmp(self, line):
+    def qmp(self, command):
+        """One QMP command's "return" (or its "error")."""
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.settimeout(10)
         s.connect(self.qmp_path)
         f = s.makefile("rw")
         json.loads(f.readline())
-        cmds = [{"execute": "qmp_capabilities"},
-                {"execute": "human-monitor-command", "arguments": {"command-line": line}}]
-        for cmd in cmds:
+        for cmd in ({"execute": "qmp_capabilities"}, {"execute": command}):
             f.write(json.dumps(cmd) + "\n")
             f.flush()
             while True:
@@ -76,16 +74,18 @@ class Qemu:
                 if "return" in r or "error" in r:
                     break
         s.close()
-        return r.get("return", "")
+        return r.get("return", r)
 
     def bar_size(self, bar):
-        """Size of the ivshmem device's BAR `bar`, from `info pci`."""
-        out = self.hmp("info pci")
-        dev = out[out.index("1af4:1110"):] if "1af4:1110" in out else ""
-        m = re.search(r"BAR%d: .*? at 0x([0-9a-f]+) \[0x([0-9a-f]+)\]" % bar, dev)
-        assert m, "no BAR%d for the ivshmem device in: %s" % (bar, out)
-        # "at FIRST [LAST]"; a BAR not placed yet (-S: no BIOS) is at ~0.
-        return (int(m.group(2), 16) - int(m.group(1), 16) + 1) % (1 << 64)
+        """Size of the ivshmem device's BAR `bar`, from query-pci (which
+        gives it whether or not the BAR is placed: under -S no firmware
+        placed any)."""
+        devs = [d for b in self.qmp("query-pci") for d in b["devices"]
+                if (d["id"]["vendor"], d["id"]["device"]) == (0x1af4, 0x1110)]
+        assert len(devs) == 1, "not one ivshmem device: %s" % devs
+        sizes = [r["size"] for r in devs[0]["regions"] if r["bar"] == bar]
+        assert sizes, "no BAR%d for the ivshmem device: %s" % (bar, devs[0]["regions"])
+        return sizes[0]
 
     def kill(self):
         if self.alive():
