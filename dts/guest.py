@@ -70,7 +70,7 @@ class Guest:
 
     def __init__(self, workdir, name=None, sock=None, mac=None, shm=(), iommu=False,
                  mem=None, hugepages=None, append=None, ip=None, image_dir=GUEST_DPDK_DIR,
-                 qmp=False):
+                 qmp=False, nics=(), smp=None):
         self.name = name or dpsw.unique("gd")
         self.workdir = workdir
         self.console = os.path.join(workdir, self.name + ".con")
@@ -84,6 +84,10 @@ class Guest:
             args += ["--shm", s]
         if iommu:
             args.append("--iommu")
+        for n in nics:                    # "igb,tap=IF[,mac=MAC]"
+            args += ["--nic", n]
+        if smp:
+            args += ["--smp", str(smp)]
         if mem:
             args += ["--mem", str(mem)]
         if hugepages:

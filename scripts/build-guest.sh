@@ -7,9 +7,10 @@
 #
 # The default image brings its virtio-net NIC up, optionally pings, and
 # reports on the serial console (dts/test_guests.py). The --dpdk image runs
-# DPDK in the guest: the host's dpdk-testpmd and dpswitch-pktgen with their
-# shared libraries, DPDK's virtio PMD and our PMD plugins, the vfio and uio
-# modules, hugetlbfs, and a root shell on the serial console (dts/guest.py).
+# DPDK in the guest: the host's dpdk-testpmd, dpswitch-pktgen and dpswitch
+# (with dpswitch-ctl) with their shared libraries, DPDK's virtio PMD, the
+# PCI bus and igb PMDs for the switch (the SR-IOV lab), our PMD plugins,
+# the vfio (with enable_sriov=1) and uio modules, hugetlbfs, and a root shell on the serial console (dts/guest.py).
 # It takes the build from $DPSWITCH_BUILD (default <repo>/build) and is
 # rebuilt whenever one of the files it carries changes.
 set -euo pipefail
@@ -187,10 +188,15 @@ NET_MODULES="virtio_pci virtio_net"
 # pool: without it rte_pktmbuf_pool_create fails with EINVAL). On the host
 # EAL loads them from its default plugin directory.
 DPDK_PMDS="librte_net_virtio librte_mempool_ring"
+# The switch itself in the guest (the SR-IOV lab, docs/lab.md): what
+# dpswitch is not linked with and needs for a NIC's PF or VF: the PCI bus,
+# the igb/e1000e PMDs (net_e1000: PF and VF), and the ring mempool handler.
+SWITCH_PMDS="librte_bus_pci librte_net_e1000 librte_mempool_ring"
 # Where things go in the guest.
 G_LIB=/lib/x86_64-linux-gnu
 G_PMDS=/usr/lib/dpdk/pmds          # for every DPDK program: -d $G_PMDS
 G_PLUGINS=/usr/lib/dpdk/plugins    # our PMD plugins, for testpmd only: -d $G_PLUGINS
+G_SWITCH_PMDS=/usr/lib/dpdk/switch-pmds  # for dpswitch only: -d $G_SWITCH_PMDS
 
 # Modules $@ and their dependencies, each once, dependencies first.
 ordered_modules() {
@@ -223,11 +229,13 @@ sonames() { lib_closure "$@" | xargs -n1 basename | sort -u; }
 build_dpdk_image() {
     local BUILD=${DPSWITCH_BUILD:-$ROOT/build}
     BUILD=$(readlink -f "$BUILD")
-    local TESTPMD PKTGEN plugins=() pmds=() tools=() f
+    local TESTPMD PKTGEN SWITCH CTL plugins=() pmds=() swpmds=() tools=() f
     need_pkg kmod
     TESTPMD=$(command -v dpdk-testpmd) || { echo "build-guest: dpdk-testpmd missing; run scripts/setup-deps.sh" >&2; exit 1; }
     PKTGEN=$BUILD/app/dpswitch-pktgen/dpswitch-pktgen
     [[ -x $PKTGEN ]] || { echo "build-guest: $PKTGEN missing; run scripts/build.sh" >&2; exit 1; }
+    SWITCH=$BUILD/app/dpswitch/dpswitch CTL=$BUILD/app/dpswitch-ctl/dpswitch-ctl
+    [[ -x $SWITCH && -x $CTL ]] || { echo "build-guest: $SWITCH missing; run scripts/build.sh" >&2; exit 1; }
     for f in "$BUILD"/drivers/net/*/librte_net_*.so; do
         [[ -f $f ]] && plugins+=("$f")
     done
@@ -248,6 +256,10 @@ build_dpdk_image() {
         [[ -f $dir/$f.so.$abi ]] || { echo "build-guest: $dir/$f.so.$abi missing (dpdk package?)" >&2; exit 1; }
         pmds+=("$dir/$f.so.$abi")
     done
+    for f in $SWITCH_PMDS; do
+        [[ -f $dir/$f.so.$abi ]] || { echo "build-guest: $dir/$f.so.$abi missing (dpdk package?)" >&2; exit 1; }
+        swpmds+=("$dir/$f.so.$abi")
+    done
 
     # A plugin directory must hold no library a program already has: a
     # second copy of a driver or bus (librte_bus_pci) panics in EAL.
@@ -256,6 +268,13 @@ build_dpdk_image() {
     for p in "${pmds[@]}"; do
         if grep -qx "$(basename "$p")" <<<"$linked"; then
             echo "build-guest: $p is linked into testpmd or pktgen: not a plugin for them" >&2
+            exit 1
+        fi
+    done
+    linked=$(sonames "$SWITCH")
+    for p in "${swpmds[@]}"; do
+        if grep -qx "$(basename "$p")" <<<"$linked"; then
+            echo "build-guest: $p is linked into dpswitch: not a plugin for it" >&2
             exit 1
         fi
     done
@@ -273,7 +292,8 @@ build_dpdk_image() {
     resolve_kernel
     local -a files=()
     local lib libs libc
-    libs=$(lib_closure "$TESTPMD" "$PKTGEN" "${pmds[@]}" "${plugins[@]}" "${tools[@]}")
+    libs=$(lib_closure "$TESTPMD" "$PKTGEN" "$SWITCH" "$CTL" "${pmds[@]}" "${swpmds[@]}" \
+        "${plugins[@]}" "${tools[@]}")
     libc=$(lib_closure /bin/true | grep '/libc\.so\.')
     # glibc loads libgcc_s.so.1 itself (thread cancellation, unwinding).
     for lib in $libs "$(dirname "$libc")/libgcc_s.so.1"; do
@@ -283,6 +303,8 @@ build_dpdk_image() {
         esac
     done
     files+=("/usr/bin/dpdk-testpmd $TESTPMD" "/usr/bin/dpswitch-pktgen $PKTGEN")
+    files+=("/usr/bin/dpswitch $SWITCH" "/usr/bin/dpswitch-ctl $CTL")
+    for p in "${swpmds[@]}"; do files+=("$G_SWITCH_PMDS/$(basename "$p" ".$abi") $p"); done
     for p in "${pmds[@]}"; do files+=("$G_PMDS/$(basename "$p" ".$abi") $p"); done
     for p in "${plugins[@]}"; do files+=("$G_PLUGINS/$(basename "$p") $p"); done
     for p in "${tools[@]}"; do files+=("/usr/bin/$(basename "$p") $p"); done
@@ -306,7 +328,8 @@ build_dpdk_image() {
     trap 'rm -rf "$TMP"' EXIT
     fetch_kernel
     new_root
-    mkdir -p "$R"/{run,tmp,usr/bin,lib64,etc,root,mnt} "$R$G_LIB" "$R$G_PMDS" "$R$G_PLUGINS"
+    mkdir -p "$R"/{run,tmp,usr/bin,lib64,etc,root,mnt} "$R$G_LIB" "$R$G_PMDS" "$R$G_PLUGINS" \
+        "$R$G_SWITCH_PMDS"
     mkdir -p "$R/var"
     ln -s /run "$R/var/run"
     chmod 1777 "$R/tmp"
@@ -315,7 +338,7 @@ build_dpdk_image() {
         cp -L "${f#* }" "$R${f%% *}"
     done
     # Plugin directories: EAL refuses one below a world-writable directory.
-    chmod 755 "$R/usr" "$R/usr/lib" "$R/usr/lib/dpdk" "$R$G_PMDS" "$R$G_PLUGINS"
+    chmod 755 "$R/usr" "$R/usr/lib" "$R/usr/lib/dpdk" "$R$G_PMDS" "$R$G_PLUGINS" "$R$G_SWITCH_PMDS"
 
     local mods="" net=""
     # shellcheck disable=SC2086 # the lists are words
@@ -383,7 +406,11 @@ mount -t devpts devpts /dev/pts
 exec </dev/console >/dev/console 2>&1
 
 for m in $mods; do
-    insmod /lib/modules/\$m.ko
+    # vfio-pci: a PF bound to it may create VFs (sriov_numvfs; the lab).
+    case \$m in
+        vfio-pci | vfio_pci) insmod /lib/modules/\$m.ko enable_sriov=1 ;;
+        *) insmod /lib/modules/\$m.ko ;;
+    esac
 done
 NETMODS="$net"
 EOF
@@ -392,6 +419,8 @@ export PS1='dps# ' HOME=/root
 # EAL plugin options: dpdk-testpmd takes both, dpswitch-pktgen (the
 # dpswitch PMDs built in) only the first.
 export DPS_PMDS='-d $G_PMDS' DPS_PLUGINS='-d $G_PLUGINS'
+# dpswitch (the lab): the PCI bus and the NIC PMDs it is not linked with.
+export DPS_SWITCH_PMDS='-d $G_SWITCH_PMDS'
 EOF
     cat >>"$R/init" <<'EOF'
 

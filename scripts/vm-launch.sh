@@ -40,6 +40,13 @@ Images (--image):
                     required for the net image)
   --ping TARGET     net image: ping TARGET once up (kernel arg dps.ping)
   --count N         net image: number of pings (kernel arg dps.count, default 5)
+  --nic MODEL,tap=IF[,mac=MAC]
+                    an emulated NIC (MODEL igb: Intel 82576 with SR-IOV,
+                    up to 8 VFs; or e1000e), its wire a host tap IF that
+                    QEMU creates (move it into a namespace afterwards, if
+                    you like), behind its own PCIe root port (room for
+                    VFs); needs --iommu and QEMU 10 (igb); repeatable
+  --smp N           vCPUs (default 1)
   --iommu           q35 machine with an emulated Intel IOMMU (intel-iommu,
                     interrupt remapping, caching mode) and guest kernel
                     args intel_iommu=on iommu=pt: vfio-pci in the guest
@@ -70,13 +77,13 @@ die() { echo "vm-launch: $*" >&2; exit 1; }
 
 IMAGE=net SOCK='' MAC='' IP='' PING='' COUNT='' LOG='' MEM='' NAME="dpsvm-$$" PIDFILE=''
 QMP='' GUEST_DIR='' IOMMU=0 HUGEPAGES=64 APPEND_EXTRA='' CONSOLE=''
-SHMS=() CPU=()
+SHMS=() CPU=() NICS=() SMP=1
 while [[ $# -gt 0 ]]; do
     case $1 in
         -h | --help) usage; exit 0 ;;
         --iommu) IOMMU=1; shift ;;
         --image | --sock | --mac | --ip | --ping | --count | --log | --mem | --name | --pidfile | \
-            --guest-dir | --qmp | --shm | --hugepages | --append | --console)
+            --guest-dir | --qmp | --shm | --hugepages | --append | --console | --nic | --smp)
             [[ $# -ge 2 ]] || die "$1 needs a value"
             case $1 in
                 --image) IMAGE=$2 ;;
@@ -86,6 +93,7 @@ while [[ $# -gt 0 ]]; do
                 --guest-dir) GUEST_DIR=$2 ;; --qmp) QMP=$2 ;;
                 --shm) SHMS+=("$2") ;; --hugepages) HUGEPAGES=$2 ;;
                 --append) APPEND_EXTRA=$2 ;; --console) CONSOLE=$2 ;;
+                --nic) NICS+=("$2") ;; --smp) SMP=$2 ;;
             esac
             shift 2 ;;
         *) die "unknown argument '$1' (see --help)" ;;
@@ -134,6 +142,33 @@ for s in "${SHMS[@]}"; do
 done
 
 QEMU=$(command -v qemu-system-x86_64) || die "qemu-system-x86_64 not found; run scripts/setup-deps.sh"
+[[ $SMP =~ ^[1-9][0-9]?$ ]] || die "--smp must be a number of vCPUs, 1..99"
+# Emulated NICs, one per --nic, each on a PCIe root port of its own.
+NIC_ARGS=()
+n=0
+for s in "${NICS[@]}"; do
+    [[ $IMAGE == dpdk ]] || die "--nic needs --image dpdk"
+    ((IOMMU)) || die "--nic needs --iommu (q35, and vfio-pci in the guest)"
+    IFS=, read -r model rest <<<"$s"
+    [[ $model == igb || $model == e1000e ]] || die "--nic $s: the model must be igb or e1000e"
+    tap='' nmac=''
+    IFS=, read -ra kvs <<<"${rest:-}"
+    for kv in "${kvs[@]}"; do
+        case $kv in
+            tap=?*) tap=${kv#tap=} ;;
+            mac=?*) nmac=${kv#mac=} ;;
+            *) die "--nic $s: unknown option '$kv' (tap=IF, mac=MAC)" ;;
+        esac
+    done
+    [[ $tap =~ ^[A-Za-z0-9_.-]{1,15}$ ]] || die "--nic $s: tap=IF, an interface name of 1..15 characters, is required"
+    [[ -z $nmac || $nmac =~ ^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$ ]] || die "--nic $s: mac must be xx:xx:xx:xx:xx:xx"
+    "$QEMU" -device help 2>/dev/null | grep -q "name \"$model\"" ||
+        die "--nic $model: this QEMU ($("$QEMU" --version | head -1)) has no $model; run scripts/setup-deps.sh (QEMU 10)"
+    NIC_ARGS+=(-device "pcie-root-port,id=rp$n,chassis=$((n + 1)),slot=$((n + 1))"
+               -netdev "tap,id=nic$n,ifname=$tap,script=no,downscript=no"
+               -device "$model,bus=rp$n,netdev=nic$n${nmac:+,mac=$nmac}")
+    n=$((n + 1))
+done
 for f in vmlinuz initrd.gz; do
     [[ -f $GUEST_DIR/$f ]] || die "$GUEST_DIR/$f missing; run $BUILD_HINT"
 done
@@ -154,7 +189,7 @@ if ((IOMMU)); then
     APPEND+=" intel_iommu=on iommu=pt"
 fi
 [[ -n $APPEND_EXTRA ]] && APPEND+=" $APPEND_EXTRA"
-ARGS+=("${SHM_ARGS[@]}")
+ARGS+=("${SHM_ARGS[@]}" "${NIC_ARGS[@]}")
 
 if [[ -n $SOCK ]]; then
     # Client reconnect keeps the guest alive across switch restarts. QEMU 9.2
@@ -186,7 +221,7 @@ fi
 # -accel tcg: KVM guests die with "emulation failure" on these machines.
 # memfd share=on: the switch must map guest memory.
 # -nodefaults: no implicit user-mode NIC, monitor or VGA.
-setsid "$QEMU" -name "$NAME" -nodefaults "${CONTROL[@]}" -accel tcg "${CPU[@]}" -m "$MEM" \
+setsid "$QEMU" -name "$NAME" -nodefaults "${CONTROL[@]}" -accel tcg "${CPU[@]}" -smp "$SMP" -m "$MEM" \
     -object "memory-backend-memfd,id=mem,size=${MEM}M,share=on" -numa node,memdev=mem \
     "${ARGS[@]}" \
     -kernel "$GUEST_DIR/vmlinuz" -initrd "$GUEST_DIR/initrd.gz" -append "$APPEND" \

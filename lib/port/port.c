@@ -275,6 +275,39 @@ port_release(uint16_t id, bool started)
 		DPS_LOG(port, WARNING, "port %u: device could not be removed", id);
 }
 
+/*
+ * A device that already has an ethdev. EAL probes the PCI devices it is
+ * allowed at start-up (-a, or every bound one without an allow-list), so
+ * a pci port adopts an ethdev no port uses, as it is; with devargs of its
+ * own, the device is probed again with them. Anything else is in use.
+ */
+static int
+port_adopt(const struct dps_port_kind *kind, const char *name, const char *devname,
+	   const char *dev, uint16_t id, struct dps_err *err)
+{
+	struct rte_eth_dev_info info;
+	int rc;
+
+	if (dps_port_name(id) != NULL)
+		return dps_err_set(err, -EBUSY, "port '%s': device %s is already switch port "
+				   "'%s'", name, devname, dps_port_name(id));
+	/* Only EAL's own probing leaves an ethdev that is no port's. */
+	if (kind->driver != NULL)
+		return dps_err_set(err, -EBUSY, "port '%s': device %s is already in use",
+				   name, devname);
+	if (strcmp(dev, devname) == 0)
+		return 0;	/* as EAL probed it */
+	rc = rte_eth_dev_info_get(id, &info);
+	if (rc == 0)
+		rc = rte_dev_remove(info.device);
+	if (rc == 0)
+		rc = rte_dev_probe(dev);
+	if (rc != 0)
+		return dps_err_set(err, rc, "port '%s': cannot probe %s again with its devargs "
+				   "(%s)", name, devname, rte_strerror(-rc));
+	return 0;
+}
+
 int
 dps_port_add(const char *name, const char *kind_name, const char *args,
 	     struct dps_err *err)
@@ -302,12 +335,15 @@ dps_port_add(const char *name, const char *kind_name, const char *args,
 			       sizeof(pe.devname), &nb_rxq, err);
 	if (rc != 0)
 		return rc;
-	if (rte_eth_dev_get_port_by_name(pe.devname, &id) == 0)
-		return dps_err_set(err, -EBUSY, "port '%s': device %s is already %s",
-			name, pe.devname, dps_port_name(id) ? "a switch port" : "in use");
 	/* What is shown or logged of the devargs: never a secret. */
 	port_args_redact(args, pe.args, sizeof(pe.args));
-	rc = rte_dev_probe(dev);
+	if (rte_eth_dev_get_port_by_name(pe.devname, &id) == 0) {
+		rc = port_adopt(kind, name, pe.devname, dev, id, err);
+		if (rc != 0)
+			return rc;
+	} else {
+		rc = rte_dev_probe(dev);
+	}
 	if (rc != 0 || rte_eth_dev_get_port_by_name(pe.devname, &id) != 0)
 		return dps_err_set(err, rc ? rc : -ENODEV,
 			"port '%s': %s driver rejected '%s' (%s; see the log above)",
