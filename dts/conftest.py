@@ -8,6 +8,7 @@ import pytest
 
 import dpsw
 import guest
+import lab as lablib
 
 
 def pytest_configure(config):
@@ -228,4 +229,31 @@ def dpdk_guests(request, dpswitch, workdir, dpdk_guest_image):
     for g in reversed(started):
         if _failed(request):
             print("---- guest %s console (tail) ----\n%s" % (g.name, g.tail(40)))
+        g.kill()
+
+
+@pytest.fixture
+def lab(request, workdir, netns, dpdk_guest_image):
+    """Factory: lab(nb_nics=2, ...) -> lab.Lab: a booted NIC-lab guest
+    (q35, emulated IOMMU, igb NICs whose taps are each in a namespace of
+    their own, the NICs on vfio-pci in the guest; lab.py). QEMU is killed
+    by pid at teardown, whatever happened (the switch in the guest and
+    the taps go with it), before the namespaces are deleted."""
+    started = []
+
+    def make(**kw):
+        g, nics = lablib.boot(workdir, dpdk_guest_image, **kw)
+        started.append(g)
+        g.launch()
+        g.booted(300)
+        return lablib.ready(g, nics, netns)
+
+    yield make
+
+    for g in reversed(started):
+        if _failed(request):
+            print("---- lab guest %s console (tail) ----\n%s" % (g.name, g.tail(60)))
+            if g.alive() and g.sock:
+                print("---- dpswitch in the guest ----\n%s"
+                      % g.run("tail -n 40 %s" % lablib.SW_LOG, check=False)[1])
         g.kill()

@@ -20,6 +20,7 @@
 
 #include "common/dps_log.h"
 #include "port_kind.h"
+#include "port_pci.h"
 #include "port_priv.h"
 
 RTE_LOG_REGISTER(dps_logtype_port, dpswitch.port, INFO);
@@ -343,6 +344,12 @@ dps_port_add(const char *name, const char *kind_name, const char *args,
 			return rc;
 	} else {
 		rc = rte_dev_probe(dev);
+		if (rc != 0 && kind->driver == NULL) {
+			int why = port_pci_probe_failed(name, pe.devname, err);
+
+			if (why != 0)
+				return why;
+		}
 	}
 	if (rc != 0 || rte_eth_dev_get_port_by_name(pe.devname, &id) != 0)
 		return dps_err_set(err, rc ? rc : -ENODEV,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "port_kind.h"
+#include "port_pci.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -366,9 +367,8 @@ default_arg_needed(const struct dps_port_kind *kind, struct rte_kvargs *kv)
 	return rte_kvargs_get(kv, key) == NULL;
 }
 
-/* rte_kvargs_parse() refused @p args (more pairs than it takes): shown redacted. */
-static int
-args_unparsable(const char *port, const char *args, const char *expected,
+int
+port_args_unparsable(const char *port, const char *args, const char *expected,
 		struct dps_err *err)
 {
 	char shown[DPS_PORT_ARGS_MAX];
@@ -389,7 +389,7 @@ vdev_devargs(const struct dps_port_kind *kind, const char *port, const char *arg
 
 	kv = rte_kvargs_parse(args, NULL);
 	if (kv == NULL)
-		return args_unparsable(port, args, "key=value,...", err);
+		return port_args_unparsable(port, args, "key=value,...", err);
 	for (unsigned int i = 0; i < kv->count; i++) {
 		bool known = false;
 
@@ -441,62 +441,6 @@ out:
 	return rc;
 }
 
-/* "0000:03:00.0[,driver devargs]": the address must name a bound device. */
-static int
-pci_devargs(const char *port, const char *args, char *dev, size_t devlen,
-	    char *devname, size_t namelen, struct dps_err *err)
-{
-	char addr[64], path[PATH_MAX], drv[PATH_MAX];
-	struct rte_pci_addr pa;
-	const char *comma = strchr(args, ',');
-	size_t alen = comma ? (size_t)(comma - args) : strlen(args);
-	ssize_t n;
-
-	if (alen == 0 || alen >= sizeof(addr))
-		return dps_err_set(err, -EINVAL,
-			"port '%s': pci ports need a PCI address (e.g. 0000:03:00.0)", port);
-	memcpy(addr, args, alen);
-	addr[alen] = '\0';
-	if (rte_pci_addr_parse(addr, &pa) != 0)
-		return dps_err_set(err, -EINVAL,
-			"port '%s': '%s' is not a PCI address (e.g. 0000:03:00.0)",
-			port, addr);
-	rte_pci_device_name(&pa, devname, namelen);
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", devname);
-	if (access(path, F_OK) != 0)
-		return dps_err_set(err, -ENODEV, "port '%s': no PCI device %s",
-				   port, devname);
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", devname);
-	n = readlink(path, drv, sizeof(drv) - 1);
-	drv[n > 0 ? n : 0] = '\0';
-	if (n <= 0 || (strstr(drv, "vfio-pci") == NULL && strstr(drv, "uio") == NULL))
-		return dps_err_set(err, -EBUSY,
-			"port '%s': PCI device %s is bound to '%s', not vfio-pci or uio "
-			"(bind it with scripts/devbind.sh)", port, devname,
-			n > 0 ? strrchr(drv, '/') + 1 : "no driver");
-	if (comma != NULL) {
-		/* The driver's own devargs: parsed here only to refuse a key given twice. */
-		struct rte_kvargs *kv = rte_kvargs_parse(comma + 1, NULL);
-		int dup = -1;
-
-		if (kv == NULL)
-			return args_unparsable(port, comma + 1, "ADDR,key=value,...", err);
-		for (unsigned int i = 0; i < kv->count && dup < 0; i++)
-			if (rte_kvargs_count(kv, kv->pairs[i].key) > 1)
-				dup = (int)i;
-		if (dup >= 0) {
-			dps_err_set(err, -EINVAL, "port '%s': option '%s' is given more than once",
-				    port, kv->pairs[dup].key);
-			rte_kvargs_free(kv);
-			return -EINVAL;
-		}
-		rte_kvargs_free(kv);
-	}
-	if ((size_t)snprintf(dev, devlen, "%s%s", devname, comma ? comma : "") >= devlen)
-		return dps_err_set(err, -E2BIG, "port '%s': devargs too long", port);
-	return 0;
-}
-
 int
 port_kind_devargs(const struct dps_port_kind *kind, const char *port,
 		  const char *args, char *dev, size_t devlen, char *devname,
@@ -504,7 +448,7 @@ port_kind_devargs(const struct dps_port_kind *kind, const char *port,
 {
 	if (kind->driver == NULL) {
 		*nb_rxq = 1;
-		return pci_devargs(port, args, dev, devlen, devname, namelen, err);
+		return port_pci_devargs(port, args, dev, devlen, devname, namelen, err);
 	}
 	return vdev_devargs(kind, port, args, dev, devlen, devname, namelen,
 			    nb_rxq, err);

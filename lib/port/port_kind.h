@@ -20,6 +20,14 @@
  */
 void port_args_redact(const char *args, char *out, size_t size);
 
+/**
+ * rte_kvargs_parse() refused @p args of port @p port (more pairs than it
+ * takes, or no key=value form): one line in @p err, the args redacted,
+ * saying what was @p expected. -EINVAL.
+ */
+int port_args_unparsable(const char *port, const char *args, const char *expected,
+			 struct dps_err *err);
+
 /** Find a kind by name, or NULL. */
 const struct dps_port_kind *port_kind_find(const char *name);
 

@@ -1,0 +1,154 @@
+"""dpswitch owning NICs: the NIC lab (lab.py, docs/lab.md). A TCG guest
+with two emulated igb NICs (Intel 82576, the PF 8086:10c9) on vfio-pci
+runs dpswitch on both; each NIC's wire is a host tap in a namespace of
+its own, where scapy sends and captures (no address, IPv6 off: nothing
+but the test's frames crosses).
+
+* the PFs bridge frames both ways, exactly: counted once per port and
+  direction, learned on the right port, every frame's length intact;
+* a VLAN trunk on a PF: tagged frames reach the access port untagged and
+  come back tagged; a VLAN the access port is not in stays out;
+* the worker parks on the NICs' MSI-X (through the emulated IOMMU) and
+  wakes for each frame;
+* port add of a PCI function that is absent, unbound, or held by another
+  DPDK process: one line each, and the switch keeps serving.
+"""
+
+import time
+
+import pytest
+
+import lab as lablib
+from dpsw import wait_until
+from scapy_frames import Sniffer, frame, send
+
+HOST_A = "02:1a:00:00:00:0a"   # behind NIC 0's wire
+HOST_B = "02:1a:00:00:00:0b"   # behind NIC 1's wire
+N = 200
+
+
+@pytest.fixture
+def two_pfs(lab):
+    """The lab with dpswitch on both PFs as ports p0, p1, links up."""
+    L = lab(nb_nics=2)
+    n0, n1 = L.nics
+    L.start_switch(ports=["p0 pci %s" % n0.bdf, "p1 pci %s" % n1.bdf])
+    L.wait_link("p0")
+    L.wait_link("p1")
+    return L
+
+
+def ours(frames, src):
+    return [f for f in frames if f["src"] == src]
+
+
+def test_pf_bridge_exact(two_pfs):
+    L = two_pfs
+    n0, n1 = L.nics
+    # B speaks first (flooded to A): the bridge learns it on p1.
+    sn0 = Sniffer(n0.ns, n0.tap, 6)
+    send(n1.ns, n1.tap, [frame(HOST_B, size=100)])
+    wait_until(lambda: L.stats()["p1"]["rx_packets"] >= 1, 30, "p1 to receive B's frame")
+    got = ours(sn0.frames(), HOST_B)
+    assert [f["len"] for f in got] == [100], got
+    # N unicast frames A -> B of three sizes: all to p1 only, none lost.
+    sizes = [60, 512, 1514]
+    sn1 = Sniffer(n1.ns, n1.tap, 15)
+    frames = [frame(HOST_A, HOST_B, size=sizes[i % 3]) for i in range(N)]
+    send(n0.ns, n0.tap, frames)
+    wait_until(lambda: L.stats()["p1"]["tx_packets"] >= N, 60, "p1 to send A's frames")
+    got = ours(sn1.frames(), HOST_A)
+    assert len(got) == N, (len(got), L.stats())
+    assert sorted(f["len"] for f in got) == sorted(sizes[i % 3] for i in range(N))
+    assert all(f["dst"] == HOST_B and f["tags"] == [] for f in got)
+    st = L.stats()
+    assert (st["p0"]["rx_packets"], st["p0"]["tx_packets"]) == (N, 1), st["p0"]
+    assert (st["p1"]["rx_packets"], st["p1"]["tx_packets"]) == (1, N), st["p1"]
+    assert st["p0"]["rx_bytes"] == sum(sizes[i % 3] for i in range(N)), st["p0"]
+    for p in ("p0", "p1"):
+        assert not any(st[p]["drops"].values()), st[p]
+    macs = {m["mac"].lower(): m["port"] for m in L.ok("mac show", json=True)["macs"]}
+    assert macs.get(HOST_A) == "p0" and macs.get(HOST_B) == "p1", macs
+
+
+def test_pf_vlan_trunk(two_pfs):
+    """p0 a trunk for VLANs 10 and 20, p1 an access port of VLAN 10."""
+    L = two_pfs
+    n0, n1 = L.nics
+    L.ok("vlan trunk p0 10,20")
+    L.ok("vlan access p1 10")
+    sn1 = Sniffer(n1.ns, n1.tap, 8)
+    send(n0.ns, n0.tap, [frame(HOST_A, tags=[(0x8100, 10)], size=120) for _ in range(5)] +
+         [frame(HOST_A, tags=[(0x8100, 20)], size=120) for _ in range(5)])
+    wait_until(lambda: L.stats()["p0"]["rx_packets"] >= 10, 30, "p0 to receive the 10 frames")
+    got = ours(sn1.frames(), HOST_A)
+    # VLAN 10 only, untagged (the tag's 4 bytes gone).
+    assert len(got) == 5 and all(f["tags"] == [] and f["len"] == 116 for f in got), got
+    sn0 = Sniffer(n0.ns, n0.tap, 8)
+    send(n1.ns, n1.tap, [frame(HOST_B, size=100) for _ in range(3)])
+    wait_until(lambda: L.stats()["p0"]["tx_packets"] >= 3, 30, "p0 to send B's frames")
+    got = ours(sn0.frames(), HOST_B)
+    assert len(got) == 3 and all(f["tags"] == [10] and f["len"] == 104 for f in got), got
+
+
+def worker(L):
+    return L.ok("lcore show", json=True)["workers"][0]
+
+
+def test_pf_worker_parks(two_pfs):
+    """Frames half a second apart: the worker sleeps between them and an
+    rx interrupt (the NIC's MSI-X vector, remapped by the emulated IOMMU)
+    wakes it for each."""
+    L = two_pfs
+    n0, _ = L.nics
+    ports = L.ports()
+    assert ports["p0"]["wake"] == ports["p1"]["wake"] == "interrupt", ports
+    time.sleep(1)
+    w0 = worker(L)
+    for _ in range(8):
+        send(n0.ns, n0.tap, [frame(HOST_A, size=64)])
+        time.sleep(0.5)
+    wait_until(lambda: L.stats()["p0"]["rx_packets"] >= 8, 30, "p0 to receive the 8 frames")
+    w1 = worker(L)
+    woke = w1["wakeups"]["rx"] - w0["wakeups"]["rx"]
+    sleeps = w1["sleeps"] - w0["sleeps"]
+    assert woke >= 7 and sleeps >= 7, (w0, w1)
+    assert w1["state"] == "asleep", w1
+
+
+def test_pci_port_errors(lab):
+    """Every mistake with a PCI function is one line, and the switch keeps
+    serving its PF port."""
+    L = lab(nb_nics=2)
+    n0, n1 = L.nics
+    L.start_switch(ports=["p0 pci %s" % n0.bdf], allow=[n0.bdf])
+    L.wait_link("p0")
+
+    def refused(args):
+        rc, out = L.ctl("port add x pci %s" % args)
+        assert rc != 0, out
+        lines = [ln for ln in out.splitlines() if ln.strip()]
+        assert len(lines) == 1, out
+        return lines[0]
+
+    assert "no PCI device 0000:09:00.0" in refused("0000:09:00.0")
+    assert "'1:2:3' is not a PCI address" in refused("1:2:3")
+    assert "is already switch port 'p0'" in refused(n0.bdf)
+    L.g.run("echo %s > /sys/bus/pci/devices/%s/driver/unbind" % (n1.bdf, n1.bdf))
+    assert "is bound to 'no driver', not vfio-pci or uio (bind it: dpdk-devbind.py -b " \
+        "vfio-pci %s)" % n1.bdf in refused(n1.bdf)
+    # Another DPDK process (a second switch) holds NIC 1.
+    L.bind("vfio-pci", n1.bdf)
+    other = L.g.run("dpswitch -l 0,1 -d %s --in-memory -m 64 --file-prefix other -a %s -- "
+                    "-s /tmp/other.sock -p 'q pci %s' > /tmp/other.log 2>&1 & echo $!"
+                    % (lablib.G_SWITCH_PMDS, n1.bdf, n1.bdf)).split()[-1]
+    wait_until(lambda: "control socket" in L.g.run("cat /tmp/other.log"), 60,
+               "the other switch to start")
+    assert "is in use by another process (its IOMMU group" in refused(n1.bdf)
+    L.g.run("kill %s" % other)
+    wait_until(lambda: L.g.run("kill -0 %s 2>/dev/null && echo alive || echo gone" % other)
+               .strip() == "gone", 30, "the other switch to exit")
+    # Free again: the same command adds it.
+    L.ok("port add x pci %s" % n1.bdf)
+    L.wait_link("x")
+    assert L.ports()["p0"]["link_up"]

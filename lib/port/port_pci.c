@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * pci ports: what a PCI function must be before it is probed (present,
+ * bound to vfio-pci or uio, in an IOMMU group under vfio), and what a
+ * failed probe means when the kernel's answer says more than EAL's log
+ * (another process holds its IOMMU group; a VF whose PF is on vfio-pci
+ * without the VF token).
+ */
+#include "port_pci.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+#include <rte_kvargs.h>
+#include <rte_pci.h>
+
+#include "port_kind.h"
+
+#define SYSFS_PCI "/sys/bus/pci/devices"
+
+/* The driver @p devname is bound to (basename into @p drv), or "" for none. */
+static void
+pci_driver(const char *devname, char *drv, size_t size)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), SYSFS_PCI "/%s/driver", devname);
+	n = readlink(path, link, sizeof(link) - 1);
+	link[n > 0 ? n : 0] = '\0';
+	snprintf(drv, size, "%s", n > 0 ? strrchr(link, '/') + 1 : "");
+}
+
+/* The IOMMU group of @p devname (its number, also in @p name if not NULL), or -ENOENT. */
+static int
+pci_iommu_group(const char *devname, char *name, size_t size)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), SYSFS_PCI "/%s/iommu_group", devname);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return -ENOENT;
+	link[n] = '\0';
+	if (name != NULL)
+		snprintf(name, size, "%s", strrchr(link, '/') + 1);
+	return atoi(strrchr(link, '/') + 1);
+}
+
+int
+port_pci_devargs(const char *port, const char *args, char *dev, size_t devlen,
+	    char *devname, size_t namelen, struct dps_err *err)
+{
+	char addr[64], path[PATH_MAX], drv[PATH_MAX];
+	struct rte_pci_addr pa;
+	const char *comma = strchr(args, ',');
+	size_t alen = comma ? (size_t)(comma - args) : strlen(args);
+	ssize_t n;
+
+	if (alen == 0 || alen >= sizeof(addr))
+		return dps_err_set(err, -EINVAL,
+			"port '%s': pci ports need a PCI address (e.g. 0000:03:00.0)", port);
+	memcpy(addr, args, alen);
+	addr[alen] = '\0';
+	if (rte_pci_addr_parse(addr, &pa) != 0)
+		return dps_err_set(err, -EINVAL,
+			"port '%s': '%s' is not a PCI address (e.g. 0000:03:00.0)",
+			port, addr);
+	rte_pci_device_name(&pa, devname, namelen);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", devname);
+	if (access(path, F_OK) != 0)
+		return dps_err_set(err, -ENODEV, "port '%s': no PCI device %s",
+				   port, devname);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", devname);
+	n = readlink(path, drv, sizeof(drv) - 1);
+	drv[n > 0 ? n : 0] = '\0';
+	if (n <= 0 || (strstr(drv, "vfio-pci") == NULL && strstr(drv, "uio") == NULL))
+		return dps_err_set(err, -EBUSY,
+			"port '%s': PCI device %s is bound to '%s', not vfio-pci or uio "
+			"(bind it: dpdk-devbind.py -b vfio-pci %s)", port, devname,
+			n > 0 ? strrchr(drv, '/') + 1 : "no driver", devname);
+	if (strstr(drv, "vfio-pci") != NULL) {
+		int rc = pci_iommu_group(devname, NULL, 0);
+
+		if (rc < 0)
+			return dps_err_set(err, rc, "port '%s': PCI device %s is bound to vfio-pci but "
+					   "has no IOMMU group: turn the IOMMU on (intel_iommu=on, "
+					   "amd_iommu=on) or vfio's no-IOMMU mode", port, devname);
+	}
+	if (comma != NULL) {
+		/* The driver's own devargs: parsed here only to refuse a key given twice. */
+		struct rte_kvargs *kv = rte_kvargs_parse(comma + 1, NULL);
+		int dup = -1;
+
+		if (kv == NULL)
+			return port_args_unparsable(port, comma + 1, "ADDR,key=value,...", err);
+		for (unsigned int i = 0; i < kv->count && dup < 0; i++)
+			if (rte_kvargs_count(kv, kv->pairs[i].key) > 1)
+				dup = (int)i;
+		if (dup >= 0) {
+			dps_err_set(err, -EINVAL, "port '%s': option '%s' is given more than once",
+				    port, kv->pairs[dup].key);
+			rte_kvargs_free(kv);
+			return -EINVAL;
+		}
+		rte_kvargs_free(kv);
+	}
+	if ((size_t)snprintf(dev, devlen, "%s%s", devname, comma ? comma : "") >= devlen)
+		return dps_err_set(err, -E2BIG, "port '%s': devargs too long", port);
+	return 0;
+}
+
+int
+port_pci_probe_failed(const char *port, const char *devname, struct dps_err *err)
+{
+	char drv[64], group[32], path[PATH_MAX], pf[PATH_MAX], pfdrv[64];
+	ssize_t n;
+	int fd;
+
+	pci_driver(devname, drv, sizeof(drv));
+	if (strcmp(drv, "vfio-pci") != 0 || pci_iommu_group(devname, group, sizeof(group)) < 0)
+		return 0;
+	/* A vfio group opens once: busy is another process's (EAL's log says only EBUSY). */
+	snprintf(path, sizeof(path), "/dev/vfio/%s", group);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 && errno == EBUSY)
+		return dps_err_set(err, -EBUSY, "port '%s': PCI device %s is in use by another "
+				   "process (its IOMMU group %s, %s, is open elsewhere)", port,
+				   devname, group, path);
+	if (fd >= 0)
+		close(fd);
+	/* A VF of a PF that vfio-pci drives: vfio wants the VF token. */
+	snprintf(path, sizeof(path), SYSFS_PCI "/%s/physfn", devname);
+	n = readlink(path, pf, sizeof(pf) - 1);
+	if (n > 0) {
+		pf[n] = '\0';
+		pci_driver(strrchr(pf, '/') + 1, pfdrv, sizeof(pfdrv));
+		if (strcmp(pfdrv, "vfio-pci") == 0)
+			return dps_err_set(err, -EPERM, "port '%s': PCI device %s is a VF of %s, "
+					   "which vfio-pci drives: start dpswitch with the PF "
+					   "owner's --vfio-vf-token=UUID", port, devname,
+					   strrchr(pf, '/') + 1);
+	}
+	return 0;
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* pci ports: checks of a PCI function before and after probing (port_pci.c). */
+#ifndef DPS_PORT_PCI_H
+#define DPS_PORT_PCI_H
+
+#include <stddef.h>
+
+#include "common/dps_err.h"
+
+/**
+ * "ADDR[,driver devargs]" of port @p port: the address must name a
+ * present function bound to vfio-pci (in an IOMMU group) or uio. The
+ * string to probe into @p dev, the device's name into @p devname. 0 or
+ * -errno with one line in @p err.
+ */
+int port_pci_devargs(const char *port, const char *args, char *dev, size_t devlen,
+		     char *devname, size_t namelen, struct dps_err *err);
+
+/**
+ * rte_dev_probe() of @p devname failed: when the kernel says why better
+ * than EAL's log (the IOMMU group open in another process, a VF token
+ * missing), one line in @p err and -errno; else 0, @p err untouched.
+ */
+int port_pci_probe_failed(const char *port, const char *devname, struct dps_err *err);
+
+#endif /* DPS_PORT_PCI_H */
