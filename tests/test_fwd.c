@@ -169,6 +169,42 @@ test_flood_and_unicast(void)
 	CHECK_EQ(d.flood_mask, 0xe);
 }
 
+/*
+ * Ports 0 and 1 are functions of one NIC (a PF and its VF): the NIC's
+ * embedded switch forwards between them, so the bridge never does (split
+ * horizon), whatever the MAC table says; ports 2 and 3 are not.
+ */
+static void
+test_nic_horizon(void)
+{
+	struct fwd_decision d;
+
+	setup_flat();
+	cfg.port[0].nic = cfg.port[1].nic = 0x10001;
+	fwd_config_finish(&cfg);
+	CHECK_EQ(cfg.port[0].horizon, 0x3);
+	CHECK_EQ(cfg.port[1].horizon, 0x3);
+	CHECK_EQ(cfg.port[2].horizon, 0x4);
+	/* A broadcast from the wire, as the NIC hands it to both: never back to the NIC. */
+	d = decide(0, BCAST, MAC_A, UNTAGGED, ALL4);
+	CHECK_EQ(d.verdict, FWD_FLOOD);
+	CHECK_EQ(d.flood_mask, 0xc);
+	d = decide(1, BCAST, MAC_B, UNTAGGED, ALL4);
+	CHECK_EQ(d.flood_mask, 0xc);
+	/* Unicast to the other function: the NIC delivered it already. */
+	d = decide(0, MAC_B, MAC_A, UNTAGGED, ALL4);
+	CHECK_EQ(d.verdict, FWD_DROP_FILTERED);
+	/* From elsewhere, both functions are ordinary egresses. */
+	d = decide(2, BCAST, MAC_C, UNTAGGED, ALL4);
+	CHECK_EQ(d.flood_mask, 0xb);
+	d = decide(2, MAC_B, MAC_C, UNTAGGED, ALL4);
+	CHECK_EQ(d.verdict, FWD_UNICAST);
+	CHECK_EQ(d.out_port, 1);
+	d = decide(0, MAC_C, MAC_A, UNTAGGED, ALL4);
+	CHECK_EQ(d.verdict, FWD_UNICAST);
+	CHECK_EQ(d.out_port, 2);
+}
+
 static void
 test_link_down(void)
 {
@@ -706,6 +742,7 @@ main(void)
 	}
 	test_config_init();
 	test_flood_and_unicast();
+	test_nic_horizon();
 	test_link_down();
 	test_runts();
 	test_vlans();

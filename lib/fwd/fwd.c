@@ -51,8 +51,13 @@ fwd_config_finish(struct fwd_config *cfg)
 {
 	memset(cfg->vlan_members, 0, sizeof(cfg->vlan_members));
 	for (unsigned int p = 0; p < DPS_MAX_PORTS; p++) {
-		const struct fwd_port_cfg *pc = &cfg->port[p];
+		struct fwd_port_cfg *pc = &cfg->port[p];
 		uint64_t bit = UINT64_C(1) << p;
+
+		pc->horizon = bit;
+		for (unsigned int q = 0; q < DPS_MAX_PORTS && pc->nic != 0; q++)
+			if (cfg->port[q].nic == pc->nic)
+				pc->horizon |= UINT64_C(1) << q;
 
 		if (pc->role != FWD_ROLE_BRIDGE)
 			continue;
@@ -181,7 +186,8 @@ fwd_decide(const struct fwd_config *cfg, struct l2_table *tbl, uint16_t in_port,
 	if (!(dst[0] & 1)) {
 		out = l2_table_lookup(tbl, dst, d->vid, now_s);
 		if (out != DPS_L2_NO_PORT) {
-			if (out == in_port) {
+			if (out < DPS_MAX_PORTS && ((pc->horizon >> out) & 1)) {
+				/* Itself, or its NIC's embedded switch delivers it. */
 				d->verdict = FWD_DROP_FILTERED;
 			} else if (out < DPS_MAX_PORTS &&
 				   ((cfg->vlan_members[d->vid] & link_up) >> out) & 1) {
@@ -194,8 +200,7 @@ fwd_decide(const struct fwd_config *cfg, struct l2_table *tbl, uint16_t in_port,
 		}
 	}
 	d->verdict = FWD_FLOOD;
-	d->flood_mask = cfg->vlan_members[d->vid] & link_up &
-			~(UINT64_C(1) << in_port);
+	d->flood_mask = cfg->vlan_members[d->vid] & link_up & ~pc->horizon;
 }
 
 static const char *const storm_kind_names[FWD_STORM_KINDS] = {

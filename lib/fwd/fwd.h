@@ -63,6 +63,16 @@ struct fwd_port_cfg {
 	 * through the bridge only as a private copy of what was decided.
 	 */
 	uint16_t domain;
+	/**
+	 * 0, or the physical NIC the port is a function of (its PF's PCI
+	 * address, + 1): the NIC's embedded switch (VEB) already forwards
+	 * between its PF and VFs, so the bridge never forwards a frame from
+	 * one of them to another (split horizon) - else a broadcast would loop
+	 * between the NIC and the switch forever.
+	 */
+	uint64_t nic;
+	/** Ports a frame received here never goes to: itself, and its NIC's other functions. Derived. */
+	uint64_t horizon;
 	/** Storm control: at most this many flooded frames a second of each kind, 0 = no limit. */
 	uint32_t storm_pps[FWD_STORM_KINDS];
 	uint16_t access_vid;		/**< access: the port's VLAN */

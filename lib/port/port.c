@@ -277,6 +277,27 @@ port_release(uint16_t id, bool started)
 }
 
 /*
+ * A second function of one NIC (a PF and its VF, two VFs): say once what
+ * the bridge does with them (fwd.h, nic: split horizon) and what is left
+ * to the user.
+ */
+static void
+port_same_nic_note(const struct dps_dp_config *dp, uint16_t id)
+{
+	uint64_t nic = dp->fwd.port[id].nic;
+
+	for (uint16_t q = 0; q < DPS_MAX_PORTS && nic != 0; q++) {
+		if (q == id || !port_reg.p[q].in_use || dp->fwd.port[q].nic != nic)
+			continue;
+		DPS_LOG(port, NOTICE, "port %s: a function of the same NIC as port %s: the NIC "
+			"forwards between them itself, the bridge never does (split horizon); in "
+			"one VLAN a flood reaches that NIC once per function: cross-connect the "
+			"VF, or give it a VLAN of its own", port_reg.p[id].name, port_reg.p[q].name);
+		return;
+	}
+}
+
+/*
  * A device that already has an ethdev. EAL probes the PCI devices it is
  * allowed at start-up (-a, or every bound one without an allow-list), so
  * a pci port adopts an ethdev no port uses, as it is; with devargs of its
@@ -379,6 +400,8 @@ dps_port_add(const char *name, const char *kind_name, const char *args,
 	memset(&dp->fwd.port[id], 0, sizeof(dp->fwd.port[id]));
 	fwd_port_bridge_default(&dp->fwd.port[id]);
 	dp->fwd.port[id].domain = kind->domain != NULL ? kind->domain(id) : 0;
+	dp->fwd.port[id].nic = kind->driver == NULL ? port_pci_nic(pe.devname) : 0;
+	port_same_nic_note(dp, id);
 	l2_table_set_limit(port_reg.tbl, id, 0);
 	dp_assign_port(dp, id, pe.nb_rxq, pe.nb_txq, pe.rx_intr);
 	rc = dps_dp_commit();

@@ -150,3 +150,23 @@ port_pci_probe_failed(const char *port, const char *devname, struct dps_err *err
 	}
 	return 0;
 }
+
+uint64_t
+port_pci_nic(const char *devname)
+{
+	char path[PATH_MAX], pf[PATH_MAX];
+	const char *name = devname;
+	struct rte_pci_addr a;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), SYSFS_PCI "/%s/physfn", devname);
+	n = readlink(path, pf, sizeof(pf) - 1);
+	if (n > 0) {
+		pf[n] = '\0';
+		name = strrchr(pf, '/') + 1;
+	}
+	if (rte_pci_addr_parse(name, &a) != 0)
+		return 0;
+	return ((uint64_t)a.domain << 16 | (uint64_t)a.bus << 8 | (uint64_t)a.devid << 3 |
+		a.function) + 1;
+}

@@ -4,6 +4,7 @@
 #define DPS_PORT_PCI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/dps_err.h"
 
@@ -22,5 +23,12 @@ int port_pci_devargs(const char *port, const char *args, char *dev, size_t devle
  * missing), one line in @p err and -errno; else 0, @p err untouched.
  */
 int port_pci_probe_failed(const char *port, const char *devname, struct dps_err *err);
+
+/**
+ * The physical NIC PCI function @p devname belongs to, for the bridge's
+ * split horizon (struct fwd_port_cfg's nic): its PF's address (a VF's
+ * physfn, or itself), packed, + 1; 0 if it cannot be told.
+ */
+uint64_t port_pci_nic(const char *devname);
 
 #endif /* DPS_PORT_PCI_H */
