@@ -59,6 +59,17 @@ class Lab:
                              % (n.bdf, n.bdf)).split()
             assert dev == ["0x8086", "0x10c9"] or n.model != "igb", (n.bdf, dev)
 
+    def create_vfs(self, nic, count):
+        """count VFs on nic's PF (vfio-pci, enable_sriov=1: before any
+        process opens the PF, which reads its VF count when probed), bound
+        to vfio-pci; their PCI addresses."""
+        self.g.run("echo %d > /sys/bus/pci/devices/%s/sriov_numvfs" % (count, nic.bdf))
+        vfs = self.g.run("for v in /sys/bus/pci/devices/%s/virtfn*; do basename $(readlink $v);"
+                         " done" % nic.bdf).split()
+        assert len(vfs) == count, vfs
+        self.bind("vfio-pci", *vfs)
+        return vfs
+
     def bind(self, driver, *bdfs):
         out = self.g.run("dps-bind %s %s" % (driver, " ".join(bdfs)))
         assert out.split() == list(bdfs), out

@@ -10,11 +10,17 @@ but the test's frames crosses).
   come back tagged; a VLAN the access port is not in stays out;
 * the worker parks on the NICs' MSI-X (through the emulated IOMMU) and
   wakes for each frame;
+* VFs of a PF the switch owns (one process, with the VF token): a VF
+  cross-connected to the other PF carries frames to and from its MAC
+  exactly; a PF and its VF bridged in one VLAN do not loop a broadcast
+  through the NIC's embedded switch (split horizon); without the token a
+  VF is refused in one line;
 * port add of a PCI function that is absent, unbound, or held by another
   DPDK process: one line each, and the switch keeps serving.
 """
 
 import time
+import uuid
 
 import pytest
 
@@ -151,4 +157,67 @@ def test_pci_port_errors(lab):
     # Free again: the same command adds it.
     L.ok("port add x pci %s" % n1.bdf)
     L.wait_link("x")
+    assert L.ports()["p0"]["link_up"]
+
+
+def test_vf(lab):
+    L = lab(nb_nics=2)
+    n0, n1 = L.nics
+    vfs = L.create_vfs(n0, 2)
+    token = str(uuid.uuid4())
+    L.start_switch(ports=["p0 pci %s" % n0.bdf, "p1 pci %s" % n1.bdf, "v0 pci %s" % vfs[0]],
+                   execs=["xconnect add v0 p1"], allow=[n0.bdf, n1.bdf, vfs[0]],
+                   extra_eal="--vfio-vf-token=%s" % token)
+    for p in ("p0", "p1", "v0"):
+        L.wait_link(p)
+    vmac = L.ports()["v0"]["mac"].lower()
+    # To the VF's MAC: the NIC hands them to the VF only; cross-connected to p1.
+    sn1 = Sniffer(n1.ns, n1.tap, 8)
+    send(n0.ns, n0.tap, [frame(HOST_A, vmac, size=100 + i) for i in range(20)])
+    wait_until(lambda: L.stats()["p1"]["tx_packets"] >= 20, 30, "p1 to send the VF's frames")
+    got = ours(sn1.frames(), HOST_A)
+    assert sorted(f["len"] for f in got) == list(range(100, 120)), got
+    st = L.stats()
+    assert (st["v0"]["rx_packets"], st["p0"]["rx_packets"]) == (20, 0), st
+    # Back through the VF onto the wire.
+    sn0 = Sniffer(n0.ns, n0.tap, 8)
+    send(n1.ns, n1.tap, [frame(HOST_B, HOST_A, size=200) for _ in range(10)])
+    wait_until(lambda: L.stats()["v0"]["tx_packets"] >= 10, 30, "v0 to send B's frames")
+    got = ours(sn0.frames(), HOST_B)
+    assert len(got) == 10 and all(f["dst"] == HOST_A and f["len"] == 200 for f in got), got
+
+    # The PF and its VF in one VLAN of the bridge: broadcasts from the
+    # wire reach both functions, and nothing loops.
+    L.ok("xconnect del v0")
+    before = L.stats()
+    send(n0.ns, n0.tap, [frame(HOST_A, size=90) for _ in range(5)])
+    wait_until(lambda: L.stats()["p1"]["tx_packets"] >= before["p1"]["tx_packets"] + 5, 30,
+               "p1 to flood A's broadcasts")
+    time.sleep(2)
+    st = L.stats()
+    rx = {p: st[p]["rx_packets"] - before[p]["rx_packets"] for p in ("p0", "v0")}
+    assert rx == {"p0": 5, "v0": 5}, (rx, st)
+    # Each function's copy goes to p1 only, never back into the NIC; the
+    # second copy of a source is a move the bridge holds (dropped, counted)
+    # unless the hold is off or has passed: 5 to 10 on p1, all accounted.
+    held = sum(st[p]["drops"]["mac_move"] - before[p]["drops"]["mac_move"] for p in ("p0", "v0"))
+    out = st["p1"]["tx_packets"] - before["p1"]["tx_packets"]
+    assert 5 <= out <= 10 and out + held == 10, (out, held, st)
+    assert st["p0"]["tx_packets"] == before["p0"]["tx_packets"], st
+    assert st["v0"]["tx_packets"] == before["v0"]["tx_packets"], st
+    assert "a function of the same NIC as port p0" in L.switch_log()
+
+
+def test_vf_without_token(lab):
+    """A VF of a PF on vfio-pci opens only with the PF owner's VF token:
+    without it, one line that says what to do."""
+    L = lab(nb_nics=1)
+    n0, = L.nics
+    vfs = L.create_vfs(n0, 1)
+    L.start_switch(ports=["p0 pci %s" % n0.bdf], allow=[n0.bdf])
+    L.wait_link("p0")
+    rc, out = L.ctl("port add v0 pci %s" % vfs[0])
+    assert rc != 0 and out.strip() == (
+        "error: port 'v0': PCI device %s is a VF of %s, which vfio-pci drives: start "
+        "dpswitch with the PF owner's --vfio-vf-token=UUID" % (vfs[0], n0.bdf)), out
     assert L.ports()["p0"]["link_up"]

@@ -203,6 +203,9 @@ test_nic_horizon(void)
 	d = decide(0, MAC_C, MAC_A, UNTAGGED, ALL4);
 	CHECK_EQ(d.verdict, FWD_UNICAST);
 	CHECK_EQ(d.out_port, 2);
+	/* What the port is stays when it returns to the bridge (an xconnect deleted). */
+	fwd_port_bridge_default(&cfg.port[1]);
+	CHECK_EQ(cfg.port[1].nic, 0x10001);
 }
 
 static void

@@ -34,11 +34,12 @@ void
 fwd_port_bridge_default(struct fwd_port_cfg *pc)
 {
 	/* What the port is and what it is allowed, not how it forwards. */
-	struct fwd_port_cfg keep = { .domain = pc->domain };
+	struct fwd_port_cfg keep = { .domain = pc->domain, .nic = pc->nic };
 
 	memcpy(keep.storm_pps, pc->storm_pps, sizeof(keep.storm_pps));
 	memset(pc, 0, sizeof(*pc));
 	pc->domain = keep.domain;
+	pc->nic = keep.nic;
 	memcpy(pc->storm_pps, keep.storm_pps, sizeof(pc->storm_pps));
 	pc->role = FWD_ROLE_BRIDGE;
 	pc->vlan_mode = FWD_VLAN_ACCESS;
