@@ -53,18 +53,29 @@ build_options() {
 
 # The switch (lib/, net_shm and its `shm` kind) once, for devargs and cli:
 # instrumented, and sandboxed by the forced include.
-SWITCH_SRC=(lib/common/dps_num.c lib/common/unix_socket.c
-    lib/dpsr/dpsr.c lib/dpsr/dpsr_queue.c lib/dpsr/dpsr_region.c lib/dpsr/dpsr_ctl.c
-    lib/dpsr/dpsr_attach.c lib/dpsr/dpsr_bell.c lib/dpsr/dpsr_ivshmem.c
-    lib/l2/l2_table.c lib/fwd/fwd.c
-    lib/worker/worker.c lib/worker/worker_park.c lib/worker/worker_runtime.c
-    lib/port/port.c lib/port/port_kind.c lib/port/port_fwd.c
-    lib/cli/cli.c lib/cli/cli_out.c lib/cli/cli_prompt.c lib/cli/cli_port.c lib/cli/cli_mac.c
-    lib/cli/cli_vlan.c lib/cli/cli_guard.c lib/cli/cli_lcore.c lib/cli/cli_misc.c
-    lib/ctl/ctl_server.c lib/ctl/ctl_cli.c
-    drivers/net/shm/shm_args.c drivers/net/shm/shm_region.c drivers/net/shm/shm_rxtx.c
-    drivers/net/shm/shm_guard.c drivers/net/shm/shm_ctl.c drivers/net/shm/shm_attach.c
-    drivers/net/shm/rte_eth_shm.c drivers/net/shm/shm_dpswitch.c)
+# The sources come from meson's own lists (build/ must be configured:
+# scripts/build.sh), so that a file added to the switch cannot be missed
+# here: the static libraries the daemon is linked from, and the shm
+# kind's glue that the daemon's executable compiles itself.
+SWITCH_LIBS_MESON="dps_common dpsr dpswitch_core rte_net_shm"
+[[ -f build/meson-info/intro-targets.json ]] ||
+    { echo "fuzz: build/ is not configured: run scripts/build.sh first" >&2; exit 1; }
+mapfile -t SWITCH_SRC < <(python3 - "$PWD" $SWITCH_LIBS_MESON <<'PY'
+import json, os, sys
+root, want = sys.argv[1], set(sys.argv[2:])
+seen = set()
+for t in json.load(open(os.path.join(root, "build/meson-info/intro-targets.json"))):
+    if t["name"] in want and t["type"] == "static library":
+        seen.add(t["name"])
+        for g in t["target_sources"]:
+            for s in g.get("sources", []):
+                print(os.path.relpath(s, root))
+missing = want - seen
+if missing:
+    sys.exit("fuzz: meson has no static library %s" % ", ".join(sorted(missing)))
+PY
+)
+SWITCH_SRC+=(drivers/net/shm/shm_dpswitch.c)
 SWITCH_CFLAGS=("${SAN[@]}" -fsanitize=fuzzer-no-link,address,undefined "${WARN[@]}"
     -D_GNU_SOURCE -DALLOW_EXPERIMENTAL_API -DALLOW_INTERNAL_API
     -DRTE_LOG_DEFAULT_LOGTYPE=pmd.net.shm
