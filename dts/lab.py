@@ -94,8 +94,10 @@ class Lab:
             log = self.g.run("cat %s" % SW_LOG)
             if "control socket" in log:
                 return True
-            assert self.g.run("kill -0 %d && echo alive || echo gone" % self.sw_pid).strip() \
-                == "alive", "dpswitch in the guest exited:\n%s" % log
+            state = self.g.run("sed -n 's/^State:\\s*//p' /proc/%d/status 2>/dev/null; true"
+                               % self.sw_pid).strip()
+            assert state and not state.startswith("Z"), \
+                "dpswitch in the guest exited:\n%s" % log
             return False
         wait_until(up, timeout, lambda: "dpswitch in the guest to start:\n%s" % self.switch_log())
 
@@ -130,9 +132,9 @@ class Lab:
         if self.sw_pid is None:
             return
         self.ctl("quit")
-        wait_until(lambda: self.g.run("kill -0 %d 2>/dev/null && echo alive || echo gone"
-                                      % self.sw_pid).strip() == "gone", 30,
-                   "dpswitch in the guest to exit")
+        # The shell that started it reaps it (a zombie still answers kill -0).
+        rc, out = self.g.run("wait %d" % self.sw_pid, timeout=120, check=False)
+        assert rc == 0, "dpswitch in the guest exited with %d:\n%s" % (rc, self.switch_log())
         self.sw_pid = None
 
 
