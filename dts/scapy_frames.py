@@ -19,13 +19,15 @@ sendp(frames, iface=iface, verbose=False)
 print("sent", len(frames))
 """
 
-# Capture for a while; one JSON line: every frame's source and its VLAN
-# tags (the kernel hands tags as metadata; scapy puts them back in front).
+# Capture for a while (or until `count` frames from `src` are in, when
+# given); one JSON line: every frame's source, destination, length and its
+# VLAN tags (the kernel hands tags as metadata; scapy puts them back).
 SNIFF_CODE = r"""
 import json, sys
 from scapy.all import sniff, Dot1Q, Ether, conf
 conf.verb = 0
 iface, seconds = sys.argv[1], float(sys.argv[2])
+src, count = (sys.argv[3], int(sys.argv[4])) if len(sys.argv) > 4 else (None, 0)
 got = []
 def note(p):
     tags, layer = [], p.getlayer(Dot1Q)
@@ -34,7 +36,9 @@ def note(p):
         layer = layer.payload.getlayer(Dot1Q) if layer.payload else None
     got.append({"src": p[Ether].src, "dst": p[Ether].dst, "tags": tags, "len": len(p)})
 print("ready", flush=True)
-sniff(iface=iface, timeout=seconds, prn=note, store=False)
+def enough(p):
+    return count > 0 and sum(1 for g in got if g["src"] == src) >= count
+sniff(iface=iface, timeout=seconds, prn=note, store=False, stop_filter=enough)
 print(json.dumps(got), flush=True)
 """
 
@@ -54,13 +58,20 @@ def send(ns, ifname, frames):
 
 
 class Sniffer:
-    def __init__(self, ns, ifname, seconds):
+    """Captures on ifname in ns for `seconds`, or until `count` frames
+    from `src` arrived (an emulated NIC may take its time: give a long
+    window and the count)."""
+
+    def __init__(self, ns, ifname, seconds, src=None, count=0):
         import subprocess
-        self.p = ns.popen([sys.executable, "-c", SNIFF_CODE, ifname, str(seconds)],
+        extra = [src, str(count)] if src else []
+        self.p = ns.popen([sys.executable, "-c", SNIFF_CODE, ifname, str(seconds)] + extra,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert self.p.stdout.readline().strip() == "ready", self.p.stderr.read()
         time.sleep(0.3)       # the capture socket is open once sniff() runs
+        self.seconds = seconds
 
-    def frames(self, timeout=30):
+    def frames(self, timeout=None):
+        timeout = timeout if timeout is not None else self.seconds + 30
         out, err = self.p.communicate(timeout=timeout)
         return json.loads(out.strip().splitlines()[-1])

@@ -263,28 +263,26 @@ build_dpdk_image() {
 
     # A plugin directory must hold no library a program already has: a
     # second copy of a driver or bus (librte_bus_pci) panics in EAL.
-    local linked p
-    linked=$(sonames "$TESTPMD" "$PKTGEN")
-    for p in "${pmds[@]}"; do
-        if grep -qx "$(basename "$p")" <<<"$linked"; then
-            echo "build-guest: $p is linked into testpmd or pktgen: not a plugin for them" >&2
-            exit 1
-        fi
-    done
-    linked=$(sonames "$SWITCH")
-    for p in "${swpmds[@]}"; do
-        if grep -qx "$(basename "$p")" <<<"$linked"; then
-            echo "build-guest: $p is linked into dpswitch: not a plugin for it" >&2
-            exit 1
-        fi
-    done
-    linked=$(sonames "$TESTPMD")
-    for p in "${plugins[@]}"; do
-        if grep -qx "$(basename "$p" .so)\.so\..*" <<<"$linked"; then
-            echo "build-guest: $p is linked into testpmd: not a plugin for it" >&2
-            exit 1
-        fi
-    done
+    # plugins_not_linked WHO PATTERN PROGRAMS... -- PLUGINS...: no PLUGIN's
+    # soname (PATTERN: "exact" or "prefix", for an unversioned .so) in
+    # the PROGRAMS' closure.
+    plugins_not_linked() {
+        local who=$1 how=$2 linked p progs=() name
+        shift 2
+        while [[ $1 != -- ]]; do progs+=("$1"); shift; done
+        shift
+        linked=$(sonames "${progs[@]}")
+        for p in "$@"; do
+            if [[ $how == exact ]]; then name="$(basename "$p")"; else name="$(basename "$p" .so)\.so\..*"; fi
+            if grep -qx "$name" <<<"$linked"; then
+                echo "build-guest: $p is linked into $who: not a plugin for it" >&2
+                exit 1
+            fi
+        done
+    }
+    plugins_not_linked "testpmd or pktgen" exact "$TESTPMD" "$PKTGEN" -- "${pmds[@]}"
+    plugins_not_linked dpswitch exact "$SWITCH" -- "${swpmds[@]}"
+    plugins_not_linked testpmd prefix "$TESTPMD" -- "${plugins[@]}"
 
     # What the image carries: "guest-path host-path" lines. The image is
     # current when the manifest of it (with every file's hash, this

@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -24,45 +23,38 @@
 
 #define SYSFS_PCI "/sys/bus/pci/devices"
 
-/* The driver @p devname is bound to (basename into @p drv), or "" for none. */
-static void
-pci_driver(const char *devname, char *drv, size_t size)
-{
-	char path[PATH_MAX], link[PATH_MAX];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), SYSFS_PCI "/%s/driver", devname);
-	n = readlink(path, link, sizeof(link) - 1);
-	link[n > 0 ? n : 0] = '\0';
-	snprintf(drv, size, "%s", n > 0 ? strrchr(link, '/') + 1 : "");
-}
-
-/* The IOMMU group of @p devname (its number, also in @p name if not NULL), or -ENOENT. */
+/*
+ * What sysfs link @p what of @p devname points to ("driver", "iommu_group",
+ * "physfn"): its last component into @p base. 0, -ENOENT (no such link) or
+ * -ENAMETOOLONG.
+ */
 static int
-pci_iommu_group(const char *devname, char *name, size_t size)
+pci_link(const char *devname, const char *what, char *base, size_t size)
 {
 	char path[PATH_MAX], link[PATH_MAX];
+	const char *last;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), SYSFS_PCI "/%s/iommu_group", devname);
+	snprintf(path, sizeof(path), SYSFS_PCI "/%s/%s", devname, what);
 	n = readlink(path, link, sizeof(link) - 1);
 	if (n <= 0)
 		return -ENOENT;
 	link[n] = '\0';
-	if (name != NULL)
-		snprintf(name, size, "%s", strrchr(link, '/') + 1);
-	return atoi(strrchr(link, '/') + 1);
+	last = strrchr(link, '/') != NULL ? strrchr(link, '/') + 1 : link;
+	if (strlen(last) >= size)
+		return -ENAMETOOLONG;
+	memcpy(base, last, strlen(last) + 1);
+	return 0;
 }
 
 int
 port_pci_devargs(const char *port, const char *args, char *dev, size_t devlen,
 	    char *devname, size_t namelen, struct dps_err *err)
 {
-	char addr[64], path[PATH_MAX], drv[PATH_MAX];
+	char addr[64], path[PATH_MAX], drv[64], group[32];
 	struct rte_pci_addr pa;
 	const char *comma = strchr(args, ',');
 	size_t alen = comma ? (size_t)(comma - args) : strlen(args);
-	ssize_t n;
 
 	if (alen == 0 || alen >= sizeof(addr))
 		return dps_err_set(err, -EINVAL,
@@ -78,22 +70,17 @@ port_pci_devargs(const char *port, const char *args, char *dev, size_t devlen,
 	if (access(path, F_OK) != 0)
 		return dps_err_set(err, -ENODEV, "port '%s': no PCI device %s",
 				   port, devname);
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", devname);
-	n = readlink(path, drv, sizeof(drv) - 1);
-	drv[n > 0 ? n : 0] = '\0';
-	if (n <= 0 || (strstr(drv, "vfio-pci") == NULL && strstr(drv, "uio") == NULL))
+	if (pci_link(devname, "driver", drv, sizeof(drv)) != 0)
+		snprintf(drv, sizeof(drv), "no driver");
+	if (strcmp(drv, "vfio-pci") != 0 && strstr(drv, "uio") == NULL)
 		return dps_err_set(err, -EBUSY,
 			"port '%s': PCI device %s is bound to '%s', not vfio-pci or uio "
-			"(bind it: dpdk-devbind.py -b vfio-pci %s)", port, devname,
-			n > 0 ? strrchr(drv, '/') + 1 : "no driver", devname);
-	if (strstr(drv, "vfio-pci") != NULL) {
-		int rc = pci_iommu_group(devname, NULL, 0);
-
-		if (rc < 0)
-			return dps_err_set(err, rc, "port '%s': PCI device %s is bound to vfio-pci but "
-					   "has no IOMMU group: turn the IOMMU on (intel_iommu=on, "
-					   "amd_iommu=on) or vfio's no-IOMMU mode", port, devname);
-	}
+			"(bind it: dpdk-devbind.py -b vfio-pci %s)", port, devname, drv, devname);
+	if (strcmp(drv, "vfio-pci") == 0 && pci_link(devname, "iommu_group", group,
+						    sizeof(group)) != 0)
+		return dps_err_set(err, -ENOENT, "port '%s': PCI device %s is bound to vfio-pci "
+				   "but has no IOMMU group: turn the IOMMU on (intel_iommu=on, "
+				   "amd_iommu=on) or vfio's no-IOMMU mode", port, devname);
 	if (comma != NULL) {
 		/* The driver's own devargs: parsed here only to refuse a key given twice. */
 		struct rte_kvargs *kv = rte_kvargs_parse(comma + 1, NULL);
@@ -120,12 +107,11 @@ port_pci_devargs(const char *port, const char *args, char *dev, size_t devlen,
 int
 port_pci_probe_failed(const char *port, const char *devname, struct dps_err *err)
 {
-	char drv[64], group[32], path[PATH_MAX], pf[PATH_MAX], pfdrv[64];
-	ssize_t n;
+	char drv[64], group[32], path[PATH_MAX], pf[64], pfdrv[64];
 	int fd;
 
-	pci_driver(devname, drv, sizeof(drv));
-	if (strcmp(drv, "vfio-pci") != 0 || pci_iommu_group(devname, group, sizeof(group)) < 0)
+	if (pci_link(devname, "driver", drv, sizeof(drv)) != 0 || strcmp(drv, "vfio-pci") != 0 ||
+	    pci_link(devname, "iommu_group", group, sizeof(group)) != 0)
 		return 0;
 	/* A vfio group opens once: busy is another process's (EAL's log says only EBUSY). */
 	snprintf(path, sizeof(path), "/dev/vfio/%s", group);
@@ -137,34 +123,21 @@ port_pci_probe_failed(const char *port, const char *devname, struct dps_err *err
 	if (fd >= 0)
 		close(fd);
 	/* A VF of a PF that vfio-pci drives: vfio wants the VF token. */
-	snprintf(path, sizeof(path), SYSFS_PCI "/%s/physfn", devname);
-	n = readlink(path, pf, sizeof(pf) - 1);
-	if (n > 0) {
-		pf[n] = '\0';
-		pci_driver(strrchr(pf, '/') + 1, pfdrv, sizeof(pfdrv));
-		if (strcmp(pfdrv, "vfio-pci") == 0)
-			return dps_err_set(err, -EPERM, "port '%s': PCI device %s is a VF of %s, "
-					   "which vfio-pci drives: start dpswitch with the PF "
-					   "owner's --vfio-vf-token=UUID", port, devname,
-					   strrchr(pf, '/') + 1);
-	}
+	if (pci_link(devname, "physfn", pf, sizeof(pf)) == 0 &&
+	    pci_link(pf, "driver", pfdrv, sizeof(pfdrv)) == 0 && strcmp(pfdrv, "vfio-pci") == 0)
+		return dps_err_set(err, -EPERM, "port '%s': PCI device %s is a VF of %s, which "
+				   "vfio-pci drives: start dpswitch with the PF owner's "
+				   "--vfio-vf-token=UUID", port, devname, pf);
 	return 0;
 }
 
 uint64_t
 port_pci_nic(const char *devname)
 {
-	char path[PATH_MAX], pf[PATH_MAX];
-	const char *name = devname;
+	char pf[64];
+	const char *name = pci_link(devname, "physfn", pf, sizeof(pf)) == 0 ? pf : devname;
 	struct rte_pci_addr a;
-	ssize_t n;
 
-	snprintf(path, sizeof(path), SYSFS_PCI "/%s/physfn", devname);
-	n = readlink(path, pf, sizeof(pf) - 1);
-	if (n > 0) {
-		pf[n] = '\0';
-		name = strrchr(pf, '/') + 1;
-	}
 	if (rte_pci_addr_parse(name, &a) != 0)
 		return 0;
 	return ((uint64_t)a.domain << 16 | (uint64_t)a.bus << 8 | (uint64_t)a.devid << 3 |
