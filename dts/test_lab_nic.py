@@ -6,6 +6,8 @@ but the test's frames crosses).
 
 * the PFs bridge frames both ways, exactly: counted once per port and
   direction, learned on the right port, every frame's length intact;
+* a PF EAL probed at start-up is adopted by its port, or probed again
+  when the port gives driver devargs of its own;
 * a VLAN trunk on a PF: tagged frames reach the access port untagged and
   come back tagged; a VLAN the access port is not in stays out;
 * the worker parks on the NICs' MSI-X (through the emulated IOMMU) and
@@ -42,6 +44,21 @@ def two_pfs(lab):
     L.wait_link("p0")
     L.wait_link("p1")
     return L
+
+
+def test_pf_devargs_probe_again(lab):
+    """EAL probed the allow-listed PF at start-up; a port given driver
+    devargs of its own probes it again with them (and is not refused as a
+    device in use)."""
+    L = lab(nb_nics=1)
+    n0, = L.nics
+    L.start_switch(ports=["p0 pci %s,dps-test=1" % n0.bdf], allow=[n0.bdf])
+    L.wait_link("p0")
+    assert L.ports()["p0"]["args"] == "%s,dps-test=1" % n0.bdf, L.ports()
+    log = L.switch_log()
+    # Probed by EAL at start-up, then again with the devargs.
+    assert log.count("Probe PCI driver: net_e1000_igb (8086:10c9) device: %s" % n0.bdf) == 2, log
+    assert "port p0 added" in log
 
 
 def ours(frames, src):
