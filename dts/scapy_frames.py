@@ -38,7 +38,13 @@ def note(p):
 print("ready", flush=True)
 def enough(p):
     return count > 0 and sum(1 for g in got if g["src"] == src) >= count
-sniff(iface=iface, timeout=seconds, prn=note, store=False, stop_filter=enough)
+# scapy asks for a 64 KB socket buffer: a burst of full-size frames (an
+# emulated NIC hands them over in bursts) overflows it while Python
+# catches up. 8 MB, forced (we are root), loses none.
+import socket
+sock = conf.L2listen(iface=iface)
+sock.ins.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)   # SO_RCVBUFFORCE
+sniff(opened_socket=sock, timeout=seconds, prn=note, store=False, stop_filter=enough)
 print(json.dumps(got), flush=True)
 """
 
