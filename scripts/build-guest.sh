@@ -18,9 +18,13 @@ set -euo pipefail
 SELF=$(readlink -f "$0")
 ROOT=$(dirname "$(dirname "$SELF")")
 DPDK=0
+# The default image boots Debian's cloud kernel (small, quick); the DPDK
+# image the generic one, which also has the igb driver (a PF left to the
+# kernel, its VFs set through netlink: the lab).
+KMETA=linux-image-cloud-amd64
 case ${1:-} in
     -h | --help) sed -n '2,14p' "$SELF" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    --dpdk) DPDK=1; shift ;;
+    --dpdk) DPDK=1; KMETA=linux-image-amd64; shift ;;
 esac
 if ((DPDK)); then OUT=${1:-build/guest-dpdk}; else OUT=${1:-build/guest}; fi
 
@@ -32,14 +36,14 @@ need_pkg() {
 
 # The kernel ABI changes over time: resolve it from the meta package.
 # (apt-cache exits 100 when the package lists are empty: tolerate, then update.)
-kpkg() { { apt-cache depends linux-image-cloud-amd64 2>/dev/null || true; } | awk '/Depends: linux-image-/ && !n++ {print $2}'; }
+kpkg() { { apt-cache depends $KMETA 2>/dev/null || true; } | awk '/Depends: linux-image-/ && !n++ {print $2}'; }
 resolve_kernel() {
     KPKG=$(kpkg)
     if [[ -z $KPKG ]]; then
         apt-get update -q >/dev/null
         KPKG=$(kpkg)
     fi
-    [[ -n $KPKG ]] || { echo "build-guest: cannot resolve linux-image-cloud-amd64" >&2; exit 1; }
+    [[ -n $KPKG ]] || { echo "build-guest: cannot resolve $KMETA" >&2; exit 1; }
     KVER=${KPKG#linux-image-}
 }
 
@@ -182,6 +186,12 @@ DPDK_MODULES="vfio vfio_iommu_type1 vfio-pci uio uio_pci_generic"
 # when dps.ip= asks for a kernel NIC, so that by default a virtio NIC is
 # left to DPDK.
 NET_MODULES="virtio_pci virtio_net"
+# Kernel NIC drivers, loaded on demand (dps-kmod igb): the lab leaves a PF
+# to the kernel's igb and sets its VFs through the switch (netlink).
+KNIC_MODULES="igb"
+# Python and the stdlib modules DPDK's dpdk-devbind.py and
+# dpdk-hugepages.py import (the launch script uses them), compiled.
+PY_TOOLS="/usr/bin/dpdk-devbind.py /usr/bin/dpdk-hugepages.py"
 # Drivers from the host's DPDK that neither dpdk-testpmd nor
 # dpswitch-pktgen is linked with, for /usr/lib/dpdk/pmds in the guest: the
 # virtio PMD, and the ring mempool handler (the default for every mbuf
@@ -226,11 +236,38 @@ lib_closure() {
 
 sonames() { lib_closure "$@" | xargs -n1 basename | sort -u; }
 
+# The files Debian's python3 needs to run scripts $@: the stdlib modules
+# they import (statically, anywhere) and those python imports at start-up,
+# each with its compiled .pyc (imports under TCG are slow enough already).
+py_closure() {
+    /usr/bin/python3 - "$@" <<'PY'
+import importlib.util, modulefinder, os, sys
+files = set()
+def add(path):
+    if not path or not path.startswith(sys.base_prefix + "/lib/python3"):
+        return
+    files.add(path)
+    if path.endswith(".py"):
+        pyc = importlib.util.cache_from_source(path)
+        if os.path.exists(pyc):
+            files.add(pyc)
+for mod in list(sys.modules.values()):
+    add(getattr(mod, "__file__", None))
+for script in sys.argv[1:]:
+    finder = modulefinder.ModuleFinder(excludes=["tkinter", "test", "unittest", "pydoc"])
+    finder.run_script(script)
+    for mod in finder.modules.values():
+        add(mod.__file__)
+print("\n".join(sorted(files)))
+PY
+}
+
 build_dpdk_image() {
     local BUILD=${DPSWITCH_BUILD:-$ROOT/build}
     BUILD=$(readlink -f "$BUILD")
     local TESTPMD PKTGEN SWITCH CTL plugins=() pmds=() swpmds=() tools=() f
     need_pkg kmod
+    need_pkg pciutils
     TESTPMD=$(command -v dpdk-testpmd) || { echo "build-guest: dpdk-testpmd missing; run scripts/setup-deps.sh" >&2; exit 1; }
     PKTGEN=$BUILD/app/dpswitch-pktgen/dpswitch-pktgen
     [[ -x $PKTGEN ]] || { echo "build-guest: $PKTGEN missing; run scripts/build.sh" >&2; exit 1; }
@@ -306,6 +343,17 @@ build_dpdk_image() {
     for p in "${pmds[@]}"; do files+=("$G_PMDS/$(basename "$p" ".$abi") $p"); done
     for p in "${plugins[@]}"; do files+=("$G_PLUGINS/$(basename "$p") $p"); done
     for p in "${tools[@]}"; do files+=("/usr/bin/$(basename "$p") $p"); done
+    # DPDK's python tools (the launch script): python, their modules, and
+    # dpdk-devbind.py's lspci with the PCI names it parses.
+    local py
+    py=$(readlink -f /usr/bin/python3)
+    for lib in $(lib_closure "$py" /usr/bin/lspci); do
+        case $lib in */ld-linux*) ;; *) files+=("$G_LIB/$(basename "$lib") $lib") ;; esac
+    done
+    files+=("/usr/bin/python3 $py" "/usr/bin/lspci /usr/bin/lspci")
+    files+=("/usr/share/misc/pci.ids /usr/share/misc/pci.ids")
+    # shellcheck disable=SC2086 # the list is words
+    for f in $(py_closure $PY_TOOLS) $PY_TOOLS; do files+=("$f $f"); done
     files+=("/bin/busybox /bin/busybox")
 
     local manifest
@@ -333,6 +381,7 @@ build_dpdk_image() {
     chmod 1777 "$R/tmp"
     for f in "${files[@]}"; do
         [[ ${f%% *} == /bin/busybox ]] && continue
+        mkdir -p "$R$(dirname "${f%% *}")"
         cp -L "${f#* }" "$R${f%% *}"
     done
     # Plugin directories: EAL refuses one below a world-writable directory.
@@ -347,6 +396,28 @@ build_dpdk_image() {
     for m in $(ordered_modules $NET_MODULES); do
         copy_module "$m" && net+="$m "
     done
+    local knic=""
+    # shellcheck disable=SC2086
+    for m in $(ordered_modules $KNIC_MODULES); do
+        copy_module "$m" && knic+="$m "
+    done
+    cat >"$R/usr/bin/dps-kmod" <<EOF
+#!/bin/sh
+# dps-kmod: load the kernel NIC drivers this image carries ($KNIC_MODULES),
+# dependencies first (the guest has no modprobe data).
+for m in $knic; do
+    insmod /lib/modules/\$m.ko 2>/dev/null  # loaded already: EEXIST
+done
+for m in $KNIC_MODULES; do
+    grep -q "^\$m " /proc/modules || { echo "dps-kmod: \$m did not load" >&2; exit 1; }
+done
+EOF
+    chmod 755 "$R/usr/bin/dps-kmod"
+    # Empty module indices, so that lspci -k (dpdk-devbind.py) finds libkmod's files.
+    mkdir -p "$R/lib/modules/$KVER"
+    cp "$MODDIR"/modules.builtin "$MODDIR"/modules.builtin.modinfo "$MODDIR"/modules.order \
+        "$R/lib/modules/$KVER/"
+    depmod -b "$R" "$KVER"
 
     cat >"$R/usr/bin/dps-bind" <<'EOF'
 #!/bin/sh
