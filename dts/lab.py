@@ -75,12 +75,14 @@ class Lab:
         assert out.split() == list(bdfs), out
 
     # -- the switch in the guest -------------------------------------------
-    def start_switch(self, ports=(), execs=(), allow=None, extra_eal="", timeout=120):
-        """dpswitch on lcores 0,1 of the guest, the PCI functions in
+    def start_switch(self, ports=(), execs=(), allow=None, extra_eal="", timeout=120,
+                     lcores="0,1"):
+        """dpswitch on `lcores` of the guest (the first one the control
+        thread, the others workers), the PCI functions in
         `allow` (default: every NIC's) on EAL's allow-list, the ports and
         commands given at start-up; waits for its control socket."""
         allow = [n.bdf for n in self.nics] if allow is None else allow
-        cmd = ["dpswitch", "-l", "0,1", "-d", G_SWITCH_PMDS, "--in-memory", "-m", "256",
+        cmd = ["dpswitch", "-l", lcores, "-d", G_SWITCH_PMDS, "--in-memory", "-m", "256",
                "--file-prefix", "lab"] + ["-a%s" % a for a in allow] + extra_eal.split()
         cmd += ["--", "-s", SW_SOCK]
         for p in ports:

@@ -64,7 +64,7 @@ test_unparsable_redacted(void)
 {
 	char args[DPS_PORT_ARGS_MAX], dev[1024], devname[64];
 	struct dps_err err = { "" };
-	uint16_t nb_rxq;
+	struct port_want want;
 	int rc;
 
 	args[0] = '\0';
@@ -72,7 +72,7 @@ test_unparsable_redacted(void)
 		snprintf(args + strlen(args), sizeof(args) - strlen(args), "k%d,", i);
 	strcat(args, "secret=hunter2");
 	rc = port_kind_devargs(port_kind_find("memif"), "m0", args, dev, sizeof(dev), devname,
-			       sizeof(devname), &nb_rxq, &err);
+			       sizeof(devname), &want, &err);
 	CHECK_EQ(rc, -EINVAL);
 	CHECK_CONTAINS(err.msg, "cannot parse devargs");
 	CHECK_NOT_CONTAINS(err.msg, "hunter2");
@@ -81,7 +81,7 @@ test_unparsable_redacted(void)
 	memmove(args + strlen("0000:03:00.0,"), args, strlen(args) + 1);
 	memcpy(args, "0000:03:00.0,", strlen("0000:03:00.0,"));
 	rc = port_kind_devargs(port_kind_find("pci"), "p0", args, dev, sizeof(dev), devname,
-			       sizeof(devname), &nb_rxq, &err);
+			       sizeof(devname), &want, &err);
 	CHECK(rc < 0);
 	CHECK_NOT_CONTAINS(err.msg, "hunter2");
 }

@@ -23,9 +23,9 @@
 
 /* lib/cli's own families first, then those registered (misc, with help, last). */
 static const struct cli_cmd *families[CLI_FAMILIES_MAX] = {
-	cli_port_cmds, cli_mac_cmds, cli_vlan_cmds, cli_guard_cmds, cli_lcore_cmds,
+	cli_port_cmds, cli_mac_cmds, cli_vlan_cmds, cli_guard_cmds, cli_lcore_cmds, cli_vf_cmds,
 };
-static unsigned int nb_families = 5;
+static unsigned int nb_families = 6;
 
 static struct {
 	cmdline_parse_ctx_t *ctx;	/* NULL-terminated instance list */

@@ -12,6 +12,7 @@ extern const struct cli_cmd cli_vlan_cmds[];
 extern const struct cli_cmd cli_lcore_cmds[];
 extern const struct cli_cmd cli_guard_cmds[];
 extern const struct cli_cmd cli_misc_cmds[];
+extern const struct cli_cmd cli_vf_cmds[];
 
 /** Every command's instance, NULL-terminated (the prompt's completer). */
 cmdline_parse_ctx_t *cli_ctx(void);

@@ -16,6 +16,7 @@
 extern int dps_logtype_port;
 extern int dps_logtype_worker;
 extern int dps_logtype_ctl;
+extern int dps_logtype_vf;
 
 #define DPS_LOG(comp, level, fmt, ...) \
 	rte_log(RTE_LOG_ ## level, dps_logtype_ ## comp, \

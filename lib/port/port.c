@@ -104,12 +104,14 @@ port_name_check(const char *name, struct dps_err *err)
 	return 0;
 }
 
-static void
+void
 port_update_link(uint16_t id)
 {
 	struct rte_eth_link link;
 
-	if (port_reg.p[id].in_use && port_reg.p[id].kind->link_always_up)
+	if (port_reg.p[id].in_use && port_reg.p[id].restarting)
+		dps_link_set(id, false);
+	else if (port_reg.p[id].in_use && port_reg.p[id].kind->link_always_up)
 		dps_link_set(id, true);
 	else if (rte_eth_link_get_nowait(id, &link) == 0)
 		dps_link_set(id, link.link_status == RTE_ETH_LINK_UP);
@@ -130,9 +132,25 @@ port_lsc_event(uint16_t id, enum rte_eth_event_type type __rte_unused,
 	return 0;
 }
 
+/*
+ * The driver says the device was reset under it (a VF whose PF changed
+ * its MAC, VLAN or queues, a PF reset): ethdev wants rte_eth_dev_reset()
+ * and the port configured again. Runs on the interrupt thread: the
+ * control thread does it (dps_ports_poll_link).
+ */
+int
+port_reset_event(uint16_t id, enum rte_eth_event_type type __rte_unused,
+		 void *arg __rte_unused, void *ret __rte_unused)
+{
+	if (id < DPS_MAX_PORTS)
+		__atomic_fetch_or(&port_reg.reset_pending, UINT64_C(1) << id, __ATOMIC_RELAXED);
+	return 0;
+}
+
 void
 dps_ports_poll_link(void)
 {
+	port_resets_serve();
 	for (uint16_t i = 0; i < DPS_MAX_PORTS; i++)
 		if (port_reg.p[i].in_use)
 			port_update_link(i);
@@ -170,7 +188,7 @@ port_has_rx_intr(uint16_t id, uint16_t nb_rxq)
 }
 
 /* Configure queues and start: nb_rxq from the kind, one txq per worker. */
-static int
+int
 port_start(uint16_t id, uint16_t nb_rxq, struct port_entry *pe,
 	   struct dps_err *err)
 {
@@ -201,7 +219,9 @@ port_start(uint16_t id, uint16_t nb_rxq, struct port_entry *pe,
 			return dps_err_set(err, rc, "port '%s': cannot watch its link: %s",
 					   pe->name, rte_strerror(-rc));
 	}
-	conf.intr_conf.rxq = pe->kind->rx_intr;
+	/* Not every driver raises it; those that do say the device was reset. */
+	rte_eth_dev_callback_register(id, RTE_ETH_EVENT_INTR_RESET, port_reset_event, NULL);
+	conf.intr_conf.rxq = pe->rx_intr_want;
 	rc = port_setup(id, &conf, nb_rxq, nb_txq);
 	if (rc != 0 && conf.intr_conf.rxq) {
 		DPS_LOG(port, NOTICE, "port %s: the device refused rx interrupts (%s); "
@@ -225,8 +245,8 @@ port_start(uint16_t id, uint16_t nb_rxq, struct port_entry *pe,
 }
 
 /* Spread rx queues over workers, each to the least loaded one. */
-static void
-dp_assign_port(struct dps_dp_config *dp, uint16_t id, uint16_t nb_rxq,
+void
+port_dp_assign(struct dps_dp_config *dp, uint16_t id, uint16_t nb_rxq,
 	       uint16_t nb_txq, bool intr)
 {
 	unsigned int nw = dps_worker_count();
@@ -246,8 +266,8 @@ dp_assign_port(struct dps_dp_config *dp, uint16_t id, uint16_t nb_rxq,
 	dp->txq_shared[id] = nb_txq < nw;
 }
 
-static void
-dp_unassign_port(struct dps_dp_config *dp, uint16_t id)
+void
+port_dp_unassign(struct dps_dp_config *dp, uint16_t id)
 {
 	for (unsigned int w = 0; w < dps_worker_count(); w++) {
 		uint16_t k = 0;
@@ -260,7 +280,7 @@ dp_unassign_port(struct dps_dp_config *dp, uint16_t id)
 }
 
 /* The device a port's ethdev was made from, to hot-unplug it. */
-static void
+void
 port_release(uint16_t id, bool started)
 {
 	struct rte_eth_dev_info info;
@@ -269,6 +289,7 @@ port_release(uint16_t id, bool started)
 	if (rte_eth_dev_info_get(id, &info) == 0)
 		dev = info.device;
 	rte_eth_dev_callback_unregister(id, RTE_ETH_EVENT_INTR_LSC, port_lsc_event, NULL);
+	rte_eth_dev_callback_unregister(id, RTE_ETH_EVENT_INTR_RESET, port_reset_event, NULL);
 	if (started)
 		rte_eth_dev_stop(id);
 	rte_eth_dev_close(id);
@@ -338,7 +359,8 @@ dps_port_add(const char *name, const char *kind_name, const char *args,
 	char dev[DPS_PORT_ARGS_MAX + RTE_DEV_NAME_MAX_LEN];
 	struct port_entry pe = { 0 };
 	struct dps_dp_config *dp;
-	uint16_t id, nb_rxq = 1;
+	struct port_want want = { 1, false };
+	uint16_t id;
 	int rc;
 
 	rc = port_name_check(name, err);
@@ -354,7 +376,7 @@ dps_port_add(const char *name, const char *kind_name, const char *args,
 		return dps_err_set(err, -E2BIG, "port '%s': devargs longer than %d bytes",
 				   name, DPS_PORT_ARGS_MAX - 1);
 	rc = port_kind_devargs(kind, name, args, dev, sizeof(dev), pe.devname,
-			       sizeof(pe.devname), &nb_rxq, err);
+			       sizeof(pe.devname), &want, err);
 	if (rc != 0)
 		return rc;
 	/* What is shown or logged of the devargs: never a secret. */
@@ -382,8 +404,11 @@ dps_port_add(const char *name, const char *kind_name, const char *args,
 				   name, DPS_MAX_PORTS);
 	}
 	snprintf(pe.name, sizeof(pe.name), "%s", name);
+	snprintf(pe.dev, sizeof(pe.dev), "%s", dev);
+	pe.nb_rxq_want = want.nb_rxq;
+	pe.rx_intr_want = want.rx_intr;
 	pe.kind = kind;
-	rc = port_start(id, nb_rxq, &pe, err);
+	rc = port_start(id, want.nb_rxq, &pe, err);
 	if (rc != 0) {
 		port_release(id, false);
 		return rc;
@@ -403,7 +428,7 @@ dps_port_add(const char *name, const char *kind_name, const char *args,
 	dp->fwd.port[id].nic = kind->driver == NULL ? port_pci_nic(pe.devname) : 0;
 	port_same_nic_note(dp, id);
 	l2_table_set_limit(port_reg.tbl, id, 0);
-	dp_assign_port(dp, id, pe.nb_rxq, pe.nb_txq, pe.rx_intr);
+	port_dp_assign(dp, id, pe.nb_rxq, pe.nb_txq, pe.rx_intr);
 	rc = dps_dp_commit();
 	DPS_LOG(port, INFO, "port %s added: %s %s (ethdev %u, %u rxq, %u txq, "
 		"rx interrupts %s)", name, kind->name, pe.args, id, pe.nb_rxq, pe.nb_txq,
@@ -411,7 +436,7 @@ dps_port_add(const char *name, const char *kind_name, const char *args,
 	return rc;
 }
 
-static void
+void
 port_remove(uint16_t id)
 {
 	struct dps_dp_config *dp = dps_dp_draft();
@@ -426,7 +451,7 @@ port_remove(uint16_t id)
 		}
 	}
 	dp->fwd.port[id].role = FWD_ROLE_NONE;
-	dp_unassign_port(dp, id);
+	port_dp_unassign(dp, id);
 	dps_link_set(id, false);
 	/* After the commit no worker polls, or holds frames for, this port. */
 	dps_dp_commit();

@@ -160,7 +160,20 @@ int dps_port_xstats(uint16_t id, void (*cb)(const char *name, uint64_t value, vo
 		    void *arg);
 int dps_port_stats_clear(uint16_t id);
 
-/** Re-read link state of every port (housekeeping, LSC fallback). */
+/**
+ * Probe pci port @p name's device again, calling @p between(arg) while it
+ * is unplugged (to change what its PMD reads only at probe: a PF's VF
+ * count), and restart it under the same name, queues and forwarding.
+ * Returns what @p between returned; a device that does not come back
+ * loses its port (said in @p err and the log).
+ */
+int dps_port_reprobe(const char *name, int (*between)(void *arg, struct dps_err *err),
+		     void *arg, struct dps_err *err);
+
+/**
+ * Housekeeping on the control thread: re-read link state of every port
+ * (LSC fallback), and set up again the ports whose driver reset them.
+ */
 void dps_ports_poll_link(void);
 
 /** Cross-connect two bridge ports both ways; -EBUSY if either is taken. */

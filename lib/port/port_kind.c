@@ -381,7 +381,7 @@ port_args_unparsable(const char *port, const char *args, const char *expected,
 static int
 vdev_devargs(const struct dps_port_kind *kind, const char *port, const char *args,
 	     char *dev, size_t devlen, char *devname, size_t namelen,
-	     uint16_t *nb_rxq, struct dps_err *err)
+	     struct port_want *want, struct dps_err *err)
 {
 	struct rte_kvargs *kv;
 	char list[256];
@@ -430,7 +430,8 @@ vdev_devargs(const struct dps_port_kind *kind, const char *port, const char *arg
 	}
 	if (kind->check != NULL && (rc = kind->check(port, kv, err)) != 0)
 		goto out;
-	*nb_rxq = kind->nb_rxq != NULL ? kind->nb_rxq(kv) : 1;
+	want->nb_rxq = kind->nb_rxq != NULL ? kind->nb_rxq(kv) : 1;
+	want->rx_intr = kind->rx_intr;
 	snprintf(devname, namelen, "%s_%s", kind->driver, port);
 	if ((size_t)snprintf(dev, devlen, "%s%s%s%s%s", devname, args[0] ? "," : "", args,
 			     default_arg_needed(kind, kv) ? "," : "",
@@ -444,12 +445,10 @@ out:
 int
 port_kind_devargs(const struct dps_port_kind *kind, const char *port,
 		  const char *args, char *dev, size_t devlen, char *devname,
-		  size_t namelen, uint16_t *nb_rxq, struct dps_err *err)
+		  size_t namelen, struct port_want *want, struct dps_err *err)
 {
-	if (kind->driver == NULL) {
-		*nb_rxq = 1;
-		return port_pci_devargs(port, args, dev, devlen, devname, namelen, err);
-	}
+	if (kind->driver == NULL)
+		return port_pci_devargs(port, args, dev, devlen, devname, namelen, want, err);
 	return vdev_devargs(kind, port, args, dev, devlen, devname, namelen,
-			    nb_rxq, err);
+			    want, err);
 }

@@ -34,14 +34,20 @@ const struct dps_port_kind *port_kind_find(const char *name);
 /** Comma-separated kind names. */
 const char *port_kind_names(void);
 
+/** What a port's devargs ask of its queues. */
+struct port_want {
+	uint16_t nb_rxq;		/* rx queues to configure */
+	bool rx_intr;			/* try rx interrupts (the kind's, or rx-intr=) */
+};
+
 /**
  * Validate @p args for @p kind and build the device string to probe:
  * "net_<driver>_<port>,args" for a vdev, "ADDR[,args]" for PCI.
- * On success *nb_rxq is the number of rx queues to configure.
+ * On success @p want says what the port's queues should be.
  */
 int port_kind_devargs(const struct dps_port_kind *kind, const char *port,
 		      const char *args, char *dev, size_t devlen,
-		      char *devname, size_t namelen, uint16_t *nb_rxq,
+		      char *devname, size_t namelen, struct port_want *want,
 		      struct dps_err *err);
 
 #endif /* DPS_PORT_KIND_H */

@@ -19,9 +19,14 @@
 #include <rte_kvargs.h>
 #include <rte_pci.h>
 
+#include "common/dps_num.h"
 #include "port_kind.h"
 
 #define SYSFS_PCI "/sys/bus/pci/devices"
+/* The switch's own keys among a pci port's devargs, and the queue bound. */
+#define PCI_KEY_QUEUES "queues"
+#define PCI_KEY_RX_INTR "rx-intr"
+#define PCI_QUEUES_MAX 16
 
 /*
  * What sysfs link @p what of @p devname points to ("driver", "iommu_group",
@@ -47,9 +52,67 @@ pci_link(const char *devname, const char *what, char *base, size_t size)
 	return 0;
 }
 
+/* One of the switch's own keys: 1 if @p p is one (taken, or refused), 0 if not. */
+static int
+pci_own_key(const char *port, const struct rte_kvargs_pair *p, struct port_want *want,
+	    int *rc, struct dps_err *err)
+{
+	const char *v = p->value ? p->value : "";
+	uint32_t n;
+
+	if (strcmp(p->key, PCI_KEY_QUEUES) == 0) {
+		if (dps_parse_u32(v, 1, PCI_QUEUES_MAX, &n) != 0)
+			*rc = dps_err_set(err, -EINVAL, "port '%s': queues=%s is not a number "
+					  "in 1..%u", port, v, PCI_QUEUES_MAX);
+		want->nb_rxq = (uint16_t)n;
+		return 1;
+	}
+	if (strcmp(p->key, PCI_KEY_RX_INTR) == 0) {
+		if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
+			*rc = dps_err_set(err, -EINVAL, "port '%s': rx-intr=%s is not on or off",
+					  port, v);
+		want->rx_intr = strcmp(v, "off") != 0;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The devargs after a pci port's address: queues= and rx-intr= are the
+ * switch's, the rest the driver's, each given once. The string to probe,
+ * "DEVNAME,driver's devargs", into @p dev.
+ */
+static int
+pci_devargs_split(const char *port, const char *args, const char *devname, char *dev,
+		  size_t devlen, struct port_want *want, struct dps_err *err)
+{
+	struct rte_kvargs *kv = rte_kvargs_parse(args, NULL);
+	size_t len;
+	int rc = 0;
+
+	if (kv == NULL)
+		return port_args_unparsable(port, args, "ADDR,key=value,...", err);
+	len = (size_t)snprintf(dev, devlen, "%s", devname);
+	for (unsigned int i = 0; i < kv->count && rc == 0; i++) {
+		const struct rte_kvargs_pair *p = &kv->pairs[i];
+
+		if (rte_kvargs_count(kv, p->key) > 1)
+			rc = dps_err_set(err, -EINVAL, "port '%s': option '%s' is given more "
+					 "than once", port, p->key);
+		else if (!pci_own_key(port, p, want, &rc, err))
+			len += (size_t)snprintf(dev + RTE_MIN(len, devlen),
+						devlen - RTE_MIN(len, devlen), ",%s%s%s", p->key,
+						p->value ? "=" : "", p->value ? p->value : "");
+	}
+	rte_kvargs_free(kv);
+	if (rc == 0 && len >= devlen)
+		rc = dps_err_set(err, -E2BIG, "port '%s': devargs too long", port);
+	return rc;
+}
+
 int
 port_pci_devargs(const char *port, const char *args, char *dev, size_t devlen,
-	    char *devname, size_t namelen, struct dps_err *err)
+		 char *devname, size_t namelen, struct port_want *want, struct dps_err *err)
 {
 	char addr[64], path[PATH_MAX], drv[64], group[32];
 	struct rte_pci_addr pa;
@@ -71,7 +134,9 @@ port_pci_devargs(const char *port, const char *args, char *dev, size_t devlen,
 		return dps_err_set(err, -ENODEV, "port '%s': no PCI device %s",
 				   port, devname);
 	if (pci_link(devname, "driver", drv, sizeof(drv)) != 0)
-		snprintf(drv, sizeof(drv), "no driver");
+		return dps_err_set(err, -ENODEV,
+			"port '%s': PCI device %s has no driver, not vfio-pci or uio "
+			"(bind it: dpdk-devbind.py -b vfio-pci %s)", port, devname, devname);
 	if (strcmp(drv, "vfio-pci") != 0 && strstr(drv, "uio") == NULL)
 		return dps_err_set(err, -EBUSY,
 			"port '%s': PCI device %s is bound to '%s', not vfio-pci or uio "
@@ -81,27 +146,13 @@ port_pci_devargs(const char *port, const char *args, char *dev, size_t devlen,
 		return dps_err_set(err, -ENOENT, "port '%s': PCI device %s is bound to vfio-pci "
 				   "but has no IOMMU group: turn the IOMMU on (intel_iommu=on, "
 				   "amd_iommu=on) or vfio's no-IOMMU mode", port, devname);
-	if (comma != NULL) {
-		/* The driver's own devargs: parsed here only to refuse a key given twice. */
-		struct rte_kvargs *kv = rte_kvargs_parse(comma + 1, NULL);
-		int dup = -1;
-
-		if (kv == NULL)
-			return port_args_unparsable(port, comma + 1, "ADDR,key=value,...", err);
-		for (unsigned int i = 0; i < kv->count && dup < 0; i++)
-			if (rte_kvargs_count(kv, kv->pairs[i].key) > 1)
-				dup = (int)i;
-		if (dup >= 0) {
-			dps_err_set(err, -EINVAL, "port '%s': option '%s' is given more than once",
-				    port, kv->pairs[dup].key);
-			rte_kvargs_free(kv);
-			return -EINVAL;
-		}
-		rte_kvargs_free(kv);
+	want->nb_rxq = 1;
+	want->rx_intr = true;
+	if (comma == NULL) {
+		snprintf(dev, devlen, "%s", devname);
+		return 0;
 	}
-	if ((size_t)snprintf(dev, devlen, "%s%s", devname, comma ? comma : "") >= devlen)
-		return dps_err_set(err, -E2BIG, "port '%s': devargs too long", port);
-	return 0;
+	return pci_devargs_split(port, comma + 1, devname, dev, devlen, want, err);
 }
 
 int

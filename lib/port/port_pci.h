@@ -8,14 +8,19 @@
 
 #include "common/dps_err.h"
 
+struct port_want;
+
 /**
- * "ADDR[,driver devargs]" of port @p port: the address must name a
- * present function bound to vfio-pci (in an IOMMU group) or uio. The
- * string to probe into @p dev, the device's name into @p devname. 0 or
- * -errno with one line in @p err.
+ * "ADDR[,queues=N][,rx-intr=on|off][,driver devargs]" of port @p port:
+ * the address must name a present function bound to vfio-pci (in an IOMMU
+ * group) or uio. The string to probe (without the switch's keys) into
+ * @p dev, the device's name into @p devname, the rx queues asked for (1
+ * without queues=) and whether to try rx interrupts (on without rx-intr=)
+ * into @p want. 0 or -errno with one line in @p err.
  */
 int port_pci_devargs(const char *port, const char *args, char *dev, size_t devlen,
-		     char *devname, size_t namelen, struct dps_err *err);
+		     char *devname, size_t namelen, struct port_want *want,
+		     struct dps_err *err);
 
 /**
  * rte_dev_probe() of @p devname failed: when the kernel says why better
