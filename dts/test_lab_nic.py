@@ -313,3 +313,49 @@ def test_vf_without_token(lab):
         "error: port 'v0': PCI device %s is a VF of %s, which vfio-pci drives: start "
         "dpswitch with the PF owner's --vfio-vf-token=UUID" % (vfs[0], n0.bdf)), out
     assert L.ports()["p0"]["link_up"]
+
+
+def test_launch_lab(lab):
+    """dpswitch-launch in the lab guest (docs/launch.md): from one config
+    it binds both NICs to vfio-pci (one from the kernel's igb, one from no
+    driver), gives NIC 0 two VFs on vfio-pci, reserves more hugepages and
+    starts the switch with its ports and a cross-connect; a frame crosses;
+    stop gives everything back as it was."""
+    L = lab(nb_nics=2)
+    n0, n1 = L.nics
+    g = L.g
+    g.run("dps-kmod")
+    L.bind("igb", n0.bdf)
+    g.run("echo %s > /sys/bus/pci/devices/%s/driver/unbind" % (n1.bdf, n1.bdf))
+    pages = int(g.run("cat /proc/sys/vm/nr_hugepages"))
+    vf0 = n0.bdf[:-4] + "10.0"
+    g.run("printf '%%s\\n' 'port add p0 pci %s' 'port add p1 pci %s' 'port add v0 pci %s' "
+          "'xconnect add v0 p1' > /tmp/lab.cmds" % (n0.bdf, n1.bdf, vf0))
+    g.run("printf '%%s\\n' 'hugepages %dM' 'nic %s' 'nic %s' 'vfs %s 2' 'vf-bind %s' "
+          "'lcores 0,1' 'eal -d %s --in-memory -m 256' 'commands /tmp/lab.cmds' "
+          "'socket %s' > /tmp/launch.conf"
+          % ((pages + 16) * 2, n0.bdf, n1.bdf, n0.bdf, n0.bdf, lablib.G_SWITCH_PMDS,
+             lablib.SW_SOCK))
+    out = g.run("dpswitch-launch start /tmp/launch.conf 2>&1", timeout=180)
+    assert "running, pid" in out, out
+
+    def drv(bdf):
+        return g.run("basename $(readlink /sys/bus/pci/devices/%s/driver) 2>/dev/null; true"
+                     % bdf).strip()
+    assert (drv(n0.bdf), drv(n1.bdf), drv(vf0)) == ("vfio-pci",) * 3
+    assert int(g.run("cat /proc/sys/vm/nr_hugepages")) == pages + 16
+    for p in ("p0", "p1", "v0"):
+        L.wait_link(p)
+    vmac = L.ports()["v0"]["mac"].lower()
+    sn1 = Sniffer(n1.ns, n1.tap, 60, src=HOST_A, count=10)
+    send(n0.ns, n0.tap, [frame(HOST_A, vmac, size=90) for _ in range(10)])
+    assert len(ours(sn1.frames(), HOST_A)) == 10
+    assert L.stats()["v0"]["rx_packets"] == 10
+
+    out = g.run("dpswitch-launch stop 2>&1", timeout=180)
+    assert (drv(n0.bdf), drv(n1.bdf)) == ("igb", ""), out
+    assert g.run("cat /sys/bus/pci/devices/%s/sriov_numvfs" % n0.bdf).strip() == "0"
+    assert int(g.run("cat /proc/sys/vm/nr_hugepages")) == pages
+    assert g.run("pidof dpswitch; true").strip() == ""
+    assert g.run("ls /run/dpswitch-launch").split() == ["dpswitch.log"]
+    assert g.run("[ -e %s ] && echo left; true" % lablib.SW_SOCK).strip() == ""

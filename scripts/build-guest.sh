@@ -352,6 +352,7 @@ build_dpdk_image() {
     done
     files+=("/usr/bin/python3 $py" "/usr/bin/lspci /usr/bin/lspci")
     files+=("/usr/share/misc/pci.ids /usr/share/misc/pci.ids")
+    files+=("/usr/sbin/dpswitch-launch $ROOT/scripts/dpswitch-launch")
     # shellcheck disable=SC2086 # the list is words
     for f in $(py_closure $PY_TOOLS) $PY_TOOLS; do files+=("$f $f"); done
     files+=("/bin/busybox /bin/busybox")
