@@ -166,6 +166,17 @@ def test_pf_rss(lab):
     rx = {w["lcore"]: w["rx_packets"] for w in L.ok("lcore show", json=True)["workers"]}
     q1 = rx[placed[("p0", 1)]]
     assert 0 < q1 < 64 and sum(rx.values()) == 64, (rx, placed)
+    # igb has no RSS with SR-IOV on: with VFs the PF comes back with one
+    # queue (said in the log), without them with two again.
+    L.ok("vf create p0 1")
+    L.wait_link("p0")
+    assert L.ports()["p0"]["rx_queues"] == 1
+    assert "port p0: the device refused 2 rx queues spread by RSS and 2 tx queues " \
+        "(Invalid argument): 1 of each" in L.switch_log()
+    assert L.ports()["p0"]["tx_queues"] == 1
+    L.ok("vf remove p0")
+    L.wait_link("p0")
+    assert (L.ports()["p0"]["rx_queues"], L.ports()["p0"]["tx_queues"]) == (2, 2)
 
 
 def test_pci_port_errors(lab):

@@ -24,6 +24,7 @@ from scapy_frames import Sniffer, frame, send
 HOST_A = "02:1a:00:00:00:0a"   # behind NIC 0's wire (the kernel PF)
 HOST_B = "02:1a:00:00:00:0b"   # behind NIC 1's wire (p1)
 VF_MAC = "02:00:00:00:00:10"
+VF_MAC2 = "02:00:00:00:00:20"
 
 
 def ours(frames, src):
@@ -124,6 +125,18 @@ def test_kernel_pf_vfs(kernel_pf):
     st = L.stats()
     assert (st["v0"]["rx_packets"], st["v0"]["tx_packets"], st["p1"]["tx_packets"]) == \
         (12, 10, 12), st
+
+    # A new MAC for a VF the switch drives: its port is probed again to
+    # take it (the VF learns its MAC from the PF when its driver starts).
+    L.ok("vf set %s 0 mac %s" % (pf, VF_MAC2))
+    L.wait_link("v0")
+    assert L.ports()["v0"]["mac"].lower() == VF_MAC2
+    assert L.ports()["v0"]["role"] == "xconnect:p1"
+    sn1 = Sniffer(n1.ns, n1.tap, 60, src=HOST_A, count=3)
+    send(n0.ns, n0.tap, [frame(HOST_A, VF_MAC2, tags=((0x8100, 100),), size=99)
+                         for _ in range(3)])
+    assert [f["len"] for f in ours(sn1.frames(), HOST_A)] == [95] * 3
+    assert "gave VF 0 a new MAC: the port was probed again" in L.switch_log()
 
     # VFs a port drives stay until the port is gone.
     rc, out = L.ctl("vf remove %s" % pf)

@@ -10,7 +10,8 @@ PKGS=(
     dpdk dpdk-dev libdpdk-dev meson ninja-build pkg-config python3-pyelftools
     libpcap-dev libnuma-dev gcc clang libclang-rt-14-dev
     python3-scapy python3-pytest python3-matplotlib
-    busybox-static cpio kmod xz-utils iproute2 iputils-ping
+    busybox-static cpio kmod xz-utils iproute2 iputils-ping pciutils
+    systemd  # systemd-analyze checks the service unit (dts/test_launch.py)
 )
 QEMU_MIN=1:10
 BACKPORTS=/etc/apt/sources.list.d/bookworm-backports.list

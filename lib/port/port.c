@@ -187,6 +187,36 @@ port_has_rx_intr(uint16_t id, uint16_t nb_rxq)
 	return true;
 }
 
+/*
+ * port_setup(), and again with less when the device refuses what was
+ * asked and can do without: several queues (igb while its SR-IOV is on
+ * takes one rx queue, without RSS, and one tx queue), then rx interrupts.
+ * Each step down is logged.
+ */
+static int
+port_setup_fallback(uint16_t id, struct rte_eth_conf *conf, uint16_t *nb_rxq,
+		    uint16_t *nb_txq, uint16_t nb_vfs, const char *name)
+{
+	int rc = port_setup(id, conf, *nb_rxq, *nb_txq);
+
+	if (rc != 0 && (*nb_rxq > 1 || *nb_txq > 1)) {
+		DPS_LOG(port, NOTICE, "port %s: the device%s refused %u rx queues%s and %u tx "
+			"queues (%s): 1 of each", name, nb_vfs > 0 ? ", which has VFs," : "",
+			*nb_rxq, *nb_rxq > 1 ? " spread by RSS" : "", *nb_txq, rte_strerror(-rc));
+		*nb_rxq = *nb_txq = 1;
+		conf->rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
+		conf->rx_adv_conf.rss_conf.rss_hf = 0;
+		rc = port_setup(id, conf, *nb_rxq, *nb_txq);
+	}
+	if (rc != 0 && conf->intr_conf.rxq) {
+		DPS_LOG(port, NOTICE, "port %s: the device refused rx interrupts (%s); "
+			"its worker will sleep timed when idle", name, rte_strerror(-rc));
+		conf->intr_conf.rxq = 0;
+		rc = port_setup(id, conf, *nb_rxq, *nb_txq);
+	}
+	return rc;
+}
+
 /* Configure queues and start: nb_rxq from the kind, one txq per worker. */
 int
 port_start(uint16_t id, uint16_t nb_rxq, struct port_entry *pe,
@@ -222,14 +252,7 @@ port_start(uint16_t id, uint16_t nb_rxq, struct port_entry *pe,
 	/* Not every driver raises it; those that do say the device was reset. */
 	rte_eth_dev_callback_register(id, RTE_ETH_EVENT_INTR_RESET, port_reset_event, NULL);
 	conf.intr_conf.rxq = pe->rx_intr_want;
-	rc = port_setup(id, &conf, nb_rxq, nb_txq);
-	if (rc != 0 && conf.intr_conf.rxq) {
-		DPS_LOG(port, NOTICE, "port %s: the device refused rx interrupts (%s); "
-			"its worker will sleep timed when idle", pe->name,
-			rte_strerror(-rc));
-		conf.intr_conf.rxq = 0;
-		rc = port_setup(id, &conf, nb_rxq, nb_txq);
-	}
+	rc = port_setup_fallback(id, &conf, &nb_rxq, &nb_txq, info.max_vfs, pe->name);
 	if (rc != 0)
 		return dps_err_set(err, rc, "port '%s': cannot start device: %s",
 				   pe->name, rte_strerror(-rc));

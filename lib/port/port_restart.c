@@ -72,15 +72,16 @@ port_reprobe(uint16_t id, int (*between)(void *arg, struct dps_err *err), void *
 	else
 		dps_err_set(&why, rc, "%s", rte_strerror(-rc));
 	if (rc != 0) {
-		char name[DPS_PORT_NAME_MAX];
+		char name[DPS_PORT_NAME_MAX], devname[RTE_DEV_NAME_MAX_LEN];
 
 		snprintf(name, sizeof(name), "%s", pe->name);
+		snprintf(devname, sizeof(devname), "%s", pe->devname);
 		port_remove(id);
 		DPS_LOG(port, ERR, "port %s removed: device %s did not come back: %s", name,
-			pe->devname, why.msg);
+			devname, why.msg);
 		if (brc == 0)
 			return dps_err_set(err, rc, "port '%s' removed: device %s did not come "
-					   "back after the change: %s", name, pe->devname, why.msg);
+					   "back after the change: %s", name, devname, why.msg);
 	}
 	return brc;
 }

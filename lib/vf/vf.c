@@ -332,6 +332,33 @@ setting_parse(const char *what, const char *v, struct vf_setting *s, struct dps_
 	}
 }
 
+static int
+nothing(void *arg __rte_unused, struct dps_err *err __rte_unused)
+{
+	return 0;
+}
+
+/*
+ * A VF learns its MAC from its PF when its driver starts (the mailbox's
+ * reset): a VF the switch drives is probed again to take a new one, as
+ * `ip link set ... vf N mac` tells users of a kernel VF driver to reload it.
+ */
+static int
+vf_port_renew(const struct vf_pf *pf, unsigned int vf, struct dps_err *err)
+{
+	char pci[64], port[DPS_PORT_NAME_MAX];
+	int rc;
+
+	vf_addr(pf, vf, pci, sizeof(pci), port, sizeof(port));
+	if (port[0] == '\0')
+		return 0;
+	rc = dps_port_reprobe(port, nothing, NULL, err);
+	if (rc == 0 && dps_port_id(port) >= 0)
+		DPS_LOG(vf, NOTICE, "port %s: %s gave VF %u a new MAC: the port was probed again "
+			"to take it", port, pf->desc, vf);
+	return rc;
+}
+
 int
 dps_vf_set(const char *name, unsigned int vf, const char *what, const char *value,
 	   struct dps_err *err)
@@ -350,8 +377,12 @@ dps_vf_set(const char *name, unsigned int vf, const char *what, const char *valu
 		return dps_err_set(err, -ENOENT, "%s has %ld VFs: no VF %u", pf.desc,
 				   nb < 0 ? 0 : nb, vf);
 	if (pf.kernel)
-		return vf_nl_set(pf.ifname, pf.desc, vf, &s, err);
-	return vf_pmd_set(pf.port_id, pf.drv, pf.desc, vf, &s, err);
+		rc = vf_nl_set(pf.ifname, pf.desc, vf, &s, err);
+	else
+		rc = vf_pmd_set(pf.port_id, pf.drv, pf.desc, vf, &s, err);
+	if (rc == 0 && s.attr == VF_ATTR_MAC)
+		rc = vf_port_renew(&pf, vf, err);
+	return rc;
 }
 
 /* What the switch port driving a VF knows that its PF did not say. */
