@@ -64,10 +64,10 @@ nl_open(void)
 
 /* The extended ack's message of error @p e (in a message of @p len bytes), or NULL. */
 static const char *
-nl_ack_msg(const struct nlmsghdr *h, const struct nlmsgerr *e)
+nl_ack_msg(struct nlmsghdr *h, const struct nlmsgerr *e)
 {
 	size_t off = sizeof(*e);
-	const struct rtattr *a;
+	struct rtattr *a;
 	int rem;
 
 	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS))
@@ -76,7 +76,7 @@ nl_ack_msg(const struct nlmsghdr *h, const struct nlmsgerr *e)
 		off += e->msg.nlmsg_len - sizeof(e->msg);
 	if (NLMSG_LENGTH(off) > h->nlmsg_len)
 		return NULL;
-	a = (const struct rtattr *)((const char *)NLMSG_DATA(h) + NLMSG_ALIGN(off));
+	a = (struct rtattr *)((char *)NLMSG_DATA(h) + NLMSG_ALIGN(off));
 	rem = (int)(h->nlmsg_len - NLMSG_LENGTH(NLMSG_ALIGN(off)));
 	for (; RTA_OK(a, rem); a = RTA_NEXT(a, rem))
 		if (a->rta_type == NLMSGERR_ATTR_MSG && RTA_PAYLOAD(a) > 1)
@@ -218,13 +218,13 @@ vf_nl_set(const char *ifname, const char *dev, unsigned int vf, const struct vf_
 
 /* The u64 counters of IFLA_VF_STATS @p nest into @p st. */
 static void
-nl_vf_stats(const struct rtattr *nest, struct dps_vf_state *st)
+nl_vf_stats(struct rtattr *nest, struct dps_vf_state *st)
 {
 	int rem = (int)RTA_PAYLOAD(nest);
 
 	st->has_stats = true;
 	st->stats_from = "pf";
-	for (const struct rtattr *a = RTA_DATA(nest); RTA_OK(a, rem); a = RTA_NEXT(a, rem)) {
+	for (struct rtattr *a = RTA_DATA(nest); RTA_OK(a, rem); a = RTA_NEXT(a, rem)) {
 		uint64_t v;
 
 		if (RTA_PAYLOAD(a) < sizeof(v))
@@ -244,7 +244,7 @@ nl_vf_stats(const struct rtattr *nest, struct dps_vf_state *st)
 
 /* Every IFLA_VF_* struct starts with the VF's index. */
 static int
-nl_vf_index(const struct rtattr *a)
+nl_vf_index(struct rtattr *a)
 {
 	uint32_t vf;
 
@@ -256,13 +256,13 @@ nl_vf_index(const struct rtattr *a)
 
 /* One IFLA_VF_INFO into out->vf[]. */
 static void
-nl_vf_info(const struct rtattr *info, struct dps_vf_list *out)
+nl_vf_info(struct rtattr *info, struct dps_vf_list *out)
 {
 	int rem = (int)RTA_PAYLOAD(info);
 	struct dps_vf_state tmp, *st = &tmp;
-	const struct rtattr *stats = NULL;
+	struct rtattr *stats = NULL;
 
-	for (const struct rtattr *a = RTA_DATA(info); RTA_OK(a, rem); a = RTA_NEXT(a, rem)) {
+	for (struct rtattr *a = RTA_DATA(info); RTA_OK(a, rem); a = RTA_NEXT(a, rem)) {
 		int vf = nl_vf_index(a);
 
 		if (a->rta_type == IFLA_VF_STATS) {

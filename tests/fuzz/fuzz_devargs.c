@@ -293,7 +293,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct dps_port_kind *kind;
 	struct dps_err err = { "" };
 	char *sp;
-	uint16_t nb_rxq = 0;
+	struct port_want want = { 0, false };
 	int rc;
 
 	if (size > MAX_IN)
@@ -318,10 +318,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	fixtures_renew();
 	rc = port_kind_devargs(kind, "fz", args, dev, sizeof(dev), devname, sizeof(devname),
-			       &nb_rxq, &err);
+			       &want, &err);
 	ASSERT(rc <= 0 && rc >= -4095);
 	if (rc == 0) {
-		ASSERT(nb_rxq >= 1 && nb_rxq <= 8);
+		/* pci ports take up to 16 (queues=), the vdev kinds 8. */
+		ASSERT(want.nb_rxq >= 1 && want.nb_rxq <= (kind->driver == NULL ? 16 : 8));
+		/* The switch's own pci keys never reach the driver. */
+		ASSERT(kind->driver != NULL || (strstr(dev, ",queues=") == NULL &&
+						strstr(dev, ",rx-intr=") == NULL));
 		ASSERT(devname[0] != '\0' && strncmp(dev, devname, strlen(devname)) == 0);
 	} else {
 		ASSERT(err.msg[0] != '\0');
