@@ -251,9 +251,14 @@ def lab(request, workdir, netns, dpdk_guest_image):
     yield make
 
     for g in reversed(started):
-        if _failed(request):
-            print("---- lab guest %s console (tail) ----\n%s" % (g.name, g.tail(60)))
-            if g.alive() and g.sock:
-                print("---- dpswitch in the guest ----\n%s"
-                      % g.run("tail -n 40 %s" % lablib.SW_LOG, check=False)[1])
-        g.kill()
+        try:
+            if _failed(request):
+                print("---- lab guest %s console (tail) ----\n%s" % (g.name, g.tail(60)))
+                if g.alive() and g.sock:
+                    print("---- dpswitch in the guest ----\n%s"
+                          % g.run("tail -n 40 %s" % lablib.SW_LOG, check=False)[1])
+        except guest.GuestError as e:
+            # A guest that stopped answering: it is killed all the same.
+            print("---- lab guest %s: no log (%s) ----" % (g.name, str(e).splitlines()[0]))
+        finally:
+            g.kill()

@@ -158,3 +158,61 @@ def ready(g, nics, netns):
     lab.find_nics()
     lab.bind("vfio-pci", *[n.bdf for n in nics])
     return lab
+
+
+def main(argv=None):
+    """scripts/lab.sh: the lab by hand; see its --help."""
+    import argparse
+    import shutil
+    import sys
+    import tempfile
+
+    ap = argparse.ArgumentParser(prog="lab", description="The NIC lab (docs/lab.md).")
+    ap.add_argument("--nics", type=int, default=2, help="emulated igb NICs (default 2)")
+    ap.add_argument("--smp", type=int, default=2, help="guest vCPUs (default 2)")
+    ap.add_argument("-c", "--command", action="append", default=[],
+                    help="run this in the guest and leave (repeatable)")
+    args = ap.parse_args(argv)
+    workdir = tempfile.mkdtemp(prefix="lab-", dir="/tmp")
+    spaces = []
+
+    def netns():
+        ns = dpsw.Netns()
+        spaces.append(ns)
+        return ns
+    g, nics = boot(workdir, guest.GUEST_DPDK_DIR, nb_nics=args.nics, smp=args.smp)
+    status = 0
+    try:
+        g.launch()
+        g.booted(300)
+        ready(g, nics, netns)
+        for n in nics:
+            print("lab: NIC %d: %s in the guest (vfio-pci); its wire: tap %s in namespace %s"
+                  % (n.index, n.bdf, n.tap, n.ns.name), file=sys.stderr)
+        if args.command:
+            for c in args.command:
+                rc, out = g.run(c, check=False, timeout=600)
+                sys.stdout.write(out)
+                status = status or rc
+        else:
+            print("lab: the guest's shell: one command a line (no job control); "
+                  "Ctrl-D leaves. In the guest, docs/lab.md has dpswitch's command line.",
+                  file=sys.stderr)
+            while True:
+                try:
+                    line = input("dps# ")
+                except EOFError:
+                    break
+                if line.strip():
+                    rc, out = g.run(line, check=False, timeout=600)
+                    sys.stdout.write(out)
+    finally:
+        g.kill()
+        for ns in spaces:
+            ns.delete()
+        shutil.rmtree(workdir, ignore_errors=True)
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -370,3 +370,29 @@ def test_launch_lab(lab):
     assert g.run("pidof dpswitch; true").strip() == ""
     assert g.run("ls /run/dpswitch-launch").split() == ["dpswitch.log"]
     assert g.run("[ -e %s ] && echo left; true" % lablib.SW_SOCK).strip() == ""
+
+
+def test_lab_script():
+    """scripts/lab.sh: the lab from one command (here with -c), and nothing
+    of it left after: no QEMU, no namespace, no tap."""
+    import os
+    import subprocess
+
+    def qemus():
+        """QEMU processes alive (zombies left to an init that does not reap excluded)."""
+        out = subprocess.run(["ps", "-eo", "stat=,args="], capture_output=True, text=True).stdout
+        return sum(1 for ln in out.splitlines()
+                   if "qemu-system" in ln and not ln.lstrip().startswith("Z"))
+
+    def spaces():
+        return subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    before = (qemus(), spaces())
+    script = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                          "scripts", "lab.sh")
+    r = subprocess.run([script, "--nics", "1", "-c", "cat /sys/bus/pci/devices/0000:01:00.0/device",
+                        "-c", "basename $(readlink /sys/bus/pci/devices/0000:01:00.0/driver)"],
+                       capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.split() == ["0x10c9", "vfio-pci"], r.stdout
+    assert "lab: NIC 0: 0000:01:00.0 in the guest (vfio-pci)" in r.stderr
+    assert (qemus(), spaces()) == before
