@@ -23,6 +23,7 @@
 #include "common/dps_event.h"
 #include "ctl/ctl_server.h"
 #include "dps_shm.h"
+#include "rte_pmd_vtap.h"
 #include "l2/l2_table.h"
 #include "log_stream.h"
 #include "options.h"
@@ -241,6 +242,7 @@ main(int argc, char **argv)
 		goto out_eal;
 	dps_ports_init(pool, app.mac_table);
 	if (init_failed("register the shm port kind", dps_shm_dpswitch_register()) ||
+	    init_failed("register the vtap port kind", dps_vtap_dpswitch_register()) ||
 	    init_failed("register the control commands", dps_ctl_cli_register()) ||
 	    init_failed("set up the command language", dps_cli_init(app.mac_table)) ||
 	    init_failed("set up the event loop", setup_events())) {
