@@ -186,8 +186,14 @@ port_stats_one(uint16_t id, void *arg __rte_unused)
 		jw_u64("mac_move", c->drop_mac_move);
 		jw_u64("storm", c->drop_storm);
 		jw_u64("rx_missed", st.rx_missed);
+		jw_u64("offload", c->drop_offload);
 		jw_end_obj();
 		jw_u64("edge_copies", c->edge_copies);
+		jw_obj("offloads_done");
+		jw_u64("gso_frames", c->gso_frames);
+		jw_u64("gso_segments", c->gso_segments);
+		jw_u64("csum_sw", c->csum_sw);
+		jw_end_obj();
 		jw_u64("rx_errors", st.rx_errors);
 		jw_u64("tx_errors", st.tx_errors);
 		jw_end_obj();
@@ -206,6 +212,11 @@ port_stats_one(uint16_t id, void *arg __rte_unused)
 		   c->drop_mac_move, c->drop_storm, st.rx_missed);
 	if (c->edge_copies != 0)
 		cli_printf("  copied out of its trust group: %" PRIu64 " frames\n", c->edge_copies);
+	if (c->gso_frames + c->csum_sw + c->drop_offload != 0)
+		cli_printf("  offloads done for it: %" PRIu64 " large frames cut into %" PRIu64
+			   " segments, %" PRIu64 " checksums completed, %" PRIu64
+			   " frames dropped (offload)\n", c->gso_frames, c->gso_segments, c->csum_sw,
+			   c->drop_offload);
 	return 0;
 }
 

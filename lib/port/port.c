@@ -188,6 +188,41 @@ port_has_rx_intr(uint16_t id, uint16_t nb_rxq)
 }
 
 /*
+ * The tx offloads a frame may ask of the port (large TCP frames cut into
+ * segments, checksums completed: frames from vtap and vhost ports carry
+ * such requests) that the device has: configured, and remembered as the
+ * mbuf flags it honours (struct dps_dp_config's tx_ok). The worker does
+ * the rest itself (lib/worker/worker_offload.c).
+ */
+static void
+port_tx_offloads(const struct rte_eth_dev_info *info, struct rte_eth_conf *conf,
+		 struct port_entry *pe)
+{
+	uint64_t capa = info->tx_offload_capa;
+	uint64_t l4 = RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	uint16_t mtu = RTE_ETHER_MTU;
+
+	pe->tx_ok = 0;
+	conf->txmode.offloads = capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	if ((capa & l4) == l4) {
+		conf->txmode.offloads |= l4;
+		pe->tx_ok |= RTE_MBUF_F_TX_L4_MASK;
+		/* DPDK 22.11's net_tap says TSO, but large frames never arrive. */
+		if ((capa & RTE_ETH_TX_OFFLOAD_TCP_TSO) &&
+		    (info->driver_name == NULL || strcmp(info->driver_name, "net_tap") != 0)) {
+			conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
+			pe->tx_ok |= RTE_MBUF_F_TX_TCP_SEG;
+		}
+	}
+	if (capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) {
+		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+		pe->tx_ok |= RTE_MBUF_F_TX_IP_CKSUM;
+	}
+	rte_eth_dev_get_mtu(pe->port_id, &mtu);
+	pe->gso_size = (uint16_t)(RTE_MIN(mtu, (uint16_t)9000) + RTE_ETHER_HDR_LEN);
+}
+
+/*
  * port_setup(), and again with less when the device refuses what was
  * asked and can do without: several queues (igb while its SR-IOV is on
  * takes one rx queue, without RSS, and one tx queue), then rx interrupts.
@@ -236,6 +271,7 @@ port_start(uint16_t id, uint16_t nb_rxq, struct port_entry *pe,
 	if (nb_rxq == 0 || nb_txq == 0)
 		return dps_err_set(err, -EINVAL, "port '%s': device has no queues",
 				   pe->name);
+	port_tx_offloads(&info, &conf, pe);
 	if (nb_rxq > 1 && info.flow_type_rss_offloads != 0) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
@@ -287,6 +323,8 @@ port_dp_assign(struct dps_dp_config *dp, uint16_t id, uint16_t nb_rxq,
 	for (unsigned int w = 0; w < nw; w++)
 		dp->txq[id][w] = w % nb_txq;
 	dp->txq_shared[id] = nb_txq < nw;
+	dp->tx_ok[id] = port_reg.p[id].tx_ok;
+	dp->gso_size[id] = port_reg.p[id].gso_size;
 }
 
 void
@@ -431,6 +469,7 @@ dps_port_add(const char *name, const char *kind_name, const char *args,
 	pe.nb_rxq_want = want.nb_rxq;
 	pe.rx_intr_want = want.rx_intr;
 	pe.kind = kind;
+	pe.port_id = id;
 	rc = port_start(id, want.nb_rxq, &pe, err);
 	if (rc != 0) {
 		port_release(id, false);

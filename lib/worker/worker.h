@@ -54,6 +54,11 @@ struct dps_port_counters {
 	uint64_t drop_storm;	/**< over the port's storm-control rate (ingress) */
 	/** Frames copied out of a trust domain toward ports outside it (ingress port). */
 	uint64_t edge_copies;
+	/* Offloads the egress port does not take, done by the worker (egress port). */
+	uint64_t gso_frames;	/**< large TCP frames segmented */
+	uint64_t gso_segments;	/**< ... into this many segments */
+	uint64_t csum_sw;	/**< frames whose checksums were completed in software */
+	uint64_t drop_offload;	/**< frames whose offload request could not be met */
 };
 
 struct dps_rxq_ref {
@@ -87,6 +92,13 @@ struct dps_dp_config {
 	uint32_t park_polls;		/**< adaptive: empty polls before parking */
 	uint32_t spin_polls;		/**< interrupt: empty polls before parking */
 	uint32_t sleep_max_us;		/**< timed-sleep fallback: longest sleep */
+	/**
+	 * Per port, the mbuf offload requests (RTE_MBUF_F_TX_TCP_SEG, _L4_MASK,
+	 * _IP_CKSUM) its device was configured to honour; the worker does the
+	 * others (worker_offload.c). gso_size: its largest frame, for that.
+	 */
+	uint64_t tx_ok[DPS_MAX_PORTS];
+	uint16_t gso_size[DPS_MAX_PORTS];
 	/** Tx queue each worker uses on each port, and whether it is shared. */
 	uint16_t txq[DPS_MAX_PORTS][DPS_MAX_WORKERS];
 	bool txq_shared[DPS_MAX_PORTS];

@@ -3,6 +3,7 @@
 #ifndef DPS_WORKER_PRIV_H
 #define DPS_WORKER_PRIV_H
 
+#include <rte_gso.h>
 #include <rte_mbuf.h>
 #include <rte_spinlock.h>
 
@@ -39,6 +40,7 @@ struct dps_worker {
 	uint64_t gen_ack;
 	struct park_state park;
 	struct storm_bucket storm[DPS_MAX_PORTS][FWD_STORM_KINDS];
+	struct rte_gso_ctx gso;		/* worker_offload.c */
 } __rte_cache_aligned;
 
 /* Locks for tx queues that more workers share than the port has queues. */
@@ -64,5 +66,14 @@ extern struct worker_runtime worker_rt;
 
 /** A worker lcore's loop (rte_eal_remote_launch). */
 int worker_main(void *arg);
+
+/* worker_offload.c */
+/** The offload requests a frame may carry that its egress port may not take. */
+#define DPS_TX_OFFLOADS (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_IP_CKSUM)
+/** Set up @p w's segmentation context over @p pool. */
+void worker_gso_init(struct dps_worker *w, struct rte_mempool *pool);
+/** Segment @p m and/or complete its checksums for @p port, then queue it. */
+void worker_tx_soft(struct dps_worker *w, const struct dps_dp_config *cfg, uint16_t port,
+		    struct rte_mbuf *m);
 
 #endif /* DPS_WORKER_PRIV_H */

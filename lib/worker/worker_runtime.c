@@ -63,6 +63,7 @@ dps_workers_init(struct rte_mempool *pool, struct l2_table *tbl)
 		worker_rt.w[i].park.epfd = worker_rt.w[i].park.ctl_fd = worker_rt.w[i].park.timer_fd =
 			worker_rt.w[i].park.sched_fd = -1;
 	for (i = 0; i < worker_rt.nb; i++) {
+		worker_gso_init(&worker_rt.w[i], pool);
 		rc = park_init(&worker_rt.w[i].park);
 		if (rc != 0) {
 			workers_free();

@@ -46,8 +46,9 @@ txbuf_flush_port(struct dps_worker *w, const struct dps_dp_config *cfg,
 	w->dirty &= ~(UINT64_C(1) << port);
 }
 
+/* Queue @p m for @p port as it is (txbuf_add() checks its offload requests). */
 static inline void
-txbuf_add(struct dps_worker *w, const struct dps_dp_config *cfg, uint16_t port,
+txbuf_put(struct dps_worker *w, const struct dps_dp_config *cfg, uint16_t port,
 	  struct rte_mbuf *m)
 {
 	struct txbuf *tb = &w->tx[port];
@@ -58,6 +59,24 @@ txbuf_add(struct dps_worker *w, const struct dps_dp_config *cfg, uint16_t port,
 	tb->pkts[tb->n++] = m;
 	if (unlikely(tb->n == TXBUF_SIZE))
 		txbuf_flush_port(w, cfg, port);
+}
+
+/*
+ * Queue @p m for @p port. A frame that asks for segmentation or checksums
+ * the port does not take them from goes through worker_tx_soft() first;
+ * most frames ask for nothing (one test of their flags).
+ */
+static inline void
+txbuf_add(struct dps_worker *w, const struct dps_dp_config *cfg, uint16_t port,
+	  struct rte_mbuf *m)
+{
+	uint64_t want = m->ol_flags & DPS_TX_OFFLOADS;
+
+	if (unlikely(want != 0) && (want & ~cfg->tx_ok[port]) != 0) {
+		worker_tx_soft(w, cfg, port, m);
+		return;
+	}
+	txbuf_put(w, cfg, port, m);
 }
 
 static inline void

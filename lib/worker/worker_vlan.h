@@ -13,6 +13,7 @@
 #include <rte_mbuf.h>
 
 #include "fwd/fwd.h"
+#include "worker_priv.h"
 
 static inline uint16_t
 vlan_frame_vid(const struct rte_mbuf *m)
@@ -41,6 +42,8 @@ vlan_egress_fix(struct rte_mbuf *m, const struct fwd_decision *d,
 		return 0;
 	if (want_tagged && !d->tagged) {
 		m->vlan_tci = d->vid;
+		/* Offload requests count their headers from the frame's start. */
+		m->l2_len += (m->ol_flags & DPS_TX_OFFLOADS) ? RTE_VLAN_HLEN : 0;
 		return rte_vlan_insert(&m);
 	}
 	if (rte_mbuf_refcnt_read(m) != 1 || RTE_MBUF_CLONED(m))
@@ -57,6 +60,8 @@ vlan_egress_fix(struct rte_mbuf *m, const struct fwd_decision *d,
 	/* Untag: slide the MAC addresses over the tag. */
 	memmove(rte_pktmbuf_mtod_offset(m, uint8_t *, 4),
 		rte_pktmbuf_mtod(m, uint8_t *), 2 * RTE_ETHER_ADDR_LEN);
+	if ((m->ol_flags & DPS_TX_OFFLOADS) && m->l2_len >= RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN)
+		m->l2_len -= RTE_VLAN_HLEN;
 	return rte_pktmbuf_adj(m, 4) == NULL ? -EINVAL : 0;
 }
 
