@@ -98,6 +98,14 @@ port_show_one(uint16_t id, void *arg __rte_unused)
 		jw_str("vlan", vlan);
 		jw_u64("mac_limit", pi.mac_limit);
 		jw_u64("macs_learned", pi.macs_learned);
+		jw_arr("tx_offloads");	/* what its device takes; the worker does the rest */
+		if (pi.tx_offloads & RTE_MBUF_F_TX_TCP_SEG)
+			jw_str(NULL, "tso");
+		if (pi.tx_offloads & RTE_MBUF_F_TX_L4_MASK)
+			jw_str(NULL, "l4_csum");
+		if (pi.tx_offloads & RTE_MBUF_F_TX_IP_CKSUM)
+			jw_str(NULL, "ipv4_csum");
+		jw_end_arr();
 		jw_obj("storm_pps");
 		for (unsigned int k = 0; k < FWD_STORM_KINDS; k++)
 			jw_u64(fwd_storm_kind_name(k), pi.fwd.storm_pps[k]);

@@ -198,18 +198,22 @@ static void
 port_tx_offloads(const struct rte_eth_dev_info *info, struct rte_eth_conf *conf,
 		 struct port_entry *pe)
 {
-	uint64_t capa = info->tx_offload_capa;
+	uint64_t capa = info->tx_offload_capa, no = pe->kind->tx_distrust;
 	uint64_t l4 = RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
 	uint16_t mtu = RTE_ETHER_MTU;
 
 	pe->tx_ok = 0;
 	conf->txmode.offloads = capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	if (no & RTE_MBUF_F_TX_TCP_SEG)
+		capa &= ~RTE_ETH_TX_OFFLOAD_TCP_TSO;
+	if (no & RTE_MBUF_F_TX_L4_MASK)
+		capa &= ~(l4 | RTE_ETH_TX_OFFLOAD_TCP_TSO);
+	if (no & RTE_MBUF_F_TX_IP_CKSUM)
+		capa &= ~RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
 	if ((capa & l4) == l4) {
 		conf->txmode.offloads |= l4;
 		pe->tx_ok |= RTE_MBUF_F_TX_L4_MASK;
-		/* DPDK 22.11's net_tap says TSO, but large frames never arrive. */
-		if ((capa & RTE_ETH_TX_OFFLOAD_TCP_TSO) &&
-		    (info->driver_name == NULL || strcmp(info->driver_name, "net_tap") != 0)) {
+		if (capa & RTE_ETH_TX_OFFLOAD_TCP_TSO) {
 			conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
 			pe->tx_ok |= RTE_MBUF_F_TX_TCP_SEG;
 		}
@@ -569,6 +573,7 @@ dps_port_info(uint16_t id, struct dps_port_info *info)
 	info->fwd = dps_dp_draft()->fwd.port[id];
 	info->mac_limit = l2_table_get_limit(port_reg.tbl, id);
 	info->macs_learned = l2_table_learned(port_reg.tbl, id);
+	info->tx_offloads = pe->tx_ok;
 	return 0;
 }
 

@@ -43,6 +43,8 @@ struct dps_port_info {
 	struct fwd_port_cfg fwd;	/**< role, VLAN mode, xconnect peer, storm control */
 	uint32_t mac_limit;		/**< 0: none */
 	uint32_t macs_learned;		/**< learned addresses in the table */
+	/** Offload requests its device takes (RTE_MBUF_F_TX_TCP_SEG, _L4_MASK, _IP_CKSUM). */
+	uint64_t tx_offloads;
 };
 
 /** Port counters since the last clear. */
@@ -96,6 +98,13 @@ struct dps_port_kind {
 	 * port is set up without them and its worker sleeps timed.
 	 */
 	bool rx_intr;
+	/**
+	 * Offload requests (mbuf RTE_MBUF_F_TX_TCP_SEG, _L4_MASK, _IP_CKSUM)
+	 * the switch does itself for this kind's ports even when the device
+	 * says it can: tap (DPDK 22.11's net_tap loses large frames), vhost
+	 * (what the guest negotiated is not read yet). 0: trust the device.
+	 */
+	uint64_t tx_distrust;
 	/** Rx queues the device will have, given its devargs; NULL: 1. */
 	uint16_t (*nb_rxq)(struct rte_kvargs *kv);
 	/**

@@ -283,9 +283,10 @@ memif_check(const char *port, struct rte_kvargs *kv, struct dps_err *err)
 static const struct dps_port_kind builtin[] = {
 	{ .name = "vhost", .driver = "net_vhost", .keys = vhost_keys,
 	  .required = vhost_required, .check = vhost_check, .nb_rxq = vhost_nb_rxq,
-	  .rx_intr = true, .xstats_need_peer = true },
+	  .rx_intr = true, .xstats_need_peer = true, .tx_distrust = DPS_TX_OFFLOADS },
+	/* net_tap says TSO, but the large frames it is given never reach the kernel. */
 	{ .name = "tap", .driver = "net_tap", .keys = tap_keys, .check = tap_check,
-	  .link_always_up = true, .rx_intr = true },
+	  .link_always_up = true, .rx_intr = true, .tx_distrust = RTE_MBUF_F_TX_TCP_SEG },
 	{ .name = "af_packet", .driver = "net_af_packet", .keys = af_packet_keys,
 	  .required = af_packet_required, .check = af_packet_check,
 	  .nb_rxq = af_packet_nb_rxq },

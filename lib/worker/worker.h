@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_mbuf.h>
 #include <rte_mempool.h>
 
 #include "common/dps_err.h"
@@ -60,6 +61,13 @@ struct dps_port_counters {
 	uint64_t csum_sw;	/**< frames whose checksums were completed in software */
 	uint64_t drop_offload;	/**< frames whose offload request could not be met */
 };
+
+/**
+ * The offload requests a frame may make of its egress port (mbuf flags):
+ * a large TCP frame to cut into segments, a TCP/UDP checksum to complete,
+ * an IPv4 header checksum. Those its port does not take, the worker does.
+ */
+#define DPS_TX_OFFLOADS (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_IP_CKSUM)
 
 struct dps_rxq_ref {
 	uint16_t port;

@@ -68,8 +68,6 @@ extern struct worker_runtime worker_rt;
 int worker_main(void *arg);
 
 /* worker_offload.c */
-/** The offload requests a frame may carry that its egress port may not take. */
-#define DPS_TX_OFFLOADS (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_IP_CKSUM)
 /** Set up @p w's segmentation context over @p pool. */
 void worker_gso_init(struct dps_worker *w, struct rte_mempool *pool);
 /** Segment @p m and/or complete its checksums for @p port, then queue it. */
