@@ -25,7 +25,7 @@ MAC_UNK = "02:00:00:00:ee:ee"   # never a source: always unknown
 BCAST = "ff:ff:ff:ff:ff:ff"
 FRAME = 64                       # bytes, testpmd txonly and our scapy frames
 DROPS = ("no_mbuf", "tx_full", "no_route", "filtered", "invalid", "vlan_hop", "mac_limit",
-         "mac_move", "storm", "rx_missed")
+         "mac_move", "storm", "rx_missed", "offload")
 
 
 class Bed:
