@@ -21,6 +21,7 @@
 #include <ethdev_driver.h>
 #include <ethdev_vdev.h>
 
+#include "../common/pmd_intr.h"
 #include "dpsw.h"
 
 /* ---- rx interrupts: each queue's waiter (the DPSR_DB_PEER_RX doorbell) ---- */
@@ -32,54 +33,17 @@ dpsw_waiters_close(struct dpsw_dev *p)
 		dpsr_waiter_close(&p->rxq[q].waiter);
 }
 
-static void
-dpsw_intr_uninstall(struct rte_eth_dev *dev)
-{
-	struct rte_intr_handle *h = dev->intr_handle;
-
-	if (h == NULL)
-		return;
-	/*
-	 * Take the queues' fds out of any epoll set the application left them
-	 * in, with the data EAL keeps for them there.
-	 */
-	rte_intr_free_epoll_fd(h);
-	rte_intr_vec_list_free(h);
-	rte_intr_instance_free(h);
-	dev->intr_handle = NULL;
-}
-
-/*
- * As DPDK's vhost PMD: one vector per rx queue. Each efd is the queue's
- * waiter (an epoll set holding the switch's doorbell and our self-ring):
- * nothing for EAL to read (counter size 0); the queue empties it when it
- * is armed again.
- */
+/* As DPDK's vhost PMD: queue q's efd is its waiter (an epoll set holding
+ * the switch's doorbell and our self-ring). */
 static int
 dpsw_intr_install(struct rte_eth_dev *dev)
 {
 	struct dpsw_dev *p = dev->data->dev_private;
-	uint16_t nb = dev->data->nb_rx_queues;
-	struct rte_intr_handle *h;
+	int fds[RTE_MAX_QUEUES_PER_PORT];
 
-	h = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
-	if (h == NULL)
-		return -ENOMEM;
-	dev->intr_handle = h;
-	if (rte_intr_type_set(h, RTE_INTR_HANDLE_VDEV) != 0 ||
-	    rte_intr_efd_counter_size_set(h, 0) != 0 ||
-	    rte_intr_vec_list_alloc(h, NULL, nb) != 0)
-		goto fail;
-	for (uint16_t q = 0; q < nb; q++)
-		if (rte_intr_vec_list_index_set(h, q, RTE_INTR_VEC_RXTX_OFFSET + q) != 0 ||
-		    rte_intr_efds_index_set(h, q, p->rxq[q].waiter.ep) != 0)
-			goto fail;
-	if (rte_intr_nb_efd_set(h, nb) != 0 || rte_intr_max_intr_set(h, nb + 1) != 0)
-		goto fail;
-	return 0;
-fail:
-	dpsw_intr_uninstall(dev);
-	return -ENOMEM;
+	for (uint16_t q = 0; q < dev->data->nb_rx_queues; q++)
+		fds[q] = p->rxq[q].waiter.ep;
+	return pmd_rx_intr_install(dev, fds, dev->data->nb_rx_queues);
 }
 
 /* ---- the transport ---- */
@@ -105,7 +69,7 @@ dpsw_vdev_start(struct rte_eth_dev *dev)
 static void
 dpsw_vdev_stop(struct rte_eth_dev *dev)
 {
-	dpsw_intr_uninstall(dev);
+	pmd_rx_intr_uninstall(dev);
 }
 
 static void
@@ -113,7 +77,7 @@ dpsw_vdev_close(struct rte_eth_dev *dev)
 {
 	struct dpsw_dev *p = dev->data->dev_private;
 
-	dpsw_intr_uninstall(dev);
+	pmd_rx_intr_uninstall(dev);
 	dpsw_ctl_stop(dev);		/* no more tries to attach again */
 	__atomic_store_n(&p->attached, 0, __ATOMIC_RELEASE);
 	dpsw_waiters_close(p);

@@ -20,6 +20,7 @@
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
+#include "../common/pmd_intr.h"
 #include "common/unix_socket.h"
 #include "dps_shm.h"
 #include "shm_attach.h"
@@ -63,47 +64,18 @@ shm_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	return 0;
 }
 
-/* Rx interrupts: queue q's fd is the doorbell the peer rings for ring 2q. */
+/* Rx interrupts: queue q's fd is its waiter, an epoll set holding the doorbell the peer rings. */
 static int
 shm_intr_install(struct rte_eth_dev *dev)
 {
 	struct shm_dev *sd = dev->data->dev_private;
-	uint16_t n = dev->data->nb_rx_queues;
+	int fds[RTE_MAX_QUEUES_PER_PORT];
 
 	if (dev->intr_handle != NULL)
 		return 0;
-	dev->intr_handle = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
-	if (dev->intr_handle == NULL)
-		return -ENOMEM;
-	/*
-	 * Each queue's fd is its waiter (an epoll set: nothing to read); the
-	 * queue empties its doorbell itself when it is armed again.
-	 */
-	if (rte_intr_efd_counter_size_set(dev->intr_handle, 0) != 0 ||
-	    rte_intr_vec_list_alloc(dev->intr_handle, NULL, n) != 0)
-		goto fail;
-	for (uint16_t q = 0; q < n; q++)
-		if (rte_intr_vec_list_index_set(dev->intr_handle, q, RTE_INTR_VEC_RXTX_OFFSET + q) ||
-		    rte_intr_efds_index_set(dev->intr_handle, q, sd->rxq[q].waiter.ep))
-			goto fail;
-	if (rte_intr_nb_efd_set(dev->intr_handle, n) || rte_intr_max_intr_set(dev->intr_handle, n + 1) ||
-	    rte_intr_type_set(dev->intr_handle, RTE_INTR_HANDLE_VDEV))
-		goto fail;
-	return 0;
-fail:
-	rte_intr_vec_list_free(dev->intr_handle);
-	rte_intr_instance_free(dev->intr_handle);
-	dev->intr_handle = NULL;
-	return -ENOMEM;
-}
-
-static void
-shm_queues_state(struct rte_eth_dev *dev, uint8_t state)
-{
 	for (uint16_t q = 0; q < dev->data->nb_rx_queues; q++)
-		dev->data->rx_queue_state[q] = state;
-	for (uint16_t q = 0; q < dev->data->nb_tx_queues; q++)
-		dev->data->tx_queue_state[q] = state;
+		fds[q] = sd->rxq[q].waiter.ep;
+	return pmd_rx_intr_install(dev, fds, dev->data->nb_rx_queues);
 }
 
 static int
@@ -115,7 +87,7 @@ shm_dev_start(struct rte_eth_dev *dev)
 		SHM_LOG(ERR, "port %s: cannot set up rx interrupts", sd->name);
 		return -ENOMEM;
 	}
-	shm_queues_state(dev, RTE_ETH_QUEUE_STATE_STARTED);
+	pmd_queues_state(dev, RTE_ETH_QUEUE_STATE_STARTED);
 	shm_attach_start(sd);
 	return 0;
 }
@@ -126,7 +98,7 @@ shm_dev_stop(struct rte_eth_dev *dev)
 	struct shm_dev *sd = dev->data->dev_private;
 
 	shm_attach_stop(sd);
-	shm_queues_state(dev, RTE_ETH_QUEUE_STATE_STOPPED);
+	pmd_queues_state(dev, RTE_ETH_QUEUE_STATE_STOPPED);
 	dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
 	return 0;
 }
@@ -139,11 +111,7 @@ shm_dev_close(struct rte_eth_dev *dev)
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
 		return 0;
 	shm_attach_close(sd);
-	if (dev->intr_handle != NULL) {
-		rte_intr_vec_list_free(dev->intr_handle);
-		rte_intr_instance_free(dev->intr_handle);
-		dev->intr_handle = NULL;
-	}
+	pmd_rx_intr_uninstall(dev);
 	dev->data->mac_addrs = NULL;		/* in dev_private; freed with it */
 	return 0;
 }

@@ -25,6 +25,7 @@
 #include <rte_hash_crc.h>
 #include <rte_kvargs.h>
 
+#include "../common/pmd_intr.h"
 #include "rte_pmd_vtap.h"
 #include "vtap.h"
 
@@ -105,46 +106,15 @@ vtap_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 }
 
 static int
-vtap_intr_install(struct rte_eth_dev *dev)
+vtap_dev_start(struct rte_eth_dev *dev)
 {
 	struct vtap_dev *vd = dev->data->dev_private;
 
-	if (dev->intr_handle != NULL)
-		return 0;
-	dev->intr_handle = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
-	if (dev->intr_handle == NULL)
-		return -ENOMEM;
 	/* The tap's fd itself: readable when a frame waits; nothing to drain. */
-	if (rte_intr_efd_counter_size_set(dev->intr_handle, 0) != 0 ||
-	    rte_intr_vec_list_alloc(dev->intr_handle, NULL, 1) != 0 ||
-	    rte_intr_vec_list_index_set(dev->intr_handle, 0, RTE_INTR_VEC_RXTX_OFFSET) != 0 ||
-	    rte_intr_efds_index_set(dev->intr_handle, 0, vd->fds[0]) != 0 ||
-	    rte_intr_nb_efd_set(dev->intr_handle, 1) != 0 ||
-	    rte_intr_max_intr_set(dev->intr_handle, 2) != 0 ||
-	    rte_intr_type_set(dev->intr_handle, RTE_INTR_HANDLE_VDEV) != 0) {
-		rte_intr_vec_list_free(dev->intr_handle);
-		rte_intr_instance_free(dev->intr_handle);
-		dev->intr_handle = NULL;
+	if (dev->data->dev_conf.intr_conf.rxq && dev->intr_handle == NULL &&
+	    pmd_rx_intr_install(dev, vd->fds, 1) != 0)
 		return -ENOMEM;
-	}
-	return 0;
-}
-
-static void
-vtap_queues_state(struct rte_eth_dev *dev, uint8_t state)
-{
-	for (uint16_t q = 0; q < dev->data->nb_rx_queues; q++)
-		dev->data->rx_queue_state[q] = state;
-	for (uint16_t q = 0; q < dev->data->nb_tx_queues; q++)
-		dev->data->tx_queue_state[q] = state;
-}
-
-static int
-vtap_dev_start(struct rte_eth_dev *dev)
-{
-	if (dev->data->dev_conf.intr_conf.rxq && vtap_intr_install(dev) != 0)
-		return -ENOMEM;
-	vtap_queues_state(dev, RTE_ETH_QUEUE_STATE_STARTED);
+	pmd_queues_state(dev, RTE_ETH_QUEUE_STATE_STARTED);
 	dev->data->dev_link.link_status = RTE_ETH_LINK_UP;
 	return 0;
 }
@@ -152,7 +122,7 @@ vtap_dev_start(struct rte_eth_dev *dev)
 static int
 vtap_dev_stop(struct rte_eth_dev *dev)
 {
-	vtap_queues_state(dev, RTE_ETH_QUEUE_STATE_STOPPED);
+	pmd_queues_state(dev, RTE_ETH_QUEUE_STATE_STOPPED);
 	dev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
 	return 0;
 }
@@ -169,11 +139,7 @@ vtap_dev_close(struct rte_eth_dev *dev)
 	for (uint16_t i = 0; i < vd->nb_fds; i++)
 		close(vd->fds[i]);
 	vd->nb_fds = 0;
-	if (dev->intr_handle != NULL) {
-		rte_intr_vec_list_free(dev->intr_handle);
-		rte_intr_instance_free(dev->intr_handle);
-		dev->intr_handle = NULL;
-	}
+	pmd_rx_intr_uninstall(dev);
 	dev->data->mac_addrs = NULL;	/* in dev_private */
 	return 0;
 }
