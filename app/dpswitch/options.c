@@ -45,7 +45,7 @@ dps_options_usage(const char *prog)
 	       "\n"
 	       "Start-up commands run in order: --port and --exec as given, then\n"
 	       "--config. Port kinds: vhost, tap, af_packet, pcap, memif, ring,\n"
-	       "null, pci, shm. See docs/user-guide.md.\n",
+	       "null, pci, shm, vtap. See docs/user-guide.md.\n",
 	       prog, DPS_CTL_SOCKET_DEFAULT);
 }
 
