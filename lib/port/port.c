@@ -195,7 +195,7 @@ port_has_rx_intr(uint16_t id, uint16_t nb_rxq)
  * the rest itself (lib/worker/worker_offload.c).
  */
 static void
-port_tx_offloads(const struct rte_eth_dev_info *info, struct rte_eth_conf *conf,
+port_tx_offloads(uint16_t id, const struct rte_eth_dev_info *info, struct rte_eth_conf *conf,
 		 struct port_entry *pe)
 {
 	uint64_t capa = info->tx_offload_capa, no = pe->kind->tx_distrust;
@@ -222,7 +222,7 @@ port_tx_offloads(const struct rte_eth_dev_info *info, struct rte_eth_conf *conf,
 		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
 		pe->tx_ok |= RTE_MBUF_F_TX_IP_CKSUM;
 	}
-	rte_eth_dev_get_mtu(pe->port_id, &mtu);
+	rte_eth_dev_get_mtu(id, &mtu);
 	pe->gso_size = (uint16_t)(RTE_MIN(mtu, (uint16_t)9000) + RTE_ETHER_HDR_LEN);
 }
 
@@ -234,14 +234,14 @@ port_tx_offloads(const struct rte_eth_dev_info *info, struct rte_eth_conf *conf,
  */
 static int
 port_setup_fallback(uint16_t id, struct rte_eth_conf *conf, uint16_t *nb_rxq,
-		    uint16_t *nb_txq, uint16_t nb_vfs, const char *name)
+		    uint16_t *nb_txq, const char *name)
 {
 	int rc = port_setup(id, conf, *nb_rxq, *nb_txq);
 
 	if (rc != 0 && (*nb_rxq > 1 || *nb_txq > 1)) {
-		DPS_LOG(port, NOTICE, "port %s: the device%s refused %u rx queues%s and %u tx "
-			"queues (%s): 1 of each", name, nb_vfs > 0 ? ", which has VFs," : "",
-			*nb_rxq, *nb_rxq > 1 ? " spread by RSS" : "", *nb_txq, rte_strerror(-rc));
+		DPS_LOG(port, NOTICE, "port %s: the device refused %u rx queues%s and %u tx "
+			"queues (%s): 1 of each", name, *nb_rxq, *nb_rxq > 1 ? " spread by RSS" : "",
+			*nb_txq, rte_strerror(-rc));
 		*nb_rxq = *nb_txq = 1;
 		conf->rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
 		conf->rx_adv_conf.rss_conf.rss_hf = 0;
@@ -275,7 +275,7 @@ port_start(uint16_t id, uint16_t nb_rxq, struct port_entry *pe,
 	if (nb_rxq == 0 || nb_txq == 0)
 		return dps_err_set(err, -EINVAL, "port '%s': device has no queues",
 				   pe->name);
-	port_tx_offloads(&info, &conf, pe);
+	port_tx_offloads(id, &info, &conf, pe);
 	if (nb_rxq > 1 && info.flow_type_rss_offloads != 0) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
@@ -292,7 +292,7 @@ port_start(uint16_t id, uint16_t nb_rxq, struct port_entry *pe,
 	/* Not every driver raises it; those that do say the device was reset. */
 	rte_eth_dev_callback_register(id, RTE_ETH_EVENT_INTR_RESET, port_reset_event, NULL);
 	conf.intr_conf.rxq = pe->rx_intr_want;
-	rc = port_setup_fallback(id, &conf, &nb_rxq, &nb_txq, info.max_vfs, pe->name);
+	rc = port_setup_fallback(id, &conf, &nb_rxq, &nb_txq, pe->name);
 	if (rc != 0)
 		return dps_err_set(err, rc, "port '%s': cannot start device: %s",
 				   pe->name, rte_strerror(-rc));
@@ -473,7 +473,6 @@ dps_port_add(const char *name, const char *kind_name, const char *args,
 	pe.nb_rxq_want = want.nb_rxq;
 	pe.rx_intr_want = want.rx_intr;
 	pe.kind = kind;
-	pe.port_id = id;
 	rc = port_start(id, want.nb_rxq, &pe, err);
 	if (rc != 0) {
 		port_release(id, false);

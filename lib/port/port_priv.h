@@ -20,7 +20,6 @@ struct port_entry {
 	uint16_t nb_rxq_want;		/* rx queues asked for (devargs) */
 	bool rx_intr_want;		/* try rx interrupts (kind, or rx-intr=) */
 	bool restarting;		/* port_restart.c: its link stays down */
-	uint16_t port_id;		/* its ethdev */
 	uint64_t tx_ok;			/* mbuf tx offload requests it honours */
 	uint16_t gso_size;		/* its largest frame, for the worker's GSO */
 	uint64_t seq;			/* creation order */

@@ -62,12 +62,21 @@ csum_sw(struct rte_mbuf *m, bool ip)
 	m->ol_flags &= ~(RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_IP_CKSUM);
 }
 
-/* Headers a checksum needs, in the first segment? (Else the frame is dropped.) */
+/*
+ * The headers segmentation or a checksum reads and writes, all in the
+ * first segment? (Else the frame is dropped: a peer decides where its
+ * frames' buffers end.)
+ */
 static bool
 headers_in_first(const struct rte_mbuf *m)
 {
+	bool tcp = (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) ||
+		(m->ol_flags & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_TCP_CKSUM;
+	uint32_t l4 = tcp ? RTE_MAX((uint32_t)m->l4_len, (uint32_t)sizeof(struct rte_tcp_hdr)) :
+		sizeof(struct rte_udp_hdr);
+
 	return m->l2_len != 0 && m->l3_len != 0 &&
-		rte_pktmbuf_data_len(m) >= (uint32_t)m->l2_len + m->l3_len + sizeof(struct rte_udp_hdr);
+		rte_pktmbuf_data_len(m) >= (uint32_t)m->l2_len + m->l3_len + l4;
 }
 
 static void
